@@ -1,0 +1,225 @@
+"""Every parameter of the simulated world, members and page response, with its default.
+
+`ModelConfig` is the single source of the model's knobs. Each effect of DESIGN.md has a
+named weight; setting it to 0 switches the effect off (see `ModelConfig.plain_cascade`).
+Invalid values raise `ValueError` naming the parameter, so a bad `gymnasium.make(...)`
+keyword fails at construction time rather than deep inside numpy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, fields
+
+REWARDS = ("quality_play", "play", "click")
+CATALOGS = ("generated", "demo")
+GENRE_NAMES = (
+    "drama", "comedy", "romance", "action", "thriller", "horror",
+    "sci-fi", "documentary", "animation", "crime", "fantasy", "family",
+)
+VISUAL_NAMES = ("brightness", "close-up", "expressive", "crowded", "text-heavy")
+DEVICE_NAMES = ("tv", "phone", "desktop")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """All parameters of the model (DESIGN.md sections 2-5), with calibrated defaults."""
+
+    # --- the world (fixed per env instance, generated from `world_seed`) ---
+    world_seed: int = 0
+    catalog: str = "generated"
+    n_genres: int = 12
+    n_actors: int = 40
+    n_titles: int = 200
+    n_artworks: int | tuple[int, int] = 6
+    """Artworks per title: an int, or an inclusive (low, high) range (turns on the mask)."""
+    misrepresent_prob: float = 0.12
+    """Probability that an artwork's theme is a genre the title does not have (clickbait)."""
+    face_prob: float = 0.75
+    appeal_scale: float = 0.45
+    """Standard deviation of the hidden intrinsic appeal b_a of an artwork (logits)."""
+
+    # --- the page and the episode ---
+    n_slots: int = 6
+    n_visits: int = 20
+    """Visits in a member's lifetime (1 for the bandit env)."""
+    reward: str = "quality_play"
+    bounce_penalty: float = 0.1
+
+    # --- members (hidden) ---
+    n_communities: int = 8
+    community_mixing: float = 1.5
+    """Scale of the logistic-normal community weights: larger = purer membership."""
+    taste_noise: float = 0.3
+    n_regions: int = 4
+    device_probs: tuple[float, ...] = (0.5, 0.35, 0.15)
+    history_length: int = 20
+    history_sharpness: float = 2.0
+    """How strongly the pre-episode viewing history follows genre taste (softmax temperature)."""
+    base_logit: float = -3.8
+    """Mean of the member's base propensity beta (the click logit before anything else)."""
+    base_logit_sd: float = 0.4
+    position_decay: float = 0.85
+    """Mean probability of looking at the next slot (patience); slot k is examined w.p. ~decay^k."""
+    patience_spread: float = 0.08
+    change_sensitivity: float = 1.0
+    """Mean of the member's sensitivity kappa to a changed artwork (0 switches it off)."""
+
+    # --- the recommender that fills the row ---
+    recommender_noise: float = 0.6
+    recommender_popularity_weight: float = 0.5
+    recommender_rewatch_penalty: float = 1.5
+    """Score the recommender takes off titles already in the member's viewing history."""
+
+    # --- click response ---
+    relevance_weight: float = 0.5
+    quality_weight: float = 0.3
+    theme_weight: float = 1.5
+    cast_weight: float = 1.5
+    visual_weight: float = 1.8
+    familiarity_discount: float = 0.7
+    """gate = 1 - familiarity_discount on titles the member already interacted with."""
+    salience_weight: float = 0.6
+    change_cost: float = 0.5
+    second_look: float = 0.3
+    fatigue_weight: float = 0.15
+    trust_loss: float = 0.25
+    """Fraction of trust lost per bounce."""
+    trust_recovery: float = 0.1
+    """Fraction of the gap to full trust recovered after each visit."""
+
+    # --- play given click ---
+    play_logit: float = 1.2
+    fit_weight: float = 0.5
+    bait_penalty: float = 1.5
+    """Play-logit penalty per unit of misrepresentation (theme outside the title: 1 unit)."""
+    promise_gap_weight: float = 0.3
+    """Units of misrepresentation per logit of taste for the promised theme above the title's."""
+
+    # --- churn ---
+    churn_after: int = 3
+    """Consecutive empty visits after which the member may leave."""
+    churn_probability: float = 0.3
+
+    # validation tables --------------------------------------------------------
+    _POSITIVE_INTS = ("n_genres", "n_actors", "n_titles", "n_slots", "n_visits",
+                      "n_communities", "n_regions", "history_length", "churn_after")
+    _NON_NEGATIVE = (
+        "appeal_scale", "bounce_penalty", "history_sharpness", "community_mixing",
+        "taste_noise", "base_logit_sd", "patience_spread", "change_sensitivity",
+        "recommender_noise", "recommender_popularity_weight", "recommender_rewatch_penalty",
+        "relevance_weight", "quality_weight", "theme_weight", "cast_weight", "visual_weight",
+        "salience_weight", "change_cost", "second_look", "fatigue_weight", "fit_weight",
+        "bait_penalty", "promise_gap_weight",
+    )
+    _PROBABILITIES = ("misrepresent_prob", "face_prob", "familiarity_discount", "trust_loss",
+                      "trust_recovery", "churn_probability")
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def artwork_range(self) -> tuple[int, int]:
+        """(min, max) artworks per title."""
+        if isinstance(self.n_artworks, int):
+            return self.n_artworks, self.n_artworks
+        low, high = self.n_artworks
+        return int(low), int(high)
+
+    @property
+    def max_artworks(self) -> int:
+        """M, the width of the action space."""
+        return self.artwork_range[1]
+
+    def validate(self) -> None:
+        """Raise `ValueError` naming the first invalid parameter."""
+        for name in self._POSITIVE_INTS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in self._NON_NEGATIVE:
+            _check_real(name, getattr(self, name), low=0.0)
+        for name in self._PROBABILITIES:
+            _check_real(name, getattr(self, name), low=0.0, high=1.0)
+        for name in ("base_logit", "play_logit"):
+            _check_real(name, getattr(self, name))
+        _check_real("position_decay", self.position_decay, low=0.0, high=1.0)
+        if self.reward not in REWARDS:
+            raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
+        if self.catalog not in CATALOGS:
+            raise ValueError(f"catalog must be one of {CATALOGS}, got {self.catalog!r}")
+        if isinstance(self.world_seed, bool) or not isinstance(self.world_seed, int):
+            raise ValueError(f"world_seed must be an integer, got {self.world_seed!r}")
+        self._validate_artworks()
+        probs = self.device_probs
+        if (len(probs) != len(DEVICE_NAMES) or any(not _is_real(p) or p < 0 for p in probs)
+                or not math.isclose(sum(probs), 1.0, abs_tol=1e-6)):
+            raise ValueError(
+                f"device_probs must be {len(DEVICE_NAMES)} non-negative numbers summing to 1 "
+                f"(for {DEVICE_NAMES}), got {probs!r}")
+        if self.catalog == "generated":
+            if self.n_slots > self.n_titles:
+                raise ValueError(f"n_slots ({self.n_slots}) must not exceed n_titles "
+                                 f"({self.n_titles})")
+            if self.history_length > self.n_titles:
+                raise ValueError(f"history_length ({self.history_length}) must not exceed "
+                                 f"n_titles ({self.n_titles})")
+
+    def _validate_artworks(self) -> None:
+        value = self.n_artworks
+        if isinstance(value, (list, tuple)):
+            ok = (len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                          for v in value) and 1 <= value[0] <= value[1])
+        else:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        if not ok:
+            raise ValueError("n_artworks must be a positive integer or a (low, high) range with "
+                             f"1 <= low <= high, got {value!r}")
+
+    def replace(self, **changes: object) -> ModelConfig:
+        """A copy with some parameters changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: object) -> ModelConfig:
+        """Build from keyword arguments, rejecting unknown names with the list of known ones."""
+        known = parameter_names()
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown}; known parameters: {known}")
+        if isinstance(kwargs.get("n_artworks"), list):
+            kwargs["n_artworks"] = tuple(kwargs["n_artworks"])  # type: ignore[arg-type]
+        if isinstance(kwargs.get("device_probs"), list):
+            kwargs["device_probs"] = tuple(kwargs["device_probs"])  # type: ignore[arg-type]
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def plain_cascade(self) -> ModelConfig:
+        """The same world with every effect beyond the plain position-based cascade off."""
+        return self.replace(
+            familiarity_discount=0.0, salience_weight=0.0, change_cost=0.0, second_look=0.0,
+            fatigue_weight=0.0, trust_loss=0.0, churn_probability=0.0, bait_penalty=0.0,
+            promise_gap_weight=0.0, change_sensitivity=0.0)
+
+    def to_dict(self) -> dict[str, object]:
+        """The parameters as a JSON-friendly dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+
+
+def parameter_names() -> list[str]:
+    """Names of every model parameter accepted by `ModelConfig` and `gymnasium.make`."""
+    return [f.name for f in fields(ModelConfig) if not f.name.startswith("_")]
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_real(name: str, value: object, low: float | None = None,
+                high: float | None = None) -> None:
+    if not _is_real(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if low is not None and value < low:  # type: ignore[operator]
+        raise ValueError(f"{name} must be >= {low}, got {value!r}")
+    if high is not None and value > high:  # type: ignore[operator]
+        raise ValueError(f"{name} must be <= {high}, got {value!r}")

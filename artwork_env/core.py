@@ -1,0 +1,439 @@
+"""The batch-first simulator core: N members, one set of array operations per visit.
+
+`ArtworkSimulator` holds every member's hidden and observable state as arrays with the
+members on axis 0. A visit is: the recommender fills each member's row (`titles`), the
+agent picks one artwork per slot, the member scans the row as a cascade (DESIGN.md
+section 4), and the state is updated once the visit is over. The single environment is
+this core with N = 1; the vector environment uses it with N members.
+
+Ground truth is exact: `page_model()` gives every slot's click and play probability for
+every artwork choice (and every left neighour, for salience), from which
+`expected_reward` and the myopic `oracle` (a dynamic programme over slots) follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from artwork_env import rng
+from artwork_env.config import DEVICE_NAMES, ModelConfig
+from artwork_env.members import (
+    Population,
+    build_population,
+    history_length,
+    relevance,
+    sample_members,
+)
+from artwork_env.world import NO_FACE, World, build_world
+
+# A saturating count feature is divided by this and clipped to 1 in the observation.
+COUNT_SCALE = 10.0
+_SALIENCE_TABLE_LIMIT = 8_000_000  # entries of the precomputed (T, T, M, M) salience table
+
+
+@dataclass(frozen=True, eq=False)
+class PageModel:
+    """Response probabilities of the current rows for every artwork choice.
+
+    `click[n, k, b, a]`: probability that member n clicks slot k, if examined, when it
+    shows artwork a and slot k-1 shows artwork b (slot 0 ignores b). `play[n, k, a]`:
+    probability of a quality play after that click. `patience[n]`: probability of looking
+    at the next slot. `exists[n, k, a]`: artwork a is a real candidate in slot k.
+    """
+
+    click: np.ndarray  # (N, K, M, M)
+    play: np.ndarray  # (N, K, M)
+    patience: np.ndarray  # (N,)
+    exists: np.ndarray  # (N, K, M) bool
+
+
+@dataclass(frozen=True, eq=False)
+class VisitOutcome:
+    """What happened on one visit, for every member of the batch."""
+
+    reward: np.ndarray  # (N,) float
+    terminated: np.ndarray  # (N,) bool: churn or end of lifetime
+    churned: np.ndarray  # (N,) bool
+    clicks: np.ndarray  # (N, K) bool
+    plays: np.ndarray  # (N, K) bool
+    bounces: np.ndarray  # (N, K) bool
+    examined: np.ndarray  # (N, K) bool (ground truth: hidden from a real system)
+    titles: np.ndarray  # (N, K) int
+    expected_reward: np.ndarray  # (N,)
+    oracle_expected_reward: np.ndarray  # (N,)
+    oracle_action: np.ndarray  # (N, K)
+
+
+def slot_gain(config: ModelConfig, click: np.ndarray, play: np.ndarray) -> np.ndarray:
+    """Expected reward of a slot once examined, for the configured reward variant."""
+    if config.reward == "click":
+        return click
+    if config.reward == "play":
+        return click * play
+    return click * (play - config.bounce_penalty * (1.0 - play))
+
+
+def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.ndarray,
+                            patience: np.ndarray) -> np.ndarray:
+    """Expected reward of rows with per-slot click (N, K) and play (N, K) probabilities.
+
+    Slot k is reached if the member looked that far (patience^k) and no earlier slot ended
+    the visit with a quality play: E[R] = sum_k patience^k prod_{j<k}(1 - c_j p_j) g_k.
+    """
+    go_on = patience[:, None] * (1.0 - click * play)
+    reach = np.ones_like(click)
+    reach[:, 1:] = np.cumprod(go_on[:, :-1], axis=1)
+    return (reach * slot_gain(config, click, play)).sum(axis=1)
+
+
+class ArtworkSimulator:
+    """N members with their state, and the exact page response; the core of every env."""
+
+    def __init__(self, config: ModelConfig, n_members: int, world: World | None = None,
+                 population: Population | None = None) -> None:
+        self.config = config
+        self.world = world if world is not None else build_world(config)
+        self.population = population or build_population(config, self.world)
+        self.n = n_members
+        self.n_slots = config.n_slots
+        self.n_artworks = self.world.max_artworks
+        self.history_length = history_length(config, self.world)
+        w = self.world
+        self._face_slot = np.where(w.artwork_face == NO_FACE, w.n_actors, w.artwork_face)
+        self._misrepresents = w.misrepresents.astype(np.float64)
+        self._cast_counts = w.title_cast.astype(np.float64)
+        self._artwork_static = self._static_artwork_features()
+        self._arange_m = np.arange(self.n_artworks)
+        self._salience_table = None
+        if w.n_titles ** 2 * self.n_artworks ** 2 <= _SALIENCE_TABLE_LIMIT:
+            self._salience_table = self._dissimilarity(
+                np.arange(w.n_titles)[:, None], np.arange(w.n_titles)[None, :])
+        self._allocate(n_members)
+        self._page: PageModel | None = None
+
+    # ------------------------------------------------------------------ state
+    def _allocate(self, n: int) -> None:
+        w, c = self.world, self.config
+        n_titles, n_slots, n_art = w.n_titles, c.n_slots, self.n_artworks
+        self.keys = np.zeros(n, dtype=np.uint64)
+        self.visit = np.zeros(n, dtype=np.uint64)
+        self.theta = np.zeros((n, w.n_genres))
+        self.psi = np.zeros((n, w.n_actors + 1))
+        self.nu = np.zeros((n, w.n_visual))
+        self.beta = np.zeros(n)
+        self.patience = np.zeros(n)
+        self.kappa = np.zeros(n)
+        self.device = np.zeros(n, dtype=np.int64)
+        self.region = np.zeros(n, dtype=np.int64)
+        self.trust = np.ones(n)
+        self.rel = np.zeros((n, n_titles), dtype=np.float32)
+        self.history = np.zeros((n, self.history_length), dtype=np.int64)
+        self.history_pos = np.zeros(n, dtype=np.int64)
+        self.history_count = np.zeros((n, n_titles), dtype=np.uint8)
+        self.genre_hist = np.zeros((n, w.n_genres))
+        self.cast_exposure = np.zeros((n, w.n_actors))
+        self.clicked_before = np.zeros((n, n_titles), dtype=bool)
+        self.played = np.zeros((n, n_titles), dtype=bool)
+        self.title_shown = np.zeros((n, n_titles), dtype=np.uint8)
+        self.seen_count = np.zeros((n, n_titles, n_art), dtype=np.uint8)
+        self.last_shown = np.full((n, n_titles), -1, dtype=np.int8)
+        self.last_seen = np.full((n, n_titles), -1, dtype=np.int8)
+        self.streak = np.zeros((n, n_titles), dtype=np.uint8)
+        self.empty_streak = np.zeros(n, dtype=np.int64)
+        self.last_bounces = np.zeros(n, dtype=np.int64)
+        self.plays_total = np.zeros(n, dtype=np.int64)
+        self.titles = np.zeros((n, n_slots), dtype=np.int64)
+
+    def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
+        """Draw fresh members with the given uint64 keys into the batch positions `index`."""
+        m = sample_members(self.config, self.world, self.population, keys)
+        self.keys[index] = keys
+        self.visit[index] = 0
+        self.theta[index] = m.theta
+        self.psi[index] = m.psi
+        self.nu[index] = m.nu
+        self.beta[index] = m.beta
+        self.patience[index] = m.patience
+        self.kappa[index] = m.kappa
+        self.device[index] = m.device
+        self.region[index] = m.region
+        self.trust[index] = 1.0
+        self.rel[index] = relevance(m.theta, self.world)
+        self.history[index] = m.history
+        self.history_pos[index] = 0
+        counts = np.zeros((len(index), self.world.n_titles), dtype=np.uint8)
+        counts[np.arange(len(index))[:, None], m.history] = 1  # the history is distinct titles
+        self.history_count[index] = counts
+        self.genre_hist[index] = self.world.title_genres[m.history].sum(axis=1)
+        self.cast_exposure[index] = self._cast_counts[m.history].sum(axis=1)
+        for array in (self.clicked_before, self.played, self.title_shown, self.seen_count,
+                      self.streak):
+            array[index] = 0
+        self.last_shown[index] = -1
+        self.last_seen[index] = -1
+        self.empty_streak[index] = 0
+        self.last_bounces[index] = 0
+        self.plays_total[index] = 0
+        self._fill_rows(index)
+
+    def _fill_rows(self, index: np.ndarray) -> None:
+        """The recommender: top-K of noisy relevance + popularity, unplayed titles first."""
+        c = self.config
+        noise = rng.uniform32(self.keys[index], self.visit[index], rng.ROW, self.world.n_titles)
+        score = self.rel[index] + np.float32(c.recommender_popularity_weight) * \
+            self.world.title_popularity.astype(np.float32)
+        score += np.float32(c.recommender_noise) * noise
+        score -= np.float32(c.recommender_rewatch_penalty) * (self.history_count[index] > 0)
+        score[self.played[index]] -= np.float32(1e6)
+        top = np.argpartition(-score, self.n_slots - 1, axis=1)[:, :self.n_slots]
+        order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
+        self.titles[index] = np.take_along_axis(top, order, axis=1)
+        self._page = None
+
+    def set_rows(self, titles: np.ndarray) -> None:
+        """Replace the rows the recommender chose with (N, K) distinct titles per member."""
+        titles = np.asarray(titles, dtype=np.int64)
+        if titles.shape != self.titles.shape:
+            raise ValueError(f"titles must have shape {self.titles.shape}, got {titles.shape}")
+        self.titles[:] = titles
+        self._page = None
+
+    # ------------------------------------------------------------ page model
+    def _dissimilarity(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """(..., M, M) how different artwork b of title `left` and a of title `right` look."""
+        w = self.world
+        theme_differs = w.artwork_theme[left][..., :, None] != w.artwork_theme[right][..., None, :]
+        visual_gap = np.abs(w.artwork_visual[left][..., :, None, :]
+                            - w.artwork_visual[right][..., None, :, :]).mean(axis=-1)
+        return (0.5 * theme_differs + 0.5 * np.minimum(1.0, 2.0 * visual_gap)).astype(np.float32)
+
+    def page_model(self) -> PageModel:
+        """Exact response probabilities of the current rows (cached until the state changes)."""
+        if self._page is None:
+            self._page = self._compute_page_model()
+        return self._page
+
+    def _compute_page_model(self) -> PageModel:
+        c, w, t = self.config, self.world, self.titles
+        n, n_slots, n_art = self.n, self.n_slots, self.n_artworks
+        rel = np.take_along_axis(self.rel, t, axis=1).astype(np.float64)  # (N, K)
+        theme = w.artwork_theme[t]  # (N, K, M)
+        theta_theme = np.take_along_axis(self.theta, theme.reshape(n, -1), axis=1
+                                         ).reshape(n, n_slots, n_art)
+        psi_face = np.take_along_axis(self.psi, self._face_slot[t].reshape(n, -1), axis=1
+                                      ).reshape(n, n_slots, n_art)
+        visual_taste = ((w.artwork_visual[t] - 0.5) * self.nu[:, None, None, :]).sum(axis=-1)
+        uplift = (w.artwork_appeal[t] + c.theme_weight * (theta_theme - rel[..., None])
+                  + c.cast_weight * psi_face + c.visual_weight * visual_taste)
+        familiar = (np.take_along_axis(self.history_count, t, axis=1) > 0) | \
+            np.take_along_axis(self.clicked_before, t, axis=1)
+        gate = 1.0 - c.familiarity_discount * familiar
+        last = np.take_along_axis(self.last_seen, t, axis=1).astype(np.int64)  # (N, K)
+        is_last = self._arange_m == last[..., None]
+        changed = (last >= 0)[..., None] & ~is_last
+        change = np.where(familiar, -c.change_cost, c.second_look)[..., None] * \
+            self.kappa[:, None, None] * changed
+        streak = np.take_along_axis(self.streak, t, axis=1).astype(np.float64)
+        fatigue = -c.fatigue_weight * streak[..., None] * is_last
+        intent = self.beta[:, None] + c.relevance_weight * rel + c.quality_weight * \
+            w.title_quality[t]
+        trust = self.trust[:, None, None]
+        logit = intent[..., None] + trust * gate[..., None] * uplift + change + fatigue
+
+        click_logit = np.repeat(logit[:, :, None, :], n_art, axis=2)  # (N, K, M, M)
+        if n_slots > 1 and c.salience_weight > 0:
+            if self._salience_table is not None:
+                dissim = self._salience_table[t[:, :-1], t[:, 1:]]
+            else:
+                dissim = self._dissimilarity(t[:, :-1], t[:, 1:])
+            click_logit[:, 1:] += trust[..., None] * c.salience_weight * (dissim - 0.5)
+        click = _sigmoid(click_logit)
+
+        gap = np.maximum(0.0, theta_theme - rel[..., None])
+        misrep = self._misrepresents[t] + c.promise_gap_weight * gap
+        play = _sigmoid(c.play_logit + c.fit_weight * rel[..., None] - c.bait_penalty * misrep)
+        return PageModel(click, play, self.patience.copy(), w.artwork_exists[t])
+
+    def expected_reward(self, actions: np.ndarray) -> np.ndarray:
+        """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
+        click, play = self.chosen_probabilities(self.page_model(), actions)
+        return cascade_expected_reward(self.config, click, play, self.page_model().patience)
+
+    @staticmethod
+    def chosen_probabilities(page: PageModel, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-slot click and play probabilities (N, K) of the chosen artworks."""
+        n, n_slots = actions.shape
+        prev = np.zeros_like(actions)
+        prev[:, 1:] = actions[:, :-1]
+        rows = np.arange(n)[:, None]
+        slots = np.arange(n_slots)[None, :]
+        return page.click[rows, slots, prev, actions], page.play[rows, slots, actions]
+
+    def oracle(self) -> tuple[np.ndarray, np.ndarray]:
+        """The myopic oracle: (N,) best expected reward and (N, K) artworks attaining it.
+
+        Exact dynamic programme over slots from the right, O(K M^2) per member:
+        F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)].
+        """
+        page = self.page_model()
+        gain = slot_gain(self.config, page.click, page.play[:, :, None, :])
+        go_on = page.patience[:, None, None, None] * (1.0 - page.click * page.play[:, :, None, :])
+        n, n_slots, n_art = page.play.shape
+        future = np.zeros((n, n_art))
+        best_next = np.zeros((n, n_slots, n_art), dtype=np.int64)
+        for k in range(n_slots - 1, -1, -1):  # K steps, each over all members at once
+            q = gain[:, k] + go_on[:, k] * future[:, None, :]
+            q = np.where(page.exists[:, k][:, None, :], q, -np.inf)
+            best_next[:, k] = q.argmax(axis=2)
+            future = np.take_along_axis(q, best_next[:, k][..., None], axis=2)[..., 0]
+        actions = np.zeros((n, n_slots), dtype=np.int64)
+        actions[:, 0] = best_next[:, 0, 0]
+        for k in range(1, n_slots):
+            actions[:, k] = best_next[np.arange(n), k, actions[:, k - 1]]
+        return future[:, 0], actions
+
+    # ------------------------------------------------------------------ visit
+    def visit_step(self, actions: np.ndarray) -> VisitOutcome:
+        """Show `actions` (N, K) on the current rows; the members answer; state moves on."""
+        c = self.config
+        page = self.page_model()
+        n, n_slots = actions.shape
+        click_p, play_p = self.chosen_probabilities(page, actions)
+        expected = cascade_expected_reward(c, click_p, play_p, page.patience)
+        oracle_value, oracle_action = self.oracle()
+
+        u = rng.uniform(self.keys, self.visit, rng.CASCADE, 3 * n_slots)
+        looks = u[:, :n_slots] < page.patience[:, None]
+        looks[:, 0] = True
+        patient = np.cumprod(looks, axis=1, dtype=bool)
+        would_click = u[:, n_slots:2 * n_slots] < click_p
+        would_play = would_click & (u[:, 2 * n_slots:] < play_p)
+        candidate = patient & would_play
+        no_play_before = np.cumsum(candidate, axis=1) - candidate == 0
+        examined = patient & no_play_before
+        clicks = examined & would_click
+        plays = examined & would_play
+        bounces = clicks & ~plays
+        n_plays, n_bounces = plays.sum(axis=1), bounces.sum(axis=1)
+        if c.reward == "click":
+            reward = clicks.sum(axis=1).astype(np.float64)
+        elif c.reward == "play":
+            reward = n_plays.astype(np.float64)
+        else:
+            reward = n_plays - c.bounce_penalty * n_bounces
+
+        titles = self.titles.copy()
+        self._update_state(actions, examined, clicks, plays, n_plays, n_bounces)
+        churn_u = rng.uniform(self.keys, self.visit, rng.CHURN, 1)[:, 0]
+        churned = (self.empty_streak >= c.churn_after) & (churn_u < c.churn_probability)
+        terminated = churned | (self.visit >= c.n_visits)
+        alive = np.flatnonzero(~terminated)
+        if alive.size:
+            self._fill_rows(alive)
+        self._page = None
+        return VisitOutcome(reward, terminated, churned, clicks, plays, bounces, examined,
+                            titles, expected, oracle_value, oracle_action)
+
+    def _update_state(self, actions: np.ndarray, examined: np.ndarray, clicks: np.ndarray,
+                      plays: np.ndarray, n_plays: np.ndarray, n_bounces: np.ndarray) -> None:
+        """Everything a visit changes, applied once the visit is over (DESIGN.md section 4)."""
+        c, t = self.config, self.titles
+        rows = np.arange(self.n)[:, None]
+        art = actions.astype(np.int8)
+        # what was shown (observable impressions)
+        self.title_shown[rows, t] = np.minimum(self.title_shown[rows, t], 254) + 1
+        self.seen_count[rows, t, actions] = np.minimum(self.seen_count[rows, t, actions], 254) + 1
+        self.last_shown[rows, t] = art
+        # what the member looked at: fatigue streak and the artwork remembered per title
+        same = self.last_seen[rows, t] == art
+        streak = np.where(clicks, 0, np.where(same, np.minimum(self.streak[rows, t], 254) + 1, 1))
+        self.streak[rows, t] = np.where(examined, streak, self.streak[rows, t])
+        self.last_seen[rows, t] = np.where(examined, art, self.last_seen[rows, t])
+        self.clicked_before[rows, t] |= clicks
+        # a quality play: the title joins the history (ring buffer) and leaves the row pool
+        played_member = np.flatnonzero(n_plays > 0)
+        if played_member.size:
+            title = t[played_member, plays[played_member].argmax(axis=1)]
+            slot = self.history_pos[played_member]
+            old = self.history[played_member, slot]
+            self.history[played_member, slot] = title
+            self.history_pos[played_member] = (slot + 1) % self.history_length
+            self.history_count[played_member, old] -= 1
+            self.history_count[played_member, title] += 1
+            g = self.world.title_genres
+            self.genre_hist[played_member] += g[title] - g[old]
+            self.cast_exposure[played_member] += self._cast_counts[title] - self._cast_counts[old]
+            self.played[played_member, title] = True
+        # trust falls on bounces and otherwise recovers; the empty-visit streak feeds churn
+        self.trust = np.where(n_bounces > 0, self.trust * (1.0 - c.trust_loss) ** n_bounces,
+                              self.trust + c.trust_recovery * (1.0 - self.trust))
+        self.empty_streak = np.where(n_plays > 0, 0, self.empty_streak + 1)
+        self.last_bounces = n_bounces
+        self.plays_total += n_plays
+        self.visit += np.uint64(1)
+
+    # ------------------------------------------------------------ observation
+    def _static_artwork_features(self) -> np.ndarray:
+        """(T, M, G + A + 1 + V) float32: theme one-hot, face one-hot (last = none), visual."""
+        w = self.world
+        n_titles, n_art = w.artwork_exists.shape
+        out = np.zeros((n_titles, n_art, w.n_genres + w.n_actors + 1 + w.n_visual),
+                       dtype=np.float32)
+        t_idx, m_idx = np.nonzero(w.artwork_exists)
+        out[t_idx, m_idx, w.artwork_theme[t_idx, m_idx]] = 1.0
+        out[t_idx, m_idx, w.n_genres + self._face_slot[t_idx, m_idx]] = 1.0
+        out[t_idx, m_idx, w.n_genres + w.n_actors + 1:] = w.artwork_visual[t_idx, m_idx]
+        return out
+
+    def observation_sizes(self) -> dict[str, tuple[int, ...]]:
+        """Per-member shapes of the observation arrays."""
+        w = self.world
+        member = w.n_genres + w.n_actors + len(DEVICE_NAMES) + self.config.n_regions + 4
+        return {
+            "member": (member,),
+            "titles": (self.n_slots, w.n_genres + 4),
+            "artworks": (self.n_slots, self.n_artworks, self._artwork_static.shape[2] + 2),
+            "action_mask": (self.n_slots, self.n_artworks),
+        }
+
+    def observe(self) -> dict[str, np.ndarray]:
+        """Fresh observation arrays for all members (float32 in [0, 1], mask int8)."""
+        c, w, t = self.config, self.world, self.titles
+        n, h = self.n, float(self.history_length)
+        rows = np.arange(n)[:, None]
+        sizes = self.observation_sizes()
+        member = np.zeros((n, *sizes["member"]), dtype=np.float32)
+        g, a = w.n_genres, w.n_actors
+        member[:, :g] = self.genre_hist / h
+        member[:, g:g + a] = np.minimum(self.cast_exposure / h, 1.0)
+        o = g + a
+        member[np.arange(n), o + self.device] = 1.0
+        o += len(DEVICE_NAMES)
+        member[np.arange(n), o + self.region] = 1.0
+        o += c.n_regions
+        member[:, o] = np.minimum(self.visit / c.n_visits, 1.0)
+        member[:, o + 1] = np.minimum(self.empty_streak / c.churn_after, 1.0)
+        member[:, o + 2] = self.last_bounces / self.n_slots
+        member[:, o + 3] = self.plays_total / np.maximum(self.visit, 1)
+
+        titles = np.empty((n, *sizes["titles"]), dtype=np.float32)
+        titles[..., :g] = w.title_genres[t]
+        titles[..., g] = w.title_popularity[t]
+        titles[..., g + 1] = self.history_count[rows, t] > 0
+        titles[..., g + 2] = self.clicked_before[rows, t]
+        titles[..., g + 3] = np.minimum(self.title_shown[rows, t] / COUNT_SCALE, 1.0)
+
+        artworks = np.empty((n, *sizes["artworks"]), dtype=np.float32)
+        artworks[..., :-2] = self._artwork_static[t]
+        artworks[..., -2] = np.minimum(self.seen_count[rows, t] / COUNT_SCALE, 1.0)
+        artworks[..., -1] = self.last_shown[rows, t][..., None] == self._arange_m
+        exists = w.artwork_exists[t]
+        artworks[..., -2:] *= exists[..., None]
+        return {"member": member, "titles": titles, "artworks": artworks,
+                "action_mask": exists.astype(np.int8)}
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))

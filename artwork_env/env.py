@@ -1,0 +1,177 @@
+"""The Gymnasium environment: one member, one home-page row per step.
+
+`ArtworkEnv` is the batch core (`ArtworkSimulator`) with N = 1. Registered as
+`ArtworkPersonalization-v0` (a member's lifetime of `n_visits` visits, with churn) and
+`ArtworkBandit-v0` (`n_visits=1`: one visit of a fresh member per episode).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from artwork_env import rng
+from artwork_env.config import ModelConfig
+from artwork_env.core import ArtworkSimulator, PageModel, VisitOutcome
+from artwork_env.rendering import render_ansi, render_rgb, slot_outcomes
+
+
+def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spaces.Dict:
+    """The Dict observation space of a simulator, with optional leading batch dimensions."""
+    sizes = sim.observation_sizes()
+    box = {key: spaces.Box(0.0, 1.0, batch + shape, dtype=np.float32)
+           for key, shape in sizes.items() if key != "action_mask"}
+    box["action_mask"] = spaces.Box(0, 1, batch + sizes["action_mask"], dtype=np.int8)
+    return spaces.Dict(box)
+
+
+def validate_actions(actions: Any, exists: np.ndarray) -> np.ndarray:
+    """Check (N, K) actions against the (N, K, M) candidates; return them as int64.
+
+    Raises `ValueError` naming the slot and the allowed artworks for a wrong shape or dtype,
+    an index out of range or a masked (non-existent) artwork.
+    """
+    n, n_slots, n_art = exists.shape
+    array = np.asarray(actions)
+    if array.shape not in ((n, n_slots),) + (((n_slots,),) if n == 1 else ()):
+        raise ValueError(f"action must have shape ({n_slots},) for {n_slots} slots"
+                         + (f" per member, (N={n}, {n_slots}) in all" if n > 1 else "")
+                         + f", got shape {array.shape}")
+    if array.dtype.kind not in "iu":
+        raise ValueError(f"action must hold integers (artwork indices 0..{n_art - 1}), "
+                         f"got dtype {array.dtype}")
+    array = array.reshape(n, n_slots).astype(np.int64)
+    bad = (array < 0) | (array >= n_art)
+    bad[~bad] = ~np.take_along_axis(exists, np.clip(array, 0, n_art - 1)[..., None],
+                                    axis=2)[..., 0][~bad]
+    if bad.any():
+        member, slot = map(int, np.argwhere(bad)[0])
+        allowed = np.flatnonzero(exists[member, slot]).tolist()
+        who = f"member {member}, " if n > 1 else ""
+        raise ValueError(f"invalid artwork {int(array[member, slot])} for {who}slot {slot}: "
+                         f"allowed artworks there are {allowed}")
+    return array
+
+
+def step_info(outcome: VisitOutcome, i: int) -> dict[str, Any]:
+    """The `info` dict of member i after a visit: observable feedback and ground truth."""
+    clicks, plays, bounces = outcome.clicks[i], outcome.plays[i], outcome.bounces[i]
+    expected = float(outcome.expected_reward[i])
+    oracle = float(outcome.oracle_expected_reward[i])
+    return {
+        "clicks": clicks.copy(), "plays": plays.copy(), "bounces": bounces.copy(),
+        "titles": outcome.titles[i].copy(),
+        "n_impressions": int(clicks.shape[0]), "n_clicks": int(clicks.sum()),
+        "n_plays": int(plays.sum()), "n_bounces": int(bounces.sum()),
+        "churned": bool(outcome.churned[i]),
+        "expected_reward": expected, "oracle_expected_reward": oracle,
+        "oracle_action": outcome.oracle_action[i].copy(), "regret": max(0.0, oracle - expected),
+    }
+
+
+class ArtworkEnv(gym.Env[dict, np.ndarray]):
+    """Pick one artwork per title of a home-page row; the reward is a quality play.
+
+    Observation: Dict of `member` (history genre histogram, cast exposure, device, region,
+    visit progress, empty-visit streak, last bounces, play rate), `titles` (K x ...),
+    `artworks` (K x M x ...), `action_mask` (K x M, int8). Action: MultiDiscrete([M] * K).
+    Every keyword is a `ModelConfig` parameter. The episode terminates when the member
+    churns or their lifetime of `n_visits` visits is over (visit progress is observed, so
+    this is a true end of the MDP, not a truncation).
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 2}
+
+    def __init__(self, render_mode: str | None = None, **params: Any) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} "
+                             f"or None, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.config = ModelConfig.from_kwargs(**params)
+        self.sim = ArtworkSimulator(self.config, n_members=1)
+        self.world = self.sim.world
+        self.observation_space = observation_space(self.sim)
+        self.action_space = spaces.MultiDiscrete(
+            np.full(self.config.n_slots, self.sim.n_artworks, dtype=np.int64))
+        self._stream_key: np.ndarray | None = None
+        self._episode = 0
+        self._needs_reset = True
+        self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None] | None = None
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
+        """Draw a fresh member (the member's randomness all flows from `self.np_random`)."""
+        super().reset(seed=seed)
+        if seed is not None or self._stream_key is None:
+            self._stream_key = self.np_random.integers(0, 2**63, size=1).astype(np.uint64)
+            self._episode = 0
+        else:
+            self._episode += 1
+        key = rng.derive_keys(self._stream_key, np.array([self._episode], dtype=np.uint64))
+        self.sim.reset_members(np.array([0]), key)
+        self._needs_reset = False
+        self._shown = (self.sim.titles[0].copy(), None, None)
+        return self._observation(), {"titles": self.sim.titles[0].copy()}
+
+    def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict[str, Any]]:
+        """Show the row with the chosen artworks; the member scans it and answers."""
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step() (and again after the episode ends)")
+        actions = validate_actions(action, self.sim.page_model().exists)
+        outcome = self.sim.visit_step(actions)
+        terminated = bool(outcome.terminated[0])
+        self._needs_reset = terminated
+        self._shown = (outcome.titles[0], actions[0], outcome)
+        return (self._observation(), float(outcome.reward[0]), terminated, False,
+                step_info(outcome, 0))
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        return {key: value[0] for key, value in self.sim.observe().items()}
+
+    # ------------------------------------------------------------- ground truth
+    def page_model(self) -> PageModel:
+        """Ground truth for the page now shown: click/play probabilities of every choice."""
+        self._require_page()
+        return self.sim.page_model()
+
+    def expected_reward(self, action: np.ndarray) -> float:
+        """Ground truth: the exact expected reward of `action` on the page now shown."""
+        self._require_page()
+        actions = validate_actions(action, self.sim.page_model().exists)
+        return float(self.sim.expected_reward(actions)[0])
+
+    def oracle(self) -> tuple[float, np.ndarray]:
+        """Ground truth: the myopic oracle's expected reward and action for the page now shown.
+
+        A cheating reference: it reads the hidden member.
+        """
+        self._require_page()
+        value, action = self.sim.oracle()
+        return float(value[0]), action[0]
+
+    def _require_page(self) -> None:
+        if self._needs_reset:
+            raise RuntimeError("no page is shown: call reset() first")
+
+    # ---------------------------------------------------------------- rendering
+    def render(self) -> str | np.ndarray | None:
+        """The last page shown and what the member did ("ansi" text or "rgb_array")."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode= to make")
+            return None
+        if self._shown is None:
+            raise RuntimeError("call reset() before render()")
+        titles, actions, outcome = self._shown
+        outcomes = slot_outcomes(None if outcome is None else outcome.examined[0],
+                                 None if outcome is None else outcome.clicks[0],
+                                 None if outcome is None else outcome.plays[0], len(titles))
+        if self.render_mode == "ansi":
+            header = "" if outcome is None else (
+                f"visit {int(self.sim.visit[0])}: reward {outcome.reward[0]:+.2f}, "
+                f"expected {outcome.expected_reward[0]:.3f}, "
+                f"oracle {outcome.oracle_expected_reward[0]:.3f}")
+            return render_ansi(self.world, titles, actions, outcomes, header)
+        return render_rgb(self.world, titles, actions, outcomes)

@@ -1,0 +1,140 @@
+"""The hidden member population (DESIGN.md section 3).
+
+Members come from `n_communities` taste communities with mixed membership
+(logistic-normal weights, shifted by region). A member has a genre taste theta, a cast
+affinity psi, a visual preference nu that depends on the device, a base propensity beta,
+a patience (probability of looking at the next slot), a sensitivity kappa to changed
+artwork, and a viewing history drawn from theta. All draws come from the member's
+counter-based key (`artwork_env.rng`), so they are batch-size independent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from artwork_env import rng
+from artwork_env.config import DEVICE_NAMES, VISUAL_NAMES, ModelConfig
+from artwork_env.world import World
+
+# Device effect on visual taste (brightness, close-up, expressive, crowded, text-heavy):
+# text and crowds read badly on a small phone screen, close-ups read well (assumption).
+DEVICE_VISUAL = np.array([
+    [0.3, -0.2, 0.2, 0.4, 0.0],    # tv
+    [0.0, 0.8, 0.3, -0.9, -1.3],   # phone
+    [0.0, 0.0, 0.0, 0.0, 0.3],     # desktop
+])
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """Community-level parameters, fixed per world (generated from `world_seed`)."""
+
+    community_taste: np.ndarray  # (C, G)
+    community_cast: np.ndarray  # (C, A)
+    community_visual: np.ndarray  # (C, V)
+    region_bias: np.ndarray  # (R, C) shift of the community logits by region
+    device_cdf: np.ndarray  # (D,)
+
+
+@dataclass(frozen=True, eq=False)
+class Members:
+    """A batch of freshly drawn members: every array has the members on axis 0."""
+
+    theta: np.ndarray  # (N, G) genre taste, centred over genres
+    psi: np.ndarray  # (N, A + 1) cast affinity, centred; last column (no face) is 0
+    nu: np.ndarray  # (N, V) visual preference including the device effect
+    beta: np.ndarray  # (N,) base click logit
+    patience: np.ndarray  # (N,) probability of examining the next slot
+    kappa: np.ndarray  # (N,) sensitivity to a changed artwork
+    device: np.ndarray  # (N,) int
+    region: np.ndarray  # (N,) int
+    history: np.ndarray  # (N, H) title ids, most recent last
+
+
+def build_population(config: ModelConfig, world: World) -> Population:
+    """Draw the communities of a world from `world_seed`."""
+    gen = np.random.default_rng([config.world_seed, 1])
+    n_comm = config.n_communities
+
+    def centred(scale: float, width: int) -> np.ndarray:
+        # centred over communities: what everyone likes is the artwork's appeal b_a
+        table = gen.normal(0.0, scale, (n_comm, width))
+        return table - table.mean(axis=0) if n_comm > 1 else table
+
+    return Population(
+        community_taste=centred(1.0, world.n_genres),
+        community_cast=centred(1.0, world.n_actors),
+        community_visual=centred(0.6, world.n_visual),
+        region_bias=gen.normal(0.0, 1.0, (config.n_regions, n_comm)),
+        device_cdf=np.cumsum(config.device_probs),
+    )
+
+
+def relevance(theta: np.ndarray, world: World) -> np.ndarray:
+    """(N, T) float32 <theta, g_t> for every title, summed in a batch-independent order."""
+    index, weight = world.sparse_genres
+    out = np.zeros((theta.shape[0], world.n_titles), dtype=np.float32)
+    for j in range(index.shape[1]):  # <= 3 genres a title; no BLAS, so rows never depend on N
+        out += theta[:, index[:, j]] * weight[:, j]
+    return out
+
+
+def sample_members(config: ModelConfig, world: World, population: Population,
+                   keys: np.ndarray) -> Members:
+    """Draw one member per key."""
+    n = len(keys)
+    n_genres, n_actors, n_visual = world.n_genres, world.n_actors, world.n_visual
+    n_comm = config.n_communities
+    zero = np.zeros(n, dtype=np.uint64)
+    z = rng.normal(keys, zero, rng.MEMBER, n_comm + n_genres + n_actors + n_visual + 2)
+    u = rng.uniform(keys, zero, rng.MEMBER + 100, 3)
+    z_comm, z_taste, z_cast, z_visual, z_beta, z_patience = np.split(
+        z, np.cumsum([n_comm, n_genres, n_actors, n_visual, 1]), axis=1)
+
+    region = np.minimum((u[:, 0] * config.n_regions).astype(np.int64), config.n_regions - 1)
+    device = np.minimum(np.searchsorted(population.device_cdf, u[:, 1], side="right"),
+                        len(DEVICE_NAMES) - 1)
+    logits = config.community_mixing * z_comm + population.region_bias[region]
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+
+    theta = _mix(weights, population.community_taste) + config.taste_noise * z_taste
+    theta -= theta.mean(axis=1, keepdims=True)
+    psi = np.zeros((n, n_actors + 1))
+    psi[:, :n_actors] = _mix(weights, population.community_cast) + config.taste_noise * z_cast
+    psi[:, :n_actors] -= psi[:, :n_actors].mean(axis=1, keepdims=True)
+    nu = (_mix(weights, population.community_visual) + DEVICE_VISUAL[device][:, :n_visual]
+          + config.taste_noise * z_visual)
+    beta = config.base_logit + config.base_logit_sd * z_beta[:, 0]
+    patience = np.clip(config.position_decay + config.patience_spread * z_patience[:, 0],
+                       0.0, 1.0)
+    kappa = 2.0 * config.change_sensitivity * u[:, 2]
+    history = _draw_history(config, world, theta, keys)
+    return Members(theta, psi, nu, beta, patience, kappa, device, region, history)
+
+
+def history_length(config: ModelConfig, world: World) -> int:
+    """H actually used: `history_length`, capped at half the catalog (small demo catalog)."""
+    return min(config.history_length, max(1, world.n_titles // 2))
+
+
+def _draw_history(config: ModelConfig, world: World, theta: np.ndarray,
+                  keys: np.ndarray) -> np.ndarray:
+    """H distinct titles drawn with probability ~ exp(sharpness * <theta, g_t>) (Gumbel top-H)."""
+    n_hist = history_length(config, world)
+    u = rng.uniform32(keys, np.zeros(len(keys), dtype=np.uint64), rng.HISTORY, world.n_titles)
+    scores = config.history_sharpness * relevance(theta, world) - np.log(-np.log(u))
+    top = np.argpartition(-scores, n_hist - 1, axis=1)[:, :n_hist]
+    order = np.argsort(np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1)  # least likely first: "most recent last"
+
+
+def _mix(weights: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """(N, C) weights times (C, X) table, summed over C in a fixed order (no BLAS)."""
+    return (weights[:, :, None] * table[None, :, :]).sum(axis=1)
+
+
+__all__ = ["VISUAL_NAMES", "Members", "Population", "build_population", "relevance",
+           "sample_members"]

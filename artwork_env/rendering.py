@@ -1,0 +1,79 @@
+"""Pictures of a page: the row as text ("ansi") and as an RGB array ("rgb_array").
+
+Plain numpy, no display: one tile per slot coloured by the artwork's theme (brightness
+from its visual attributes), a light disk where the artwork shows a face, stripes where it
+is text-heavy, and a bar under the tile for what the member did: green a quality play,
+orange a bounce, light grey looked and passed, dark grey never looked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from artwork_env.world import NO_FACE, World
+
+TILE_W, TILE_H, BAR_H, GAP = 64, 96, 12, 6
+PALETTE = np.array([
+    [70, 90, 160], [240, 190, 40], [220, 80, 120], [210, 60, 40], [120, 60, 140],
+    [40, 40, 40], [40, 170, 190], [90, 140, 70], [250, 140, 200], [130, 90, 60],
+    [150, 110, 220], [120, 200, 120],
+], dtype=np.float64)
+OUTCOME_COLOURS = {"play": (40, 200, 80), "bounce": (250, 150, 30), "passed": (190, 190, 190),
+                   "unseen": (70, 70, 70), "pending": (255, 255, 255)}
+
+
+def slot_outcomes(examined: np.ndarray | None, clicks: np.ndarray | None,
+                  plays: np.ndarray | None, n_slots: int) -> list[str]:
+    """One word per slot: play, bounce, passed, unseen, or pending before the member answers."""
+    if examined is None or clicks is None or plays is None:
+        return ["pending"] * n_slots
+    words = []
+    for k in range(n_slots):
+        if plays[k]:
+            words.append("play")
+        elif clicks[k]:
+            words.append("bounce")
+        else:
+            words.append("passed" if examined[k] else "unseen")
+    return words
+
+
+def render_ansi(world: World, titles: np.ndarray, actions: np.ndarray | None,
+                outcomes: list[str], header: str = "") -> str:
+    """The row as a text table: slot, title, artwork description, what the member did."""
+    lines = [header] if header else []
+    width = max(len(world.title_names[t]) for t in titles)
+    for k, t in enumerate(titles):
+        art = "(not chosen yet)" if actions is None else world.artwork_names[t][actions[k]]
+        lines.append(f"{k:>2}  {world.title_names[t]:<{width}}  {art:<34}  {outcomes[k]}")
+    return "\n".join(lines) + "\n"
+
+
+def render_rgb(world: World, titles: np.ndarray, actions: np.ndarray | None,
+               outcomes: list[str]) -> np.ndarray:
+    """(H, W, 3) uint8 picture of the row."""
+    n_slots = len(titles)
+    height = TILE_H + BAR_H + 3 * GAP
+    width = n_slots * (TILE_W + GAP) + GAP
+    image = np.full((height, width, 3), 20, dtype=np.uint8)
+    yy, xx = np.mgrid[0:TILE_H, 0:TILE_W]
+    disk = (yy - TILE_H * 0.4) ** 2 + (xx - TILE_W / 2) ** 2 < (TILE_W * 0.22) ** 2
+    stripes = (yy % 8 < 2) & (yy > TILE_H * 0.7)
+    for k, t in enumerate(titles):
+        x0 = GAP + k * (TILE_W + GAP)
+        tile = np.empty((TILE_H, TILE_W, 3))
+        if actions is None:
+            tile[:] = 110
+        else:
+            a = actions[k]
+            visual = world.artwork_visual[t, a]
+            colour = PALETTE[world.artwork_theme[t, a] % len(PALETTE)]
+            tile[:] = colour * (0.55 + 0.45 * visual[0])
+            if world.artwork_face[t, a] != NO_FACE:
+                tile[disk] = (235, 215, 190)
+            if visual[4] > 0.6:
+                tile[stripes] = 245
+        image[GAP:GAP + TILE_H, x0:x0 + TILE_W] = np.clip(tile, 0, 255).astype(np.uint8)
+        bar_y = 2 * GAP + TILE_H
+        image[bar_y:bar_y + BAR_H, x0:x0 + TILE_W] = OUTCOME_COLOURS[outcomes[k]]
+    return image

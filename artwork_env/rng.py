@@ -1,0 +1,73 @@
+"""Counter-based random numbers, vectorised over members.
+
+Each member carries a 64-bit key; every random number it needs is a hash of
+(key, visit counter, stream, index). Member i's numbers therefore do not depend on how
+many other members share the batch, so a single env, `SyncVectorEnv` and the native
+vector env give bit-identical trajectories for the same seeds. The hash is SplitMix64's
+finaliser (Steele et al., 2014), applied twice; numpy's uint64 arithmetic wraps, which is
+what the hash wants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_COUNTER = np.uint64(0xD6E8FEB86659FD93)
+_STREAM = np.uint64(0xA0761D6478BD642F)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S11, _S40, _S8 = np.uint64(11), np.uint64(40), np.uint64(8)
+_LOW24 = np.uint64(0xFFFFFF)
+
+# Stream tags: one per kind of draw, so adding a draw never shifts another.
+MEMBER, HISTORY, ROW, CASCADE, CHURN, EPISODE = 1, 2, 3, 4, 5, 6
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser, in place on a uint64 array."""
+    z ^= z >> _S30
+    z *= _MIX1
+    z ^= z >> _S27
+    z *= _MIX2
+    z ^= z >> _S31
+    return z
+
+
+def _hashes(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
+    """(N, n) uint64 hashes of (key, counter, stream, 0..n-1)."""
+    base = keys ^ (counter * _COUNTER) ^ np.uint64((stream * int(_STREAM)) % 2**64)
+    _mix(base)
+    x = base[:, None] + np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
+    return _mix(x)
+
+
+def uniform(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
+    """(N, n) float64 uniforms in [0, 1) with 53 random bits each."""
+    return (_hashes(keys, counter, stream, n) >> _S11).astype(np.float64) * 2.0**-53
+
+
+def uniform32(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
+    """(N, n) float32 uniforms in (0, 1) with 24 random bits each, two per hash (cheap noise)."""
+    h = _hashes(keys, counter, stream, (n + 1) // 2)
+    out = np.empty((len(keys), 2 * h.shape[1]), dtype=np.float32)
+    out[:, 0::2] = (h >> _S40).astype(np.float32)
+    out[:, 1::2] = ((h >> _S8) & _LOW24).astype(np.float32)
+    out += 0.5
+    out *= np.float32(2.0**-24)
+    return out[:, :n]
+
+
+def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
+    """(N, n) standard normals by the Box-Muller transform."""
+    half = (n + 1) // 2
+    u = uniform(keys, counter, stream, 2 * half)
+    radius = np.sqrt(-2.0 * np.log1p(-u[:, :half]))
+    angle = 2.0 * np.pi * u[:, half:]
+    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :n]
+
+
+def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """New (N,) uint64 keys from parent keys and a counter (one member episode from a stream)."""
+    return _hashes(keys, counter, EPISODE, 1)[:, 0]
