@@ -406,8 +406,8 @@ class ArtworkSimulator:
         sizes = self.observation_sizes()
         member = np.zeros((n, *sizes["member"]), dtype=np.float32)
         g, a = w.n_genres, w.n_actors
-        member[:, :g] = self.genre_hist / h
-        member[:, g:g + a] = np.minimum(self.cast_exposure / h, 1.0)
+        member[:, :g] = np.clip(self.genre_hist / h, 0.0, 1.0)  # clip: float drift of +/-
+        member[:, g:g + a] = np.clip(self.cast_exposure / h, 0.0, 1.0)
         o = g + a
         member[np.arange(n), o + self.device] = 1.0
         o += len(DEVICE_NAMES)

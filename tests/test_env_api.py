@@ -1,0 +1,152 @@
+"""The Gymnasium and stable-baselines3 contracts of both registered environments."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import artwork_env
+from artwork_env.config import parameter_names
+
+
+def test_gymnasium_check_env(env_id):
+    check_env(gym.make(env_id).unwrapped)
+
+
+def test_sb3_check_env(env_id):
+    with warnings.catch_warnings():
+        # SB3 only advises flattening the (K, ...) boxes; MultiInputPolicy flattens them itself.
+        warnings.filterwarnings("ignore", message=".*(unconventional shape|image).*")
+        sb3_check_env(gym.make(env_id), warn=True)
+
+
+def test_step_types_and_copies(env_id):
+    env = gym.make(env_id)
+    obs, _ = env.reset(seed=3)
+    obs2, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    assert type(reward) is float and type(terminated) is bool and type(truncated) is bool
+    for key in obs:
+        assert not np.shares_memory(obs[key], obs2[key])
+        assert obs2[key] in env.observation_space[key] or obs2[key].shape == \
+            env.observation_space[key].shape
+    assert env.observation_space.contains(obs2)
+
+
+def test_spaces_follow_the_design():
+    env = gym.make("ArtworkBandit-v0")
+    space = env.observation_space
+    assert set(space.spaces) == {"member", "titles", "artworks", "action_mask"}
+    for key in ("member", "titles", "artworks"):
+        assert space[key].dtype == np.float32
+        assert np.isfinite(space[key].low).all() and np.isfinite(space[key].high).all()
+    assert space["action_mask"].dtype == np.int8
+    assert isinstance(env.action_space, gym.spaces.MultiDiscrete)
+    assert env.action_space.nvec.tolist() == [6] * 6
+
+
+def test_info_keys_and_ground_truth(bandit_env):
+    obs, _ = bandit_env.reset(seed=0)
+    unwrapped = bandit_env.unwrapped
+    value, best = unwrapped.oracle()
+    action = bandit_env.action_space.sample()
+    expected = unwrapped.expected_reward(action)
+    _, _, terminated, _, info = bandit_env.step(action)
+    for key in ("clicks", "plays", "bounces"):
+        assert info[key].dtype == bool and info[key].shape == (6,)
+    assert info["titles"].shape == (6,)
+    assert info["oracle_expected_reward"] == pytest.approx(value)
+    assert np.array_equal(info["oracle_action"], best)
+    assert info["expected_reward"] == pytest.approx(expected)
+    assert info["regret"] == pytest.approx(max(0.0, value - expected))
+    assert info["n_impressions"] == 6
+    assert info["n_plays"] == info["plays"].sum() <= 1
+    assert info["n_bounces"] == info["n_clicks"] - info["n_plays"]
+    assert terminated  # the bandit env is one visit
+
+
+def test_bandit_is_one_visit_and_lifetime_is_up_to_n_visits():
+    env = gym.make("ArtworkPersonalization-v0", n_visits=7, churn_probability=0.0)
+    env.reset(seed=0)
+    steps = 0
+    while True:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        steps += 1
+        if terminated or truncated:
+            break
+    assert steps == 7
+
+
+def test_churn_ends_the_lifetime_early():
+    env = gym.make("ArtworkPersonalization-v0", churn_after=1, churn_probability=1.0,
+                   base_logit=-30.0)  # no plays at all: churn after the first empty visit
+    env.reset(seed=0)
+    _, _, terminated, _, info = env.step(env.action_space.sample())
+    assert terminated and info["churned"]
+
+
+def test_every_parameter_is_a_make_keyword():
+    env = gym.make("ArtworkBandit-v0", n_slots=4, n_artworks=3, reward="click", n_titles=50)
+    assert env.action_space.nvec.tolist() == [3] * 4
+    assert env.unwrapped.config.reward == "click"
+    assert "fatigue_weight" in parameter_names() and len(parameter_names()) > 40
+
+
+def test_module_prefix_make_in_a_fresh_interpreter():
+    code = ("import gymnasium as gym; env = gym.make('artwork_env:ArtworkBandit-v0'); "
+            "o, _ = env.reset(seed=0); print(sorted(o))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "action_mask" in out
+
+
+def test_artwork_range_turns_on_the_mask():
+    env = gym.make("ArtworkBandit-v0", n_artworks=(3, 9))
+    obs, _ = env.reset(seed=1)
+    assert env.action_space.nvec.tolist() == [9] * 6
+    counts = obs["action_mask"].sum(axis=1)
+    assert counts.min() >= 3 and counts.max() <= 9
+    action = obs["action_mask"].argmax(axis=1)  # first allowed artwork in each slot
+    env.step(action)
+
+
+def test_demo_catalog_reads_like_the_real_thing():
+    env = gym.make("ArtworkPersonalization-v0", catalog="demo", render_mode="ansi")
+    obs, _ = env.reset(seed=0)
+    world = env.unwrapped.world
+    assert "Good Will Hunting" in world.title_names
+    gwh = world.title_names.index("Good Will Hunting")
+    assert world.artwork_names[gwh][:2] == ("romance: Damon & Driver", "comedy: Robin Williams")
+    assert env.action_space.nvec[0] == 9  # Stranger Things has nine artworks
+    env.step(obs["action_mask"].argmax(axis=1))
+    text = env.render()
+    assert any(name in text for name in world.title_names)
+
+
+def test_render_modes():
+    env = gym.make("ArtworkBandit-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    before = env.render()
+    env.step(env.action_space.sample())
+    frame = env.render()
+    assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
+    assert frame.shape == before.shape and not np.array_equal(frame, before)
+    text_env = gym.make("ArtworkBandit-v0", render_mode="ansi")
+    text_env.reset(seed=0)
+    _, _, _, _, info = text_env.step(text_env.action_space.sample())
+    text = text_env.render()
+    assert len(text.strip().splitlines()) == 1 + 6
+    outcomes = [line.split()[-1] for line in text.strip().splitlines()[1:]]
+    assert outcomes.count("play") == info["n_plays"]
+    assert outcomes.count("bounce") == info["n_bounces"]
+
+
+def test_env_ids_registered():
+    for env_id in artwork_env.ENV_IDS:
+        assert env_id in gym.registry

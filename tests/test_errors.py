@@ -1,0 +1,80 @@
+"""Bad input gets a clear ValueError naming the parameter or the slot, never a numpy crash."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from artwork_env import ArtworkEnv
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n_slots": 0}, "n_slots"),
+    ({"n_slots": 2.5}, "n_slots"),
+    ({"theme_weight": -1.0}, "theme_weight"),
+    ({"bounce_penalty": -0.1}, "bounce_penalty"),
+    ({"reward": "clicks"}, "reward"),
+    ({"trust_loss": 1.5}, "trust_loss"),
+    ({"position_decay": float("nan")}, "position_decay"),
+    ({"n_artworks": (5, 2)}, "n_artworks"),
+    ({"n_artworks": 0}, "n_artworks"),
+    ({"device_probs": (0.5, 0.5, 0.5)}, "device_probs"),
+    ({"catalog": "imdb"}, "catalog"),
+    ({"n_slots": 300}, "n_slots"),
+    ({"catalog": "demo", "n_slots": 13}, "n_slots"),
+    ({"no_such_parameter": 1}, "no_such_parameter"),
+])
+def test_invalid_parameters_fail_at_make(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        gym.make("ArtworkBandit-v0", **kwargs)
+
+
+def test_invalid_render_mode():
+    with pytest.raises(ValueError, match="render_mode"):
+        ArtworkEnv(render_mode="human")
+
+
+@pytest.fixture
+def env():
+    env = ArtworkEnv(n_artworks=(2, 6))
+    env.reset(seed=4)
+    return env
+
+
+@pytest.mark.parametrize("action, pattern", [
+    (np.zeros(5, dtype=np.int64), r"shape \(6,\)"),
+    (np.zeros((2, 6), dtype=np.int64), r"shape \(6,\)"),
+    (np.zeros(6, dtype=np.float32), "integers"),
+    (np.array([0, 0, 0, 0, 0, 6]), r"slot 5: allowed artworks there are \[0, 1"),
+    (np.array([0, -1, 0, 0, 0, 0]), r"slot 1"),
+])
+def test_bad_actions(env, action, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        env.step(action)
+
+
+def test_masked_artwork_names_slot_and_allowed(env):
+    mask = env.sim.page_model().exists[0]
+    slot = int(np.flatnonzero(~mask.all(axis=1))[0])
+    action = np.zeros(6, dtype=np.int64)
+    action[slot] = int(np.flatnonzero(~mask[slot])[0])
+    allowed = np.flatnonzero(mask[slot]).tolist()
+    with pytest.raises(ValueError, match=rf"slot {slot}: allowed artworks there are "
+                                         rf"{allowed}".replace("[", r"\[").replace("]", r"\]")):
+        env.step(action)
+
+
+def test_step_before_reset_raises():
+    with pytest.raises(RuntimeError, match="reset"):
+        ArtworkEnv().step(np.zeros(6, dtype=np.int64))
+    with pytest.raises(gym.error.ResetNeeded):
+        gym.make("ArtworkBandit-v0").step(np.zeros(6, dtype=np.int64))
+
+
+def test_step_after_the_episode_ends_raises():
+    env = ArtworkEnv(n_visits=1)
+    env.reset(seed=0)
+    env.step(np.zeros(6, dtype=np.int64))
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.zeros(6, dtype=np.int64))
