@@ -55,8 +55,8 @@ class ModelConfig:
     n_regions: int = 4
     device_probs: tuple[float, ...] = (0.5, 0.35, 0.15)
     history_length: int = 20
-    history_sharpness: float = 2.0
-    """How strongly the pre-episode viewing history follows genre taste (softmax temperature)."""
+    history_noise: float = 2.0
+    """Width of the uniform noise on <theta, g_t> when drawing the pre-episode history."""
     base_logit: float = -3.8
     """Mean of the member's base propensity beta (the click logit before anything else)."""
     base_logit_sd: float = 0.4
@@ -106,7 +106,7 @@ class ModelConfig:
     _POSITIVE_INTS = ("n_genres", "n_actors", "n_titles", "n_slots", "n_visits",
                       "n_communities", "n_regions", "history_length", "churn_after")
     _NON_NEGATIVE = (
-        "appeal_scale", "bounce_penalty", "history_sharpness", "community_mixing",
+        "appeal_scale", "bounce_penalty", "history_noise", "community_mixing",
         "taste_noise", "base_logit_sd", "patience_spread", "change_sensitivity",
         "recommender_noise", "recommender_popularity_weight", "recommender_rewatch_penalty",
         "relevance_weight", "quality_weight", "theme_weight", "cast_weight", "visual_weight",

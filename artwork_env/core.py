@@ -25,6 +25,7 @@ from artwork_env.members import (
     history_length,
     relevance,
     sample_members,
+    top_k,
 )
 from artwork_env.world import NO_FACE, World, build_world
 
@@ -43,8 +44,8 @@ class PageModel:
     at the next slot. `exists[n, k, a]`: artwork a is a real candidate in slot k.
     """
 
-    click: np.ndarray  # (N, K, M, M)
-    play: np.ndarray  # (N, K, M)
+    click: np.ndarray  # (N, K, M, M) float32
+    play: np.ndarray  # (N, K, M) float32
     patience: np.ndarray  # (N,)
     exists: np.ndarray  # (N, K, M) bool
 
@@ -187,9 +188,7 @@ class ArtworkSimulator:
         score += np.float32(c.recommender_noise) * noise
         score -= np.float32(c.recommender_rewatch_penalty) * (self.history_count[index] > 0)
         score[self.played[index]] -= np.float32(1e6)
-        top = np.argpartition(-score, self.n_slots - 1, axis=1)[:, :self.n_slots]
-        order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
-        self.titles[index] = np.take_along_axis(top, order, axis=1)
+        self.titles[index] = top_k(score, self.n_slots)
         self._page = None
 
     def set_rows(self, titles: np.ndarray) -> None:
@@ -242,18 +241,22 @@ class ArtworkSimulator:
         trust = self.trust[:, None, None]
         logit = intent[..., None] + trust * gate[..., None] * uplift + change + fatigue
 
-        click_logit = np.repeat(logit[:, :, None, :], n_art, axis=2)  # (N, K, M, M)
+        # (N, K, M, M) in float32: the one big array of a visit
+        click_logit = np.repeat(logit.astype(np.float32)[:, :, None, :], n_art, axis=2)
         if n_slots > 1 and c.salience_weight > 0:
             if self._salience_table is not None:
                 dissim = self._salience_table[t[:, :-1], t[:, 1:]]
             else:
                 dissim = self._dissimilarity(t[:, :-1], t[:, 1:])
-            click_logit[:, 1:] += trust[..., None] * c.salience_weight * (dissim - 0.5)
+            dissim -= np.float32(0.5)
+            dissim *= (c.salience_weight * self.trust).astype(np.float32)[:, None, None, None]
+            click_logit[:, 1:] += dissim
         click = _sigmoid(click_logit)
 
         gap = np.maximum(0.0, theta_theme - rel[..., None])
         misrep = self._misrepresents[t] + c.promise_gap_weight * gap
-        play = _sigmoid(c.play_logit + c.fit_weight * rel[..., None] - c.bait_penalty * misrep)
+        play = _sigmoid((c.play_logit + c.fit_weight * rel[..., None]
+                         - c.bait_penalty * misrep).astype(np.float32))
         return PageModel(click, play, self.patience.copy(), w.artwork_exists[t])
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
@@ -269,30 +272,36 @@ class ArtworkSimulator:
         prev[:, 1:] = actions[:, :-1]
         rows = np.arange(n)[:, None]
         slots = np.arange(n_slots)[None, :]
-        return page.click[rows, slots, prev, actions], page.play[rows, slots, actions]
+        return (page.click[rows, slots, prev, actions].astype(np.float64),
+                page.play[rows, slots, actions].astype(np.float64))
 
     def oracle(self) -> tuple[np.ndarray, np.ndarray]:
         """The myopic oracle: (N,) best expected reward and (N, K) artworks attaining it.
 
         Exact dynamic programme over slots from the right, O(K M^2) per member:
         F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)].
+        The programme runs in float32; the value returned is the float64 expected reward of
+        the row it picks, so `expected_reward(oracle()[1]) == oracle()[0]` exactly.
         """
         page = self.page_model()
-        gain = slot_gain(self.config, page.click, page.play[:, :, None, :])
-        go_on = page.patience[:, None, None, None] * (1.0 - page.click * page.play[:, :, None, :])
+        play = page.play[:, :, None, :]
+        gain = slot_gain(self.config, page.click, play)
+        go_on = page.click * play
+        np.subtract(1.0, go_on, out=go_on)
+        go_on *= page.patience.astype(np.float32)[:, None, None, None]
         n, n_slots, n_art = page.play.shape
-        future = np.zeros((n, n_art))
+        future = np.zeros((n, n_art), dtype=np.float32)
         best_next = np.zeros((n, n_slots, n_art), dtype=np.int64)
         for k in range(n_slots - 1, -1, -1):  # K steps, each over all members at once
             q = gain[:, k] + go_on[:, k] * future[:, None, :]
-            q = np.where(page.exists[:, k][:, None, :], q, -np.inf)
+            q[~np.broadcast_to(page.exists[:, k][:, None, :], q.shape)] = -np.inf
             best_next[:, k] = q.argmax(axis=2)
             future = np.take_along_axis(q, best_next[:, k][..., None], axis=2)[..., 0]
         actions = np.zeros((n, n_slots), dtype=np.int64)
         actions[:, 0] = best_next[:, 0, 0]
         for k in range(1, n_slots):
             actions[:, k] = best_next[np.arange(n), k, actions[:, k - 1]]
-        return future[:, 0], actions
+        return self.expected_reward(actions), actions
 
     # ------------------------------------------------------------------ visit
     def visit_step(self, actions: np.ndarray) -> VisitOutcome:
@@ -379,12 +388,12 @@ class ArtworkSimulator:
         """(T, M, G + A + 1 + V) float32: theme one-hot, face one-hot (last = none), visual."""
         w = self.world
         n_titles, n_art = w.artwork_exists.shape
-        out = np.zeros((n_titles, n_art, w.n_genres + w.n_actors + 1 + w.n_visual),
-                       dtype=np.float32)
+        out = np.zeros((n_titles, n_art, w.n_genres + w.n_actors + 1 + w.n_visual + 2),
+                       dtype=np.float32)  # the last two columns are filled per member
         t_idx, m_idx = np.nonzero(w.artwork_exists)
         out[t_idx, m_idx, w.artwork_theme[t_idx, m_idx]] = 1.0
         out[t_idx, m_idx, w.n_genres + self._face_slot[t_idx, m_idx]] = 1.0
-        out[t_idx, m_idx, w.n_genres + w.n_actors + 1:] = w.artwork_visual[t_idx, m_idx]
+        out[t_idx, m_idx, w.n_genres + w.n_actors + 1:-2] = w.artwork_visual[t_idx, m_idx]
         return out
 
     def observation_sizes(self) -> dict[str, tuple[int, ...]]:
@@ -394,7 +403,7 @@ class ArtworkSimulator:
         return {
             "member": (member,),
             "titles": (self.n_slots, w.n_genres + 4),
-            "artworks": (self.n_slots, self.n_artworks, self._artwork_static.shape[2] + 2),
+            "artworks": (self.n_slots, self.n_artworks, self._artwork_static.shape[2]),
             "action_mask": (self.n_slots, self.n_artworks),
         }
 
@@ -425,15 +434,23 @@ class ArtworkSimulator:
         titles[..., g + 2] = self.clicked_before[rows, t]
         titles[..., g + 3] = np.minimum(self.title_shown[rows, t] / COUNT_SCALE, 1.0)
 
-        artworks = np.empty((n, *sizes["artworks"]), dtype=np.float32)
-        artworks[..., :-2] = self._artwork_static[t]
-        artworks[..., -2] = np.minimum(self.seen_count[rows, t] / COUNT_SCALE, 1.0)
-        artworks[..., -1] = self.last_shown[rows, t][..., None] == self._arange_m
+        artworks = self._artwork_static[t]
         exists = w.artwork_exists[t]
-        artworks[..., -2:] *= exists[..., None]
+        seen = np.minimum(self.seen_count[rows, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
+        artworks[..., -2] = seen * exists
+        artworks[..., -1] = (self.last_shown[rows, t][..., None] == self._arange_m) & exists
         return {"member": member, "titles": titles, "artworks": artworks,
                 "action_mask": exists.astype(np.int8)}
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """Logistic function, in place on a float32 array (float32 keeps it SIMD-fast).
+
+    1 / (1 + exp(-x)) keeps full relative precision for the small probabilities of this model.
+    """
+    np.negative(x, out=x)
+    with np.errstate(over="ignore"):  # exp(-x) = inf for x < -88 gives exactly 0
+        np.exp(x, out=x)
+    x += np.float32(1.0)
+    np.reciprocal(x, out=x)
+    return x

@@ -60,12 +60,13 @@ def uniform32(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.
 
 
 def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
-    """(N, n) standard normals by the Box-Muller transform."""
+    """(N, n) standard normals (float32 precision) by the Box-Muller transform."""
     half = (n + 1) // 2
-    u = uniform(keys, counter, stream, 2 * half)
-    radius = np.sqrt(-2.0 * np.log1p(-u[:, :half]))
-    angle = 2.0 * np.pi * u[:, half:]
-    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :n]
+    u = uniform32(keys, counter, stream, 2 * half)
+    radius = np.sqrt(np.float32(-2.0) * np.log(u[:, :half]))
+    angle = np.float32(2.0 * np.pi) * u[:, half:]
+    out = np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :n]
+    return out.astype(np.float64)
 
 
 def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
