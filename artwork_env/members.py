@@ -137,7 +137,7 @@ def history_length(config: ModelConfig, world: World) -> int:
 
 def _draw_history(config: ModelConfig, world: World, theta: np.ndarray,
                   keys: np.ndarray) -> np.ndarray:
-    """H distinct titles: the top of <theta, g_t> + history_noise * uniform (a noisy view of theta)."""
+    """H distinct titles: top of <theta, g_t> + history_noise * uniform (a noisy view of theta)."""
     n_hist = history_length(config, world)
     u = rng.uniform32(keys, np.zeros(len(keys), dtype=np.uint64), rng.HISTORY, world.n_titles)
     score = relevance(theta, world)
