@@ -23,10 +23,10 @@ from artwork_env.world import World, build_world
 __version__ = "0.1.0"
 ENV_IDS = ("ArtworkBandit-v0", "ArtworkPersonalization-v0")
 
-gymnasium.register(id="ArtworkPersonalization-v0", entry_point="artwork_env.env:ArtworkEnv",
-                   kwargs={"n_visits": 20})
-gymnasium.register(id="ArtworkBandit-v0", entry_point="artwork_env.env:ArtworkEnv",
-                   kwargs={"n_visits": 1})
+for _env_id, _visits in (("ArtworkPersonalization-v0", 20), ("ArtworkBandit-v0", 1)):
+    gymnasium.register(id=_env_id, entry_point="artwork_env.env:ArtworkEnv",
+                       vector_entry_point="artwork_env.vector_env:ArtworkVectorEnv",
+                       kwargs={"n_visits": _visits})
 
 __all__ = ["ENV_IDS", "ArtworkEnv", "ArtworkSimulator", "ModelConfig", "PageModel", "World",
            "best_nonpersonalised_artworks", "build_world", "parameter_names"]

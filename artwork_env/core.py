@@ -407,38 +407,41 @@ class ArtworkSimulator:
             "action_mask": (self.n_slots, self.n_artworks),
         }
 
-    def observe(self) -> dict[str, np.ndarray]:
-        """Fresh observation arrays for all members (float32 in [0, 1], mask int8)."""
-        c, w, t = self.config, self.world, self.titles
-        n, h = self.n, float(self.history_length)
-        rows = np.arange(n)[:, None]
+    def observe(self, index: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`."""
+        c, w = self.config, self.world
+        rows = np.arange(self.n) if index is None else np.asarray(index)
+        t = self.titles[rows]
+        n, h = len(rows), float(self.history_length)
         sizes = self.observation_sizes()
         member = np.zeros((n, *sizes["member"]), dtype=np.float32)
         g, a = w.n_genres, w.n_actors
-        member[:, :g] = np.clip(self.genre_hist / h, 0.0, 1.0)  # clip: float drift of +/-
-        member[:, g:g + a] = np.clip(self.cast_exposure / h, 0.0, 1.0)
+        member[:, :g] = np.clip(self.genre_hist[rows] / h, 0.0, 1.0)  # clip: float drift
+        member[:, g:g + a] = np.clip(self.cast_exposure[rows] / h, 0.0, 1.0)
         o = g + a
-        member[np.arange(n), o + self.device] = 1.0
+        member[np.arange(n), o + self.device[rows]] = 1.0
         o += len(DEVICE_NAMES)
-        member[np.arange(n), o + self.region] = 1.0
+        member[np.arange(n), o + self.region[rows]] = 1.0
         o += c.n_regions
-        member[:, o] = np.minimum(self.visit / c.n_visits, 1.0)
-        member[:, o + 1] = np.minimum(self.empty_streak / c.churn_after, 1.0)
-        member[:, o + 2] = self.last_bounces / self.n_slots
-        member[:, o + 3] = self.plays_total / np.maximum(self.visit, 1)
+        visit = self.visit[rows]
+        member[:, o] = np.minimum(visit / c.n_visits, 1.0)
+        member[:, o + 1] = np.minimum(self.empty_streak[rows] / c.churn_after, 1.0)
+        member[:, o + 2] = self.last_bounces[rows] / self.n_slots
+        member[:, o + 3] = self.plays_total[rows] / np.maximum(visit, 1)
 
+        r = rows[:, None]
         titles = np.empty((n, *sizes["titles"]), dtype=np.float32)
         titles[..., :g] = w.title_genres[t]
         titles[..., g] = w.title_popularity[t]
-        titles[..., g + 1] = self.history_count[rows, t] > 0
-        titles[..., g + 2] = self.clicked_before[rows, t]
-        titles[..., g + 3] = np.minimum(self.title_shown[rows, t] / COUNT_SCALE, 1.0)
+        titles[..., g + 1] = self.history_count[r, t] > 0
+        titles[..., g + 2] = self.clicked_before[r, t]
+        titles[..., g + 3] = np.minimum(self.title_shown[r, t] / COUNT_SCALE, 1.0)
 
         artworks = self._artwork_static[t]
         exists = w.artwork_exists[t]
-        seen = np.minimum(self.seen_count[rows, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
+        seen = np.minimum(self.seen_count[r, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
         artworks[..., -2] = seen * exists
-        artworks[..., -1] = (self.last_shown[rows, t][..., None] == self._arange_m) & exists
+        artworks[..., -1] = (self.last_shown[r, t][..., None] == self._arange_m) & exists
         return {"member": member, "titles": titles, "artworks": artworks,
                 "action_mask": exists.astype(np.int8)}
 

@@ -16,7 +16,7 @@ from gymnasium import spaces
 from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator, PageModel, VisitOutcome
-from artwork_env.rendering import render_ansi, render_rgb, slot_outcomes
+from artwork_env.rendering import render_visit
 
 
 def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spaces.Dict:
@@ -165,13 +165,5 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         if self._shown is None:
             raise RuntimeError("call reset() before render()")
         titles, actions, outcome = self._shown
-        outcomes = slot_outcomes(None if outcome is None else outcome.examined[0],
-                                 None if outcome is None else outcome.clicks[0],
-                                 None if outcome is None else outcome.plays[0], len(titles))
-        if self.render_mode == "ansi":
-            header = "" if outcome is None else (
-                f"visit {int(self.sim.visit[0])}: reward {outcome.reward[0]:+.2f}, "
-                f"expected {outcome.expected_reward[0]:.3f}, "
-                f"oracle {outcome.oracle_expected_reward[0]:.3f}")
-            return render_ansi(self.world, titles, actions, outcomes, header)
-        return render_rgb(self.world, titles, actions, outcomes)
+        return render_visit(self.render_mode, self.world, titles, actions, outcome, 0,
+                            int(self.sim.visit[0]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from artwork_env.core import VisitOutcome
 from artwork_env.world import NO_FACE, World
 
 TILE_W, TILE_H, BAR_H, GAP = 64, 96, 12, 6
@@ -77,3 +78,20 @@ def render_rgb(world: World, titles: np.ndarray, actions: np.ndarray | None,
         bar_y = 2 * GAP + TILE_H
         image[bar_y:bar_y + BAR_H, x0:x0 + TILE_W] = OUTCOME_COLOURS[outcomes[k]]
     return image
+
+
+def render_visit(mode: str, world: World, titles: np.ndarray, actions: np.ndarray | None,
+                 outcome: VisitOutcome | None, member: int, visit: int) -> str | np.ndarray:
+    """Render member `member`'s page: as shown before the answer (`outcome` None) or after."""
+    if outcome is None:
+        outcomes = slot_outcomes(None, None, None, len(titles))
+        header = ""
+    else:
+        outcomes = slot_outcomes(outcome.examined[member], outcome.clicks[member],
+                                 outcome.plays[member], len(titles))
+        header = (f"visit {visit}: reward {outcome.reward[member]:+.2f}, expected "
+                  f"{outcome.expected_reward[member]:.3f}, oracle "
+                  f"{outcome.oracle_expected_reward[member]:.3f}")
+    if mode == "ansi":
+        return render_ansi(world, titles, actions, outcomes, header)
+    return render_rgb(world, titles, actions, outcomes)

@@ -1,0 +1,155 @@
+"""A native vector environment: N members in one set of array operations.
+
+`gymnasium.make_vec("ArtworkBandit-v0", num_envs=N)` (or with
+`vectorization_mode="vector_entry_point"`) returns `ArtworkVectorEnv`: the batch core with N
+members, no Python object per member. Member i seeded with `seed + i` follows exactly the
+trajectory of a single `ArtworkEnv` reset with `seed + i` (the core's random numbers are
+counter-based per member), so results agree bit for bit with `SyncVectorEnv`.
+
+Autoreset is SAME_STEP (declared in `metadata["autoreset_mode"]`): a member whose episode
+ends is replaced by a fresh one within the same `step`; the returned observation is the
+new member's, the ended member's last observation is in `info["final_obs"]` (mask
+`info["_final_obs"]`). The step keys of `info` (clicks, plays, ..., regret) describe the
+visit that just happened for every member; `info["row_titles"]` gives the title ids of
+the rows in the returned observation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from artwork_env import rng
+from artwork_env.config import ModelConfig
+from artwork_env.core import ArtworkSimulator, VisitOutcome
+from artwork_env.env import ArtworkEnv, observation_space, validate_actions
+from artwork_env.rendering import render_visit
+
+STEP_KEYS = ("clicks", "plays", "bounces", "titles", "n_impressions", "n_clicks", "n_plays",
+             "n_bounces", "churned", "expected_reward", "oracle_expected_reward",
+             "oracle_action", "regret")
+
+
+def stream_keys(seeds: list[int | None]) -> np.ndarray:
+    """(N,) member stream keys, drawn exactly as `ArtworkEnv.reset(seed=s)` draws its own."""
+    return np.array([seeding.np_random(s)[0].integers(0, 2**63, size=1)[0] for s in seeds],
+                    dtype=np.uint64)
+
+
+def batched_info(outcome: VisitOutcome) -> dict[str, np.ndarray]:
+    """The step keys of `info` for every member as (N, ...) arrays (see `env.step_info`)."""
+    n, n_slots = outcome.clicks.shape
+    regret = np.maximum(0.0, outcome.oracle_expected_reward - outcome.expected_reward)
+    return {
+        "clicks": outcome.clicks, "plays": outcome.plays, "bounces": outcome.bounces,
+        "titles": outcome.titles, "n_impressions": np.full(n, n_slots),
+        "n_clicks": outcome.clicks.sum(axis=1), "n_plays": outcome.plays.sum(axis=1),
+        "n_bounces": outcome.bounces.sum(axis=1), "churned": outcome.churned,
+        "expected_reward": outcome.expected_reward,
+        "oracle_expected_reward": outcome.oracle_expected_reward,
+        "oracle_action": outcome.oracle_action, "regret": regret,
+    }
+
+
+class ArtworkVectorEnv(VectorEnv):
+    """N members of `ArtworkEnv` stepped together by the batch core."""
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 2,
+                "autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(self, num_envs: int = 1, render_mode: str | None = None,
+                 render_member: int = 0, **params: Any) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} "
+                             f"or None, got {render_mode!r}")
+        if not 0 <= render_member < num_envs:
+            raise ValueError(f"render_member must be in [0, {num_envs}), got {render_member}")
+        self.num_envs = num_envs
+        self.render_mode = render_mode
+        self.render_member = render_member
+        self.config = ModelConfig.from_kwargs(**params)
+        self.sim = ArtworkSimulator(self.config, num_envs)
+        self.world = self.sim.world
+        self.single_observation_space = observation_space(self.sim)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.single_action_space = spaces.MultiDiscrete(
+            np.full(self.config.n_slots, self.sim.n_artworks, dtype=np.int64))
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._stream_keys: np.ndarray | None = None
+        self._episodes = np.zeros(num_envs, dtype=np.uint64)
+        self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None, int] | None = None
+
+    def reset(self, *, seed: int | list[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
+        """Draw N fresh members; member i is seeded with `seed + i` (or `seed[i]`)."""
+        if isinstance(seed, int):
+            seed = [seed + i for i in range(self.num_envs)]
+        if seed is not None and len(seed) != self.num_envs:
+            raise ValueError(f"seed must be an int or a list of {self.num_envs} seeds")
+        super().reset(seed=None if seed is None else seed[0])
+        if seed is not None or self._stream_keys is None:
+            self._stream_keys = stream_keys(seed or [None] * self.num_envs)
+            self._episodes[:] = 0
+        else:
+            self._episodes += np.uint64(1)
+        everyone = np.arange(self.num_envs)
+        self.sim.reset_members(everyone, rng.derive_keys(self._stream_keys, self._episodes))
+        self._shown = (self.sim.titles[self.render_member].copy(), None, None, 0)
+        return self.sim.observe(), {"row_titles": self.sim.titles.copy(),
+                                    "_row_titles": np.ones(self.num_envs, dtype=bool)}
+
+    def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray,
+                                                 dict[str, Any]]:
+        """One visit for every member; ended members are replaced at once (SAME_STEP)."""
+        if self._stream_keys is None:
+            raise RuntimeError("call reset() before step()")
+        actions = validate_actions(actions, self.sim.page_model().exists)
+        member = self.render_member
+        outcome = self.sim.visit_step(actions)
+        self._shown = (outcome.titles[member], actions[member], outcome,
+                       int(self.sim.visit[member]))
+        info: dict[str, Any] = batched_info(outcome)
+        everyone = np.ones(self.num_envs, dtype=bool)
+        info.update({f"_{key}": everyone for key in STEP_KEYS})
+        ended = np.flatnonzero(outcome.terminated)
+        if ended.size:
+            final = self.sim.observe(ended)
+            final_obs = np.full(self.num_envs, None, dtype=object)
+            for j, i in enumerate(ended):
+                final_obs[i] = {key: value[j] for key, value in final.items()}
+            info["final_obs"] = final_obs
+            info["_final_obs"] = outcome.terminated.copy()
+            self._episodes[ended] += np.uint64(1)
+            self.sim.reset_members(ended, rng.derive_keys(self._stream_keys[ended],
+                                                          self._episodes[ended]))
+        info["row_titles"] = self.sim.titles.copy()
+        info["_row_titles"] = everyone
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        return self.sim.observe(), outcome.reward, outcome.terminated, truncated, info
+
+    def render(self) -> str | np.ndarray | None:
+        """The last page of member `render_member` (see `ArtworkEnv.render`)."""
+        if self.render_mode is None or self._shown is None:
+            return None
+        titles, actions, outcome, visit = self._shown
+        return render_visit(self.render_mode, self.world, titles, actions, outcome,
+                            self.render_member, visit)
+
+    # ground truth for the pages now shown, as the single env offers it
+    def oracle(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ground truth: (N,) myopic oracle values and (N, K) actions for the pages shown."""
+        return self.sim.oracle()
+
+    def expected_reward(self, actions: np.ndarray) -> np.ndarray:
+        """Ground truth: (N,) exact expected reward of `actions` on the pages now shown."""
+        return self.sim.expected_reward(validate_actions(actions, self.sim.page_model().exists))
+
+
+__all__ = ["ArtworkEnv", "ArtworkVectorEnv"]
