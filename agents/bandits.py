@@ -1,0 +1,140 @@
+"""Non-contextual bandits per (title, artwork): epsilon-greedy, UCB1, Thompson sampling.
+
+They find "the winning image regardless of the context", Netflix's system before
+personalisation. Each keeps, per (title, artwork), the number of observed impressions and
+the sum of the per-slot target (`slot_feedback`): cascading feedback, so slots after a
+quality play, which the member never looked at, are not counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from agents.base import Agent, Observation, ProblemSpec, masked_argmax, slot_feedback
+
+
+class PerArtworkBandit(Agent):
+    """Shared statistics and update of the per-(title, artwork) bandits."""
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
+        super().__init__(spec, seed)
+        shape = (spec.n_titles, spec.n_artworks)
+        self.counts = np.zeros(shape)
+        self.sums = np.zeros(shape)
+        self.successes = np.zeros(shape)  # quality plays (clicks for reward="click")
+
+    def update(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
+               info: dict[str, Any]) -> None:
+        """Add each observed slot's outcome to its (title, artwork) statistics."""
+        target, observed = slot_feedback(self.spec, info)
+        titles = np.asarray(info["titles"])
+        arms = (titles[observed], actions[observed])
+        np.add.at(self.counts, arms, 1.0)
+        np.add.at(self.sums, arms, target[observed])
+        hits = info["clicks"] if self.spec.reward == "click" else info["plays"]
+        np.add.at(self.successes, arms, np.asarray(hits, dtype=np.float64)[observed])
+
+    def means(self, title_ids: np.ndarray) -> np.ndarray:
+        """(N, K, M) empirical mean target of every candidate (0 where never observed)."""
+        counts = self.counts[title_ids]
+        return np.divide(self.sums[title_ids], counts, out=np.zeros_like(counts),
+                         where=counts > 0)
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Counts, target sums and successes per (title, artwork)."""
+        return {"counts": self.counts, "sums": self.sums, "successes": self.successes}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore the per-(title, artwork) statistics."""
+        self.counts, self.sums, self.successes = (arrays["counts"], arrays["sums"],
+                                                  arrays["successes"])
+
+    def _tie_break(self, shape: tuple[int, ...]) -> np.ndarray:
+        return 1e-9 * self.rng.random(shape)
+
+
+class EpsilonGreedyAgent(PerArtworkBandit):
+    """With probability epsilon a random allowed artwork, else the best mean so far.
+
+    Never-tried artworks count as best (optimistic start), so each is tried once.
+    """
+
+    name = "egreedy"
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, epsilon: float = 0.1) -> None:
+        super().__init__(spec, seed)
+        if not 0.0 <= epsilon <= 1.0:
+            raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+        self.epsilon = epsilon
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """Exploration rate."""
+        return {"epsilon": self.epsilon}
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """Epsilon-greedy per slot."""
+        mask, titles = obs["action_mask"], obs["title_ids"]
+        scores = self.means(titles) + self._tie_break(mask.shape)
+        if explore:
+            scores = np.where(self.counts[titles] == 0, np.inf, scores)
+            scores = np.where(self.rng.random(mask.shape[:2] + (1,)) < self.epsilon,
+                              self.rng.random(mask.shape), scores)
+        return masked_argmax(scores, mask)
+
+
+class UCBAgent(PerArtworkBandit):
+    """UCB1: mean + c * sqrt(2 ln n_title / n_arm); `c` scales the bonus to the reward range."""
+
+    name = "ucb"
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, c: float = 0.15) -> None:
+        super().__init__(spec, seed)
+        if c < 0:
+            raise ValueError(f"c must be >= 0, got {c}")
+        self.c = c
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """Exploration bonus scale."""
+        return {"c": self.c}
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """Highest upper confidence bound per slot (greedy: highest mean)."""
+        mask, titles = obs["action_mask"], obs["title_ids"]
+        scores = self.means(titles) + self._tie_break(mask.shape)
+        if explore:
+            counts = self.counts[titles]
+            total = np.maximum(counts.sum(axis=-1, keepdims=True), 1.0)
+            bonus = self.c * np.sqrt(2.0 * np.log(total) / np.maximum(counts, 1e-12))
+            scores = np.where(counts == 0, np.inf, scores + bonus)
+        return masked_argmax(scores, mask)
+
+
+class ThompsonAgent(PerArtworkBandit):
+    """Beta-Bernoulli Thompson sampling on the quality-play (or click) probability.
+
+    Posterior Beta(alpha + plays, beta + impressions - plays) per (title, artwork); a draw
+    per candidate, the best draw wins. Greedy: the posterior mean.
+    """
+
+    name = "thompson"
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, alpha: float = 1.0,
+                 beta: float = 30.0) -> None:
+        super().__init__(spec, seed)
+        if alpha <= 0 or beta <= 0:
+            raise ValueError(f"alpha and beta must be > 0, got {alpha}, {beta}")
+        self.alpha, self.beta = alpha, beta
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """Beta prior."""
+        return {"alpha": self.alpha, "beta": self.beta}
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """A posterior draw (greedy: mean) per candidate; the best wins."""
+        mask, titles = obs["action_mask"], obs["title_ids"]
+        a = self.alpha + self.successes[titles]
+        b = self.beta + self.counts[titles] - self.successes[titles]
+        scores = self.rng.beta(a, b) if explore else a / (a + b) + self._tie_break(mask.shape)
+        return masked_argmax(scores, mask)

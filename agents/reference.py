@@ -1,0 +1,87 @@
+"""Reference agents: uniform random, and two cheating references that read ground truth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from agents.base import Agent, Observation, ProblemSpec, random_allowed
+from artwork_env.reference import best_nonpersonalised_artworks
+
+
+class RandomAgent(Agent):
+    """Uniform over the allowed artworks of each slot."""
+
+    name = "random"
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """A random allowed artwork per slot."""
+        return random_allowed(self.rng, obs["action_mask"])
+
+
+class OracleAgent(Agent):
+    """CHEATING REFERENCE: the myopic oracle, read from the simulator's hidden members.
+
+    Shows for every page the row with the best exact expected reward this visit. No real
+    system can do this; it bounds what any myopic policy can reach.
+    """
+
+    name = "oracle"
+    reference = True
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
+        super().__init__(spec, seed)
+        self._env: Any = None
+
+    def attach(self, env: Any) -> None:
+        """Remember the env whose ground truth `act` reads."""
+        self._env = env.unwrapped if hasattr(env, "unwrapped") else env
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """The oracle's row for every member of the attached env."""
+        if self._env is None:
+            raise RuntimeError("the oracle reads ground truth: attach(env) first")
+        actions = self._env.oracle()[1]
+        return actions.reshape(obs["action_mask"].shape[:2])
+
+
+class GlobalBestAgent(Agent):
+    """CHEATING REFERENCE: the best non-personalised artwork per title, from ground truth.
+
+    What a per-title A/B test would find with unlimited traffic: one image per title for
+    everybody ("the winning image regardless of the context").
+    """
+
+    name = "global_best"
+    reference = True
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, n_members: int = 2000) -> None:
+        super().__init__(spec, seed)
+        self.n_members = n_members
+        self.best: np.ndarray | None = None
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """Monte Carlo members used to find the best artworks."""
+        return {"n_members": self.n_members}
+
+    def attach(self, env: Any) -> None:
+        """Compute the best artwork per title of the env's world (once)."""
+        if self.best is None:
+            inner = env.unwrapped if hasattr(env, "unwrapped") else env
+            self.best = best_nonpersonalised_artworks(inner.config, self.n_members, self.seed)
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """The best artwork of each title in the rows."""
+        if self.best is None:
+            raise RuntimeError("global_best reads ground truth: attach(env) first")
+        return self.best[obs["title_ids"]]
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The best artwork per title."""
+        return {} if self.best is None else {"best": self.best}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore the best artwork per title."""
+        if "best" in arrays:
+            self.best = arrays["best"]

@@ -1,0 +1,28 @@
+"""Agent names and their classes: the one place `scripts/train.py` looks agents up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.bandits import EpsilonGreedyAgent, ThompsonAgent, UCBAgent
+from agents.base import Agent, ProblemSpec
+from agents.linear import LinTSAgent, LinUCBAgent
+from agents.reference import GlobalBestAgent, OracleAgent, RandomAgent
+
+AGENTS: dict[str, type[Agent]] = {
+    cls.name: cls
+    for cls in (RandomAgent, OracleAgent, GlobalBestAgent, EpsilonGreedyAgent, UCBAgent,
+                ThompsonAgent, LinUCBAgent, LinTSAgent)
+}
+
+
+def agent_names() -> list[str]:
+    """Every available agent name, references first."""
+    return list(AGENTS)
+
+
+def make_agent(name: str, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> Agent:
+    """An agent by name; unknown names raise `ValueError` listing the available ones."""
+    if name not in AGENTS:
+        raise ValueError(f"unknown agent {name!r}; available: {', '.join(AGENTS)}")
+    return AGENTS[name](spec, seed, **hyperparameters)

@@ -1,0 +1,235 @@
+"""Training and evaluation of any agent, logged to TensorBoard in one vocabulary.
+
+`train_run` is the library function behind `scripts/train.py`: it trains one agent on one
+env with one seed, evaluates it greedily every `eval_every` visits on a fixed held-out
+set of members, and writes the run directory (event files, `config.json`, the agent).
+
+Tags (x-axis: visits trained on):
+
+- `eval/take_rate` quality plays per impression, `eval/reward` reward per visit,
+  `eval/return` return per member episode, `eval/pct_of_oracle` 100 x expected reward /
+  the myopic oracle's, `eval/regret` the oracle's expected reward minus the agent's, per
+  visit; all greedy (`explore=False`) on the held-out members, no learning.
+- `train/take_rate`, `train/reward`, `train/regret`, `train/bounce_rate` (bounces per
+  impression), `train/return` (episodes ended in the window) over the visits since the last
+  log; `train/cumulative_regret` summed over all training visits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams
+from tqdm import tqdm
+
+import artwork_env  # noqa: F401  (registers the environments)
+from agents.base import Agent, ProblemSpec, with_title_ids
+from agents.registry import make_agent
+
+EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
+             "eval/regret")
+TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",
+              "train/bounce_rate", "train/return")
+TAGS = EVAL_TAGS + TRAIN_TAGS
+EVAL_SEED = 20_171_207  # the held-out members: the same for every agent, seed and run
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines one training run."""
+
+    env_id: str = "ArtworkBandit-v0"
+    agent: str = "linucb"
+    seed: int = 0
+    visits: int = 30_000
+    eval_every: int = 5_000
+    eval_members: int = 2_000
+    num_envs: int = 16
+    logdir: str = "runs"
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+    progress: bool = True
+    progress_position: int = 0
+
+
+@dataclass
+class RunResult:
+    """Final numbers of a run (the last evaluation) and where it was written."""
+
+    env_id: str
+    agent: str
+    seed: int
+    reference: bool
+    visits: int
+    run_dir: str
+    metrics: dict[str, float]
+    cumulative_regret: float
+    seconds: float
+
+
+def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]) -> Any:
+    """The native vector env of `env_id` with N members."""
+    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                        **env_kwargs)
+
+
+def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
+    """`{logdir}/{env}__{agent}__{seed}__{timestamp}`, never an existing directory."""
+    base = Path(logdir) / f"{env_id}__{agent}__{seed}__{int(time.time())}"
+    path, suffix = base, 1
+    while True:
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+            return path
+        except FileExistsError:
+            path = base.with_name(f"{base.name}-{suffix}")
+            suffix += 1
+
+
+def evaluate(agent: Agent, env: Any) -> dict[str, float]:
+    """Greedy evaluation on the held-out members: one full episode each, no learning.
+
+    The env is reset with `EVAL_SEED` every time, so every evaluation (of every agent)
+    meets the same members, and the same random outcomes (paired comparisons).
+    """
+    agent.attach(env)
+    obs, info = env.reset(seed=EVAL_SEED)
+    n = env.num_envs
+    active = np.ones(n, dtype=bool)
+    totals = dict(reward=np.zeros(n), visits=np.zeros(n), plays=0.0, impressions=0.0,
+                  expected=0.0, oracle=0.0)
+    while active.any():
+        actions = agent.act(with_title_ids(obs, info["row_titles"]), explore=False)
+        obs, reward, terminated, truncated, info = env.step(actions)
+        totals["reward"] += reward * active
+        totals["visits"] += active
+        totals["plays"] += float(info["n_plays"][active].sum())
+        totals["impressions"] += float(info["n_impressions"][active].sum())
+        totals["expected"] += float(info["expected_reward"][active].sum())
+        totals["oracle"] += float(info["oracle_expected_reward"][active].sum())
+        active &= ~(terminated | truncated)
+    visits = totals["visits"].sum()
+    return {
+        "eval/take_rate": totals["plays"] / totals["impressions"],
+        "eval/reward": float(totals["reward"].sum() / visits),
+        "eval/return": float(totals["reward"].mean()),
+        "eval/pct_of_oracle": 100.0 * totals["expected"] / totals["oracle"],
+        "eval/regret": (totals["oracle"] - totals["expected"]) / visits,
+    }
+
+
+class TrainWindow:
+    """Training statistics since the last log, and the running cumulative regret."""
+
+    def __init__(self, n_members: int) -> None:
+        self.episode_return = np.zeros(n_members)
+        self.cumulative_regret = 0.0
+        self.clear()
+
+    def clear(self) -> None:
+        """Start a new window."""
+        self.visits = self.reward = self.regret = 0.0
+        self.plays = self.bounces = self.impressions = 0.0
+        self.returns: list[float] = []
+
+    def add(self, reward: np.ndarray, ended: np.ndarray, info: dict[str, Any]) -> None:
+        """Account one batched visit."""
+        self.visits += len(reward)
+        self.reward += float(reward.sum())
+        regret = float(info["regret"].sum())
+        self.regret += regret
+        self.cumulative_regret += regret
+        self.plays += float(info["n_plays"].sum())
+        self.bounces += float(info["n_bounces"].sum())
+        self.impressions += float(info["n_impressions"].sum())
+        self.episode_return += reward
+        self.returns.extend(self.episode_return[ended].tolist())
+        self.episode_return[ended] = 0.0
+
+    def metrics(self) -> dict[str, float]:
+        """The `train/*` scalars of this window."""
+        out = {
+            "train/take_rate": self.plays / self.impressions,
+            "train/reward": self.reward / self.visits,
+            "train/regret": self.regret / self.visits,
+            "train/cumulative_regret": self.cumulative_regret,
+            "train/bounce_rate": self.bounces / self.impressions,
+        }
+        if self.returns:
+            out["train/return"] = float(np.mean(self.returns))
+        return out
+
+
+def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> None:
+    """Record the run's hyperparameters for TensorBoard's HPARAMS view (metrics: eval/*)."""
+    values: dict[str, Any] = {"env": config.env_id, "agent": config.agent, "seed": config.seed,
+                              "visits": config.visits, "num_envs": config.num_envs,
+                              "reference": agent.reference}
+    for prefix, params in (("agent.", agent.hyperparameters()), ("env.", config.env_kwargs)):
+        for key, value in params.items():
+            values[prefix + key] = value if isinstance(value, (int, float, str, bool)) \
+                else str(value)
+    for summary in hparams(values, {tag: 0.0 for tag in EVAL_TAGS}):
+        writer.file_writer.add_summary(summary)
+
+
+def train_run(config: RunConfig) -> RunResult:
+    """Train one agent on one env with one seed; log, evaluate, save; return final numbers."""
+    start = time.perf_counter()
+    env = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
+    eval_env = make_vector_env(config.env_id, config.eval_members, config.env_kwargs)
+    agent = make_agent(config.agent, ProblemSpec.from_env(env), config.seed,
+                       **config.agent_kwargs)
+    run_dir = new_run_dir(config.logdir, config.env_id, config.agent, config.seed)
+    (run_dir / "config.json").write_text(json.dumps(
+        {**asdict(config), "agent_hyperparameters": agent.hyperparameters(),
+         "model_parameters": env.unwrapped.config.to_dict()}, indent=2, default=str))
+    writer = SummaryWriter(str(run_dir))
+    write_hparams(writer, config, agent)
+    log_every = max(config.num_envs, config.eval_every // 5)
+    window = TrainWindow(config.num_envs)
+    metrics = evaluate(agent, eval_env)
+    _log(writer, metrics, 0)
+    visits, next_log, next_eval = 0, log_every, config.eval_every
+    bar = tqdm(total=config.visits, desc=f"{config.agent} seed {config.seed}", unit="visit",
+               position=config.progress_position, disable=not config.progress, leave=False)
+    try:
+        agent.attach(env)
+        obs, info = env.reset(seed=config.seed)
+        while visits < config.visits:
+            agent_obs = with_title_ids(obs, info["row_titles"])
+            actions = agent.act(agent_obs, explore=True)
+            obs, reward, terminated, truncated, info = env.step(actions)
+            agent.update(agent_obs, actions, reward, info)
+            window.add(reward, terminated | truncated, info)
+            visits += config.num_envs
+            bar.update(config.num_envs)
+            if visits >= next_log:
+                _log(writer, window.metrics(), visits)
+                window.clear()
+                next_log += log_every
+            if visits >= next_eval or visits >= config.visits:
+                metrics = evaluate(agent, eval_env)
+                _log(writer, metrics, visits)
+                next_eval += config.eval_every
+                agent.attach(env)
+    finally:  # interrupted or not: keep what was learned and logged
+        bar.close()
+        agent.save(run_dir / "agent.npz")
+        writer.flush()
+        writer.close()
+    return RunResult(config.env_id, config.agent, config.seed, agent.reference, visits,
+                     str(run_dir), metrics, window.cumulative_regret,
+                     time.perf_counter() - start)
+
+
+def _log(writer: SummaryWriter, metrics: dict[str, float], visits: int) -> None:
+    for tag, value in metrics.items():
+        writer.add_scalar(tag, value, visits)

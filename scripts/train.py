@@ -1,0 +1,106 @@
+"""Train agents side by side and compare them in TensorBoard.
+
+    python scripts/train.py                      # the default comparison (a few minutes)
+    python scripts/train.py --agents linucb,thompson,random --env ArtworkBandit-v0 \
+        --visits 50000 --seeds 0 1 2 --logdir runs --eval-every 5000 --workers 2 \
+        --env-kwargs n_slots=8 reward=click
+
+One run directory per (env, agent, seed): runs/{env}__{agent}__{seed}__{timestamp}, with
+TensorBoard event files (tags in README.md), config.json and the trained agent.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, fields, replace
+from multiprocessing import get_context
+
+from agents.registry import agent_names
+from agents.report import results_table
+from agents.training import RunConfig, RunResult, train_run
+from artwork_env import ENV_IDS, ModelConfig
+from artwork_env.cli import parse_env_kwargs
+
+
+@dataclass
+class Args:
+    """Command-line arguments (defaults: the README's default comparison)."""
+
+    agents: str = ",".join(agent_names())
+    """comma-separated agent names"""
+    env: str = "ArtworkBandit-v0"
+    """environment id"""
+    visits: int = 50_000
+    """training visits per run"""
+    seeds: list[int] = field(default_factory=lambda: [0])
+    """one run per seed"""
+    logdir: str = "runs"
+    """where run directories go"""
+    eval_every: int = 5_000
+    """visits between greedy evaluations on the held-out members"""
+    eval_members: int = 2_000
+    """held-out members per evaluation"""
+    num_envs: int = 16
+    """members per batched step"""
+    workers: int = 2
+    """parallel processes, one (agent, seed) run each"""
+    env_kwargs: list[str] = field(default_factory=list)
+    """model parameters as KEY=VALUE"""
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str, object]]:
+    """Parse and validate; bad agent names, env ids or env kwargs exit with code 2."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    for f in fields(Args):
+        default = f.default_factory() if callable(f.default_factory) else f.default
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(default, list):
+            kind = int if f.name == "seeds" else str
+            parser.add_argument(flag, nargs="*", type=kind, default=default, help=f.name)
+        else:
+            parser.add_argument(flag, type=type(default), default=default,
+                                help=f"(default: {default})")
+    args = Args(**vars(parser.parse_args(argv)))
+    names = [name.strip() for name in args.agents.split(",") if name.strip()]
+    unknown = [name for name in names if name not in agent_names()]
+    if unknown or not names:
+        parser.error(f"unknown agent(s) {unknown}; available: {', '.join(agent_names())}")
+    if args.env not in ENV_IDS:
+        parser.error(f"unknown env id {args.env!r}; available: {', '.join(ENV_IDS)}")
+    try:
+        env_kwargs = parse_env_kwargs(args.env_kwargs)
+        ModelConfig.from_kwargs(**env_kwargs)
+    except ValueError as error:
+        parser.error(f"--env-kwargs: {error}")
+    for name in ("visits", "eval_every", "eval_members", "num_envs", "workers"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    if not args.seeds:
+        parser.error("--seeds needs at least one seed")
+    return args, names, env_kwargs
+
+
+def main(argv: list[str] | None = None) -> list[RunResult]:
+    """Run every (agent, seed) pair, print the closing table, return the results."""
+    args, names, env_kwargs = parse_args(argv)
+    base = RunConfig(env_id=args.env, visits=args.visits, eval_every=args.eval_every,
+                     eval_members=args.eval_members, num_envs=args.num_envs,
+                     logdir=args.logdir, env_kwargs=env_kwargs)
+    configs = [replace(base, agent=name, seed=seed, progress_position=i % args.workers)
+               for i, (name, seed) in enumerate((n, s) for n in names for s in args.seeds)]
+    if args.workers == 1:
+        results = [train_run(config) for config in configs]
+    else:
+        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+            results = list(pool.map(train_run, configs))
+    print()
+    print(results_table(results))
+    print(f"Run directories are in {args.logdir}/. Compare the agents with:")
+    print(f"tensorboard --logdir {args.logdir}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
