@@ -122,11 +122,12 @@ class Agent(ABC):
         """Restore learned state written by `state_arrays`."""
 
     def save(self, path: str | Path) -> None:
-        """Write the learned state and hyperparameters to `path` (a .npz file)."""
+        """Write the learned state, hyperparameters and random state to `path` (.npz)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"name": self.name, "seed": self.seed, "spec": asdict(self.spec),
-                "hyperparameters": self.hyperparameters()}
+                "hyperparameters": self.hyperparameters(),
+                "rng_state": self.rng.bit_generator.state}
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, __meta__=np.array(json.dumps(meta)), **self.state_arrays())
         tmp.replace(path)  # atomic: an interrupted save never leaves half a file
@@ -140,3 +141,4 @@ class Agent(ABC):
             if meta["spec"] != asdict(self.spec):
                 raise ValueError(f"{path} was trained on another problem: {meta['spec']}")
             self.load_state_arrays({k: data[k] for k in data.files if k != "__meta__"})
+        self.rng.bit_generator.state = meta["rng_state"]  # the same draws as the saved agent

@@ -1,0 +1,112 @@
+"""Every agent honours the interface; the linear model's algebra is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.base import ProblemSpec, slot_feedback, with_title_ids
+from agents.linear import HybridLinearModel
+from agents.registry import AGENTS, agent_names, make_agent
+from agents.training import make_vector_env
+
+N = 8
+
+
+@pytest.fixture(scope="module")
+def env():
+    return make_vector_env("ArtworkBandit-v0", N, {"n_artworks": (2, 6), "n_titles": 60})
+
+
+def trained(name: str, env, steps: int = 6, seed: int = 0):
+    agent = make_agent(name, ProblemSpec.from_env(env), seed=seed)
+    agent.attach(env)
+    obs, info = env.reset(seed=seed)
+    for _ in range(steps):
+        agent_obs = with_title_ids(obs, info["row_titles"])
+        actions = agent.act(agent_obs)
+        obs, reward, _, _, info = env.step(actions)
+        agent.update(agent_obs, actions, reward, info)
+    return agent, with_title_ids(obs, info["row_titles"])
+
+
+@pytest.mark.parametrize("name", agent_names())
+def test_actions_have_the_right_shape_and_are_allowed(name, env):
+    agent, obs = trained(name, env)
+    for explore in (True, False):
+        actions = agent.act(obs, explore=explore)
+        assert actions.shape == (N, 6) and actions.dtype.kind == "i"
+        allowed = np.take_along_axis(obs["action_mask"], actions[..., None], axis=2)
+        assert allowed.all()
+
+
+@pytest.mark.parametrize("name", agent_names())
+def test_save_and_load_give_the_same_greedy_actions(name, env, tmp_path):
+    agent, obs = trained(name, env, steps=10)
+    agent.save(tmp_path / "agent.npz")
+    fresh = make_agent(name, ProblemSpec.from_env(env), seed=123)
+    fresh.load(tmp_path / "agent.npz")
+    fresh.attach(env)
+    assert np.array_equal(agent.act(obs, explore=False), fresh.act(obs, explore=False))
+
+
+def test_load_refuses_another_agent(env, tmp_path):
+    agent, _ = trained("ucb", env)
+    agent.save(tmp_path / "ucb.npz")
+    with pytest.raises(ValueError, match="'ucb' agent"):
+        make_agent("thompson", ProblemSpec.from_env(env)).load(tmp_path / "ucb.npz")
+
+
+def test_unknown_agent_lists_the_available_ones(env):
+    with pytest.raises(ValueError, match="available: random"):
+        make_agent("dqn-ish", ProblemSpec.from_env(env))
+
+
+def test_cheating_references_are_marked():
+    assert {name for name, cls in AGENTS.items() if cls.reference} == {"oracle", "global_best"}
+    assert "CHEATING REFERENCE" in AGENTS["oracle"].__doc__
+
+
+def test_slot_feedback_sums_to_the_reward(env):
+    spec = ProblemSpec.from_env(env)
+    env.reset(seed=4)
+    for _ in range(30):
+        _, reward, _, _, info = env.step(np.zeros((N, 6), dtype=np.int64))
+        target, observed = slot_feedback(spec, info)
+        assert np.allclose(target.sum(axis=1), reward)
+        after_play = np.cumsum(info["plays"], axis=1) - info["plays"] > 0
+        assert np.array_equal(observed, ~after_play)
+
+
+def test_hybrid_model_recovers_shared_and_arm_effects():
+    """Synthetic r = z.beta + theta_a + noise: the estimates converge to the truth."""
+    gen = np.random.default_rng(0)
+    d, arms = 5, 20
+    beta, theta = gen.normal(size=d), gen.normal(size=arms)
+    model = HybridLinearModel(d, arms, ridge=1.0, arm_ridge=1.0, refresh_every=50)
+    for _ in range(400):
+        z = gen.normal(size=(32, d))
+        a = gen.integers(0, arms, 32)
+        model.update(z, a, z @ beta + theta[a] + 0.1 * gen.normal(size=32))
+    assert np.abs(model.beta - beta).max() < 0.02
+    assert np.abs(model.arm_means(np.arange(arms), model.beta) - theta).max() < 0.05
+
+
+def test_incremental_updates_match_an_exact_refresh():
+    gen = np.random.default_rng(1)
+    model = HybridLinearModel(4, 10, refresh_every=10**9)  # never refreshes by itself
+    for _ in range(300):
+        model.update(gen.normal(size=(8, 4)), gen.integers(0, 10, 8), gen.normal(size=8))
+    incremental = model.beta.copy()
+    model._refresh()
+    assert np.allclose(incremental, model.beta, atol=1e-9)
+
+
+def test_ucb_width_shrinks_with_data():
+    gen = np.random.default_rng(2)
+    model = HybridLinearModel(3, 4)
+    z = np.ones((1, 3))
+    before = model.mean_and_width(z, np.array([0]))[1][0]
+    for _ in range(50):
+        model.update(gen.normal(size=(4, 3)), np.array([0, 1, 2, 3]), gen.normal(size=4))
+    assert model.mean_and_width(z, np.array([0]))[1][0] < before / 3

@@ -1,0 +1,92 @@
+"""scripts/train.py: validation, run directories, and the TensorBoard vocabulary."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from agents.training import TAGS, new_run_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import train  # noqa: E402
+
+
+def read_scalars(run_dir: Path) -> dict[str, list]:
+    accumulator = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    accumulator.Reload()
+    return {tag: accumulator.Scalars(tag) for tag in accumulator.Tags()["scalars"]}
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(tmp_path_factory):
+    logdir = tmp_path_factory.mktemp("runs")
+    results = train.main(["--agents", "random,linucb", "--visits", "640", "--eval-every",
+                          "320", "--eval-members", "64", "--num-envs", "16", "--workers", "1",
+                          "--seeds", "0", "--logdir", str(logdir)])
+    return logdir, results
+
+
+def test_one_run_directory_per_agent_and_seed(smoke_runs):
+    logdir, results = smoke_runs
+    names = sorted(p.name for p in logdir.iterdir())
+    assert len(names) == 2
+    for name in names:
+        assert re.fullmatch(r"ArtworkBandit-v0__(random|linucb)__0__\d+", name)
+        config = json.loads((logdir / name / "config.json").read_text())
+        assert config["visits"] == 640 and "model_parameters" in config
+        assert (logdir / name / "agent.npz").exists()
+
+
+def test_event_files_hold_exactly_the_documented_tags(smoke_runs):
+    logdir, results = smoke_runs
+    for run_dir in logdir.iterdir():
+        scalars = read_scalars(run_dir)
+        assert set(scalars) == set(TAGS)
+        assert [e.step for e in scalars["eval/reward"]] == [0, 320, 640]
+        assert all(e.step <= 640 for values in scalars.values() for e in values)
+        pct = [e.value for e in scalars["eval/pct_of_oracle"]]
+        assert all(0 < value <= 100.0 + 1e-9 for value in pct)
+
+
+def test_closing_table_and_results(smoke_runs, capsys):
+    _, results = smoke_runs
+    assert {r.agent for r in results} == {"random", "linucb"}
+    assert all(r.visits == 640 for r in results)
+
+
+def test_the_script_prints_the_table_and_the_tensorboard_line(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "--agents", "random",
+         "--visits", "160", "--eval-every", "160", "--eval-members", "16", "--workers", "1",
+         "--logdir", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    assert "% of oracle" in out and "random" in out
+    assert f"tensorboard --logdir {tmp_path}" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--agents", "random,alphazero"], "unknown agent(s) ['alphazero']; available: random"),
+    (["--env", "CartPole-v1"], "unknown env id 'CartPole-v1'; available: ArtworkBandit-v0"),
+    (["--env-kwargs", "n_slots"], "malformed model parameter 'n_slots'"),
+    (["--env-kwargs", "n_slotz=8"], "unknown model parameter 'n_slotz'"),
+    (["--env-kwargs", "n_slots=0"], "n_slots must be a positive integer"),
+    (["--env-kwargs", "reward=clicks"], "reward must be one of"),
+])
+def test_bad_arguments_exit_2_before_training(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main([*argv, "--logdir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # nothing was trained
+
+
+def test_run_directories_are_never_overwritten(tmp_path):
+    first = new_run_dir(tmp_path, "ArtworkBandit-v0", "ucb", 0)
+    second = new_run_dir(tmp_path, "ArtworkBandit-v0", "ucb", 0)
+    assert first != second and first.exists() and second.exists()
