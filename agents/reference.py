@@ -56,7 +56,7 @@ class GlobalBestAgent(Agent):
     name = "global_best"
     reference = True
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, n_members: int = 2000) -> None:
+    def __init__(self, spec: ProblemSpec, seed: int = 0, n_members: int = 20_000) -> None:
         super().__init__(spec, seed)
         self.n_members = n_members
         self.best: np.ndarray | None = None

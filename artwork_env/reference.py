@@ -9,32 +9,44 @@ from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator, cascade_expected_reward, slot_gain
 
 
-def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 2000,
+def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
                                   seed: int = 0) -> np.ndarray:
-    """(T,) the best single artwork per title for the whole population (what an A/B test finds).
+    """(T,) the best single artwork per title for everybody: what an A/B test finds.
 
-    Monte Carlo over `n_members` fresh members of the population: for each title, the
-    artwork with the highest mean expected reward when the title is examined with no left
-    neighbour (the member's familiarity with the title included, salience excluded).
+    Monte Carlo over the traffic an A/B test would see: `n_members` fresh members' rows as
+    the recommender fills them. For every title, the artwork with the highest mean
+    expected reward of the slot once examined (over the members it was shown to, at the
+    slot it was shown in, the left neighbour's artwork averaged out). A title the sample
+    never showed gets the best artwork for the whole population at the first slot.
     """
     if n_members < 1:
         raise ValueError(f"n_members must be >= 1, got {n_members}")
-    sim = ArtworkSimulator(config.replace(n_slots=1), n_members)
+    sim = _fresh_members(config, n_members, seed)
+    page = sim.page_model()
+    gain = slot_gain(config, page.click.mean(axis=2), page.play)  # (N, K, M)
+    n_titles, n_art = sim.world.n_titles, sim.n_artworks
+    totals = np.zeros((n_titles, n_art))
+    np.add.at(totals, sim.titles.ravel(), gain.reshape(-1, n_art))
+    shown = np.bincount(sim.titles.ravel(), minlength=n_titles) > 0
+    for title in np.flatnonzero(~shown):  # rare: titles no sampled member was shown
+        sim.set_rows(np.full_like(sim.titles, title))
+        page = sim.page_model()
+        totals[title] = slot_gain(config, page.click[:, 0, 0, :], page.play[:, 0, :]).sum(0)
+    totals[~sim.world.artwork_exists] = -np.inf
+    return totals.argmax(axis=1)
+
+
+def _fresh_members(config: ModelConfig, n_members: int, seed: int) -> ArtworkSimulator:
+    """A simulator holding `n_members` fresh members drawn from `seed`, on their first visit."""
+    sim = ArtworkSimulator(config, n_members)
     keys = rng.derive_keys(np.full(n_members, seed, dtype=np.uint64),
                            np.arange(n_members, dtype=np.uint64))
     sim.reset_members(np.arange(n_members), keys)
-    best = np.zeros(sim.world.n_titles, dtype=np.int64)
-    for title in range(sim.world.n_titles):
-        sim.set_rows(np.full((n_members, 1), title))
-        page = sim.page_model()
-        mean_gain = slot_gain(config, page.click[:, 0, 0, :], page.play[:, 0, :]).mean(axis=0)
-        mean_gain[~sim.world.artwork_exists[title]] = -np.inf
-        best[title] = int(mean_gain.argmax())
-    return best
+    return sim
 
 
 def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
-                     n_members_for_best: int = 2000) -> dict[str, dict[str, float]]:
+                     n_members_for_best: int = 20_000) -> dict[str, dict[str, float]]:
     """Exact expected take rate and reward per visit of the reference policies on first visits.
 
     Policies: `random` (uniform over the allowed artworks), `global_best` (the best
@@ -42,10 +54,7 @@ def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
     over the same `n_visits` fresh members, using the simulator's exact expectations, so
     the only noise is the choice of members (and the random policy's draws).
     """
-    sim = ArtworkSimulator(config, n_visits)
-    keys = rng.derive_keys(np.full(n_visits, seed + 1, dtype=np.uint64),
-                           np.arange(n_visits, dtype=np.uint64))
-    sim.reset_members(np.arange(n_visits), keys)
+    sim = _fresh_members(config, n_visits, seed + 1)
     exists = sim.page_model().exists
     draws = np.random.default_rng(seed).random(exists.shape) * exists
     actions = {
