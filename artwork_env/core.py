@@ -23,7 +23,6 @@ from artwork_env.members import (
     Population,
     build_population,
     history_length,
-    relevance,
     sample_members,
     top_k,
 )
@@ -107,6 +106,9 @@ class ArtworkSimulator:
         self._cast_counts = w.title_cast.astype(np.float64)
         self._artwork_static = self._static_artwork_features()
         self._arange_m = np.arange(self.n_artworks)
+        self._visual_centred = np.moveaxis(w.artwork_visual - 0.5, 2, 0).copy()  # (V, T, M)
+        self._popularity_score = (config.recommender_popularity_weight
+                                  * w.title_popularity).astype(np.float32)
         self._salience_table = None
         if w.n_titles ** 2 * self.n_artworks ** 2 <= _SALIENCE_TABLE_LIMIT:
             self._salience_table = self._dissimilarity(
@@ -150,6 +152,8 @@ class ArtworkSimulator:
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
         """Draw fresh members with the given uint64 keys into the batch positions `index`."""
         m = sample_members(self.config, self.world, self.population, keys)
+        if len(index) == self.n:  # everyone (sorted, unique indices): a slice writes faster
+            index = slice(None)
         self.keys[index] = keys
         self.visit[index] = 0
         self.theta[index] = m.theta
@@ -161,11 +165,11 @@ class ArtworkSimulator:
         self.device[index] = m.device
         self.region[index] = m.region
         self.trust[index] = 1.0
-        self.rel[index] = relevance(m.theta, self.world)
+        self.rel[index] = m.relevance
         self.history[index] = m.history
         self.history_pos[index] = 0
-        counts = np.zeros((len(index), self.world.n_titles), dtype=np.uint8)
-        counts[np.arange(len(index))[:, None], m.history] = 1  # the history is distinct titles
+        counts = np.zeros((len(keys), self.world.n_titles), dtype=np.uint8)
+        counts[np.arange(len(keys))[:, None], m.history] = 1  # the history is distinct titles
         self.history_count[index] = counts
         self.genre_hist[index] = self.world.title_genres[m.history].sum(axis=1)
         self.cast_exposure[index] = self._cast_counts[m.history].sum(axis=1)
@@ -183,11 +187,11 @@ class ArtworkSimulator:
         """The recommender: top-K of noisy relevance + popularity, unplayed titles first."""
         c = self.config
         noise = rng.uniform32(self.keys[index], self.visit[index], rng.ROW, self.world.n_titles)
-        score = self.rel[index] + np.float32(c.recommender_popularity_weight) * \
-            self.world.title_popularity.astype(np.float32)
-        score += np.float32(c.recommender_noise) * noise
+        score = self.rel[index] + self._popularity_score
+        noise *= np.float32(c.recommender_noise)
+        score += noise
         score -= np.float32(c.recommender_rewatch_penalty) * (self.history_count[index] > 0)
-        score[self.played[index]] -= np.float32(1e6)
+        score -= np.float32(1e6) * self.played[index]
         self.titles[index] = top_k(score, self.n_slots)
         self._page = None
 
@@ -223,7 +227,9 @@ class ArtworkSimulator:
                                          ).reshape(n, n_slots, n_art)
         psi_face = np.take_along_axis(self.psi, self._face_slot[t].reshape(n, -1), axis=1
                                       ).reshape(n, n_slots, n_art)
-        visual_taste = ((w.artwork_visual[t] - 0.5) * self.nu[:, None, None, :]).sum(axis=-1)
+        visual_taste = np.zeros((n, n_slots, n_art))
+        for v, centred in enumerate(self._visual_centred):  # V small adds in a fixed order
+            visual_taste += centred[t] * self.nu[:, v, None, None]
         uplift = (w.artwork_appeal[t] + c.theme_weight * (theta_theme - rel[..., None])
                   + c.cast_weight * psi_face + c.visual_weight * visual_taste)
         familiar = (np.take_along_axis(self.history_count, t, axis=1) > 0) | \
@@ -284,17 +290,19 @@ class ArtworkSimulator:
         the row it picks, so `expected_reward(oracle()[1]) == oracle()[0]` exactly.
         """
         page = self.page_model()
-        play = page.play[:, :, None, :]
-        gain = slot_gain(self.config, page.click, play)
-        go_on = page.click * play
+        click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
+        play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
+        gain = slot_gain(self.config, click, play)
+        go_on = click * play
         np.subtract(1.0, go_on, out=go_on)
-        go_on *= page.patience.astype(np.float32)[:, None, None, None]
+        go_on *= page.patience.astype(np.float32)[:, None, None]
+        exists = page.exists.transpose(1, 0, 2)
         n, n_slots, n_art = page.play.shape
         future = np.zeros((n, n_art), dtype=np.float32)
         best_next = np.zeros((n, n_slots, n_art), dtype=np.int64)
         for k in range(n_slots - 1, -1, -1):  # K steps, each over all members at once
-            q = gain[:, k] + go_on[:, k] * future[:, None, :]
-            q[~np.broadcast_to(page.exists[:, k][:, None, :], q.shape)] = -np.inf
+            q = gain[k] + go_on[k] * future[:, None, :]
+            q[~np.broadcast_to(exists[k][:, None, :], q.shape)] = -np.inf
             best_next[:, k] = q.argmax(axis=2)
             future = np.take_along_axis(q, best_next[:, k][..., None], axis=2)[..., 0]
         actions = np.zeros((n, n_slots), dtype=np.int64)

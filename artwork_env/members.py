@@ -51,6 +51,7 @@ class Members:
     device: np.ndarray  # (N,) int
     region: np.ndarray  # (N,) int
     history: np.ndarray  # (N, H) title ids, most recent last
+    relevance: np.ndarray  # (N, T) float32 <theta, g_t>
 
 
 def build_population(config: ModelConfig, world: World) -> Population:
@@ -126,8 +127,9 @@ def sample_members(config: ModelConfig, world: World, population: Population,
     patience = np.clip(config.position_decay + config.patience_spread * z_patience[:, 0],
                        0.0, 1.0)
     kappa = 2.0 * config.change_sensitivity * u[:, 2]
-    history = _draw_history(config, world, theta, keys)
-    return Members(theta, psi, nu, beta, patience, kappa, device, region, history)
+    rel = relevance(theta, world)
+    history = _draw_history(config, world, rel, keys)
+    return Members(theta, psi, nu, beta, patience, kappa, device, region, history, rel)
 
 
 def history_length(config: ModelConfig, world: World) -> int:
@@ -135,19 +137,21 @@ def history_length(config: ModelConfig, world: World) -> int:
     return min(config.history_length, max(1, world.n_titles // 2))
 
 
-def _draw_history(config: ModelConfig, world: World, theta: np.ndarray,
+def _draw_history(config: ModelConfig, world: World, rel: np.ndarray,
                   keys: np.ndarray) -> np.ndarray:
     """H distinct titles: top of <theta, g_t> + history_noise * uniform (a noisy view of theta)."""
     n_hist = history_length(config, world)
     u = rng.uniform32(keys, np.zeros(len(keys), dtype=np.uint64), rng.HISTORY, world.n_titles)
-    score = relevance(theta, world)
-    score += np.float32(config.history_noise) * u
+    score = rel + np.float32(config.history_noise) * u
     return top_k(score, n_hist)[:, ::-1]  # least relevant first: "most recent last"
 
 
 def _mix(weights: np.ndarray, table: np.ndarray) -> np.ndarray:
     """(N, C) weights times (C, X) table, summed over C in a fixed order (no BLAS)."""
-    return (weights[:, :, None] * table[None, :, :]).sum(axis=1)
+    out = weights[:, 0, None] * table[0]
+    for c in range(1, table.shape[0]):
+        out += weights[:, c, None] * table[c]
+    return out
 
 
 __all__ = ["VISUAL_NAMES", "Members", "Population", "build_population", "relevance",

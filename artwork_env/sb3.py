@@ -1,0 +1,121 @@
+"""A stable-baselines3 `VecEnv` over the native vector env: N members, no per-env Python loop
+in the simulation (only SB3's list of per-env info dicts is built member by member).
+
+    from stable_baselines3 import PPO
+    from artwork_env.sb3 import ArtworkSB3VecEnv
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=64, n_slots=6)
+    PPO("MultiInputPolicy", venv).learn(10_000)
+
+Finished episodes report SB3's `episode` info (`r`, `l`, `t`), so SB3's own
+`rollout/ep_rew_mean` works without a `Monitor` wrapper, and `terminal_observation`.
+`last_info` keeps the batched info of the last step (clicks, plays, ground truth) for
+callbacks. `action_masks()` serves MaskablePPO (sb3-contrib).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.vec_env import VecEnv
+
+import artwork_env  # noqa: F401  (registers the environments)
+from artwork_env.vector_env import ArtworkVectorEnv
+
+
+class ArtworkSB3VecEnv(VecEnv):
+    """SB3's vectorised-environment interface over `ArtworkVectorEnv`."""
+
+    def __init__(self, env_id: str = "ArtworkBandit-v0", num_envs: int = 1,
+                 render_mode: str | None = None, **env_kwargs: Any) -> None:
+        self.venv: ArtworkVectorEnv = gym.make_vec(
+            env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+            render_mode=render_mode, **env_kwargs)
+        self.venv_render_mode = render_mode
+        super().__init__(num_envs, self.venv.single_observation_space,
+                         self.venv.single_action_space)
+        self._actions: np.ndarray | None = None
+        self._returns = np.zeros(num_envs)
+        self._lengths = np.zeros(num_envs, dtype=np.int64)
+        self._start = time.time()
+        self.last_info: dict[str, Any] = {}
+        self.row_titles: np.ndarray | None = None
+
+    def reset(self) -> dict[str, np.ndarray]:
+        """Reset every member (seeds from `seed()`, if any, are used once)."""
+        seeds = None if all(s is None for s in self._seeds) else list(self._seeds)
+        obs, info = self.venv.reset(seed=seeds)
+        self._seeds = [None] * self.num_envs
+        self._returns[:] = 0.0
+        self._lengths[:] = 0
+        self.row_titles = info["row_titles"]
+        self.reset_infos = [{} for _ in range(self.num_envs)]
+        return obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        """Remember the actions of the next `step_wait`."""
+        self._actions = np.asarray(actions).reshape(self.num_envs, -1)
+
+    def step_wait(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[dict]]:
+        """One visit for every member; finished episodes restart at once (SB3's convention)."""
+        obs, reward, terminated, truncated, info = self.venv.step(self._actions)
+        self.last_info = info
+        self.row_titles = info["row_titles"]
+        self._returns += reward
+        self._lengths += 1
+        done = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        for i in np.flatnonzero(done):
+            infos[i] = {"terminal_observation": info["final_obs"][i],
+                        "TimeLimit.truncated": bool(truncated[i] and not terminated[i]),
+                        "episode": {"r": float(self._returns[i]), "l": int(self._lengths[i]),
+                                    "t": round(time.time() - self._start, 6)}}
+        self._returns[done] = 0.0
+        self._lengths[done] = 0
+        return obs, reward.astype(np.float32), done, infos
+
+    def action_masks(self) -> np.ndarray:
+        """(N, K * M) bool: the allowed artworks of every slot, flattened (MaskablePPO)."""
+        return self.venv.sim.page_model().exists.reshape(self.num_envs, -1).copy()
+
+    def close(self) -> None:
+        """Close the underlying vector env."""
+        self.venv.close()
+
+    def render(self, mode: str | None = None) -> Any:
+        """The rendered page of the vector env's `render_member`."""
+        return self.venv.render()
+
+    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+        """An attribute of the (shared) env, once per selected member."""
+        if attr_name == "render_mode":
+            value = self.venv_render_mode
+        else:
+            value = getattr(self.venv, attr_name)
+        return [value] * len(self._indices(indices))
+
+    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+        """Set an attribute of the shared env."""
+        setattr(self.venv, attr_name, value)
+
+    def env_method(self, method_name: str, *method_args: Any, indices: Any = None,
+                   **method_kwargs: Any) -> list[Any]:
+        """Call a method of the shared env; `action_masks` is answered per member."""
+        if method_name == "action_masks":
+            return list(self.action_masks()[self._indices(indices)])
+        result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
+        return [result] * len(self._indices(indices))
+
+    def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
+        """No member is wrapped."""
+        return [False] * len(self._indices(indices))
+
+    def _indices(self, indices: Any) -> Sequence[int]:
+        if indices is None:
+            return range(self.num_envs)
+        if isinstance(indices, int):
+            return [indices]
+        return indices
