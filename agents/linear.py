@@ -48,21 +48,32 @@ class HybridLinearModel:
                                        @ (self.arm_reward[arms] / self.arm_count[arms]))
 
     def _refresh(self) -> None:
-        """Recompute the arm corrections over all arms, exactly."""
+        """Recompute the arm corrections over all arms and factorise A0, exactly."""
         self.correction, self.correction_moment = self._arm_terms(np.arange(self.n_arms))
-        self._factorise()
-
-    def _factorise(self) -> None:
         precision = self.gram - self.correction
-        self.chol = np.linalg.cholesky((precision + precision.T) / 2)
-        self.chol_inv = np.linalg.inv(self.chol)  # A0^{-1} = chol_inv.T @ chol_inv
-        self.beta = self.chol_inv.T @ (self.chol_inv @ (self.moment - self.correction_moment))
+        chol_inv = np.linalg.inv(np.linalg.cholesky((precision + precision.T) / 2))
+        self.covariance = chol_inv.T @ chol_inv  # A0^{-1}
+        self._solve_beta()
+
+    def _solve_beta(self) -> None:
+        self.beta = self.covariance @ (self.moment - self.correction_moment)
+
+    def _rank_one(self, u: np.ndarray, sign: float) -> None:
+        """Sherman-Morrison: A0 <- A0 + sign u u^T, applied to the covariance A0^{-1}."""
+        cu = self.covariance @ u
+        self.covariance -= (sign / (1.0 + sign * (u @ cu))) * np.outer(cu, cu)
 
     def update(self, features: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
-        """Add observations: (P, d) features, (P,) arm ids, (P,) rewards."""
+        """Add observations: (P, d) features, (P,) arm ids, (P,) rewards.
+
+        A0 changes by rank <= P + 2 (touched arms); small batches update the covariance by
+        Sherman-Morrison, large ones refactorise; every `refresh_every` updates everything
+        is recomputed from the sufficient statistics, so rounding never accumulates.
+        """
         if len(arms) == 0:
             return
-        touched = np.unique(arms)
+        touched = np.unique(arms) if len(arms) > 1 else arms
+        old_scaled = self.arm_features[touched] / np.sqrt(self.arm_count[touched])[:, None]
         old, old_moment = self._arm_terms(touched)
         np.add.at(self.arm_count, arms, 1.0)
         np.add.at(self.arm_features, arms, features)
@@ -73,10 +84,17 @@ class HybridLinearModel:
         self.gram += features.T @ features
         self.moment += features.T @ rewards
         self.updates += 1
-        if self.updates % self.refresh_every == 0:
+        if self.updates % self.refresh_every == 0 or len(arms) + 2 * len(touched) > self.d // 2:
             self._refresh()
-        else:
-            self._factorise()
+            return
+        new_scaled = self.arm_features[touched] / np.sqrt(self.arm_count[touched])[:, None]
+        for z in features:
+            self._rank_one(z, 1.0)
+        for u in old_scaled:
+            self._rank_one(u, 1.0)
+        for u in new_scaled:
+            self._rank_one(u, -1.0)
+        self._solve_beta()
 
     def arm_means(self, arms: np.ndarray, beta: np.ndarray) -> np.ndarray:
         """theta_a given beta: (b_a - B_a . beta) / A_a (beta (d,) or broadcastable (..., d))."""
@@ -91,8 +109,8 @@ class HybridLinearModel:
         """
         mean = features @ self.beta + self.arm_means(arms, self.beta)
         w = features - self.arm_features[arms] / self.arm_count[arms][..., None]
-        projected = w @ self.chol_inv.T
-        width = np.sqrt(np.sum(projected ** 2, axis=-1) + 1.0 / self.arm_count[arms])
+        spread = np.maximum(np.sum((w @ self.covariance) * w, axis=-1), 0.0)
+        width = np.sqrt(spread + 1.0 / self.arm_count[arms])
         return mean, width
 
     def sample_scores(self, features: np.ndarray, arms: np.ndarray, scale: float,
@@ -100,7 +118,8 @@ class HybridLinearModel:
         """Thompson scores: beta ~ N(beta_hat, scale^2 A0^{-1}) per row of `features`
         (axis 0), then theta_a | beta ~ N((b_a - B_a beta) / A_a, scale^2 / A_a)."""
         n = features.shape[0]
-        beta = self.beta + scale * gen.standard_normal((n, self.d)) @ self.chol_inv
+        factor = np.linalg.cholesky((self.covariance + self.covariance.T) / 2)
+        beta = self.beta + scale * gen.standard_normal((n, self.d)) @ factor.T
         beta = beta.reshape((n,) + (1,) * (features.ndim - 2) + (self.d,))
         theta = self.arm_means(arms, beta) + scale * gen.standard_normal(arms.shape) \
             / np.sqrt(self.arm_count[arms])

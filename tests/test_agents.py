@@ -92,14 +92,18 @@ def test_hybrid_model_recovers_shared_and_arm_effects():
     assert np.abs(model.arm_means(np.arange(arms), model.beta) - theta).max() < 0.05
 
 
-def test_incremental_updates_match_an_exact_refresh():
+@pytest.mark.parametrize("batch", [1, 8])
+def test_incremental_updates_match_an_exact_refresh(batch):
+    """Sherman-Morrison (batch 1) and refactorised (batch 8) updates equal a recomputation."""
     gen = np.random.default_rng(1)
-    model = HybridLinearModel(4, 10, refresh_every=10**9)  # never refreshes by itself
-    for _ in range(300):
-        model.update(gen.normal(size=(8, 4)), gen.integers(0, 10, 8), gen.normal(size=8))
-    incremental = model.beta.copy()
+    model = HybridLinearModel(12, 10, refresh_every=10**9)  # never refreshes by itself
+    for _ in range(3000 // batch):
+        model.update(gen.normal(size=(batch, 12)), gen.integers(0, 10, batch),
+                     gen.normal(size=batch))
+    beta, covariance = model.beta.copy(), model.covariance.copy()
     model._refresh()
-    assert np.allclose(incremental, model.beta, atol=1e-9)
+    assert np.allclose(beta, model.beta, atol=1e-9)
+    assert np.allclose(covariance, model.covariance, atol=1e-9)
 
 
 def test_ucb_width_shrinks_with_data():
