@@ -18,8 +18,11 @@ Tags (x-axis: visits trained on):
 from __future__ import annotations
 
 import json
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +100,11 @@ def evaluate(agent: Agent, env: Any) -> dict[str, float]:
     """Greedy evaluation on the held-out members: one full episode each, no learning.
 
     The env is reset with `EVAL_SEED` every time, so every evaluation (of every agent)
-    meets the same members, and the same random outcomes (paired comparisons).
+    meets the same members, and the same random outcomes (paired comparisons). The agent's
+    random state is restored afterwards: how often a run evaluates never changes how it
+    trains.
     """
+    rng_state = agent.rng.bit_generator.state
     agent.attach(env)
     obs, info = env.reset(seed=EVAL_SEED)
     n = env.num_envs
@@ -115,6 +121,7 @@ def evaluate(agent: Agent, env: Any) -> dict[str, float]:
         totals["expected"] += float(info["expected_reward"][active].sum())
         totals["oracle"] += float(info["oracle_expected_reward"][active].sum())
         active &= ~(terminated | truncated)
+    agent.rng.bit_generator.state = rng_state
     visits = totals["visits"].sum()
     return {
         "eval/take_rate": totals["plays"] / totals["impressions"],
@@ -233,3 +240,18 @@ def train_run(config: RunConfig) -> RunResult:
 def _log(writer: SummaryWriter, metrics: dict[str, float], visits: int) -> None:
     for tag, value in metrics.items():
         writer.add_scalar(tag, value, visits)
+
+
+def run_many(configs: list[RunConfig], workers: int) -> list[RunResult]:
+    """Run several configurations, in `workers` parallel processes when > 1.
+
+    Each worker process runs single-threaded BLAS and torch (thread counts set through the
+    environment the spawned processes inherit, unless the user set them): two processes
+    on two cores with two BLAS threads each spin-wait on each other and run at half speed.
+    """
+    if workers == 1 or len(configs) == 1:
+        return [train_run(config) for config in configs]
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(train_run, configs))

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import ast
 import itertools
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 from agents.registry import agent_names
 from agents.report import results_table
-from agents.training import RunConfig, train_run
+from agents.training import RunConfig, run_many
 
 
 def main() -> None:
@@ -41,8 +39,7 @@ def main() -> None:
                              eval_every=args.visits, eval_members=args.eval_members,
                              logdir=args.logdir, agent_kwargs=agent_kwargs, progress=False)
                    for name in args.agents.split(",") for seed in args.seeds]
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(train_run, configs))
+        results = run_many(configs, args.workers)
         print(f"agent hyperparameters: {agent_kwargs or 'defaults'}")
         print(results_table(results))
 

@@ -12,13 +12,11 @@ TensorBoard event files (tags in README.md), config.json and the trained agent.
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
-from multiprocessing import get_context
 
 from agents.registry import agent_names
 from agents.report import results_table
-from agents.training import RunConfig, RunResult, train_run
+from agents.training import RunConfig, RunResult, run_many
 from artwork_env import ENV_IDS, ModelConfig
 from artwork_env.cli import parse_env_kwargs
 
@@ -90,11 +88,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
                      logdir=args.logdir, env_kwargs=env_kwargs)
     configs = [replace(base, agent=name, seed=seed, progress_position=i % args.workers)
                for i, (name, seed) in enumerate((n, s) for n in names for s in args.seeds)]
-    if args.workers == 1:
-        results = [train_run(config) for config in configs]
-    else:
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(train_run, configs))
+    results = run_many(configs, args.workers)
     print()
     print(results_table(results))
     print(f"Run directories are in {args.logdir}/. Compare the agents with:")

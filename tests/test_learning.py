@@ -9,19 +9,15 @@ third of those, so the claims hold across seeds, not just for the seed tested.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
 import pytest
 
-from agents.training import RunConfig, train_run
+from agents.training import RunConfig, run_many
 
 SEED = 0
 
 
 def run_all(configs: list[RunConfig]) -> dict[str, dict[str, float]]:
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        return {r.agent: r.metrics for r in pool.map(train_run, configs)}
+    return {r.agent: r.metrics for r in run_many(configs, workers=2)}
 
 
 @pytest.fixture(scope="module")

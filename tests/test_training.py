@@ -90,3 +90,12 @@ def test_run_directories_are_never_overwritten(tmp_path):
     first = new_run_dir(tmp_path, "ArtworkBandit-v0", "ucb", 0)
     second = new_run_dir(tmp_path, "ArtworkBandit-v0", "ucb", 0)
     assert first != second and first.exists() and second.exists()
+
+
+def test_evaluation_frequency_does_not_change_training(tmp_path):
+    from agents.training import RunConfig, train_run
+    common = dict(agent="thompson", visits=960, eval_members=32, logdir=str(tmp_path),
+                  progress=False)
+    rare = train_run(RunConfig(eval_every=960, **common))
+    often = train_run(RunConfig(eval_every=160, **common))
+    assert rare.metrics == often.metrics and rare.cumulative_regret == often.cumulative_regret
