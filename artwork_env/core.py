@@ -26,11 +26,10 @@ from artwork_env.members import (
     sample_members,
     top_k,
 )
-from artwork_env.world import NO_FACE, World, build_world
+from artwork_env.world import World, build_world
 
 # A saturating count feature is divided by this and clipped to 1 in the observation.
 COUNT_SCALE = 10.0
-_SALIENCE_TABLE_LIMIT = 8_000_000  # entries of the precomputed (T, T, M, M) salience table
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,18 +100,11 @@ class ArtworkSimulator:
         self.n_artworks = self.world.max_artworks
         self.history_length = history_length(config, self.world)
         w = self.world
-        self._face_slot = np.where(w.artwork_face == NO_FACE, w.n_actors, w.artwork_face)
         self._misrepresents = w.misrepresents.astype(np.float64)
         self._cast_counts = w.title_cast.astype(np.float64)
-        self._artwork_static = self._static_artwork_features()
         self._arange_m = np.arange(self.n_artworks)
-        self._visual_centred = np.moveaxis(w.artwork_visual - 0.5, 2, 0).copy()  # (V, T, M)
         self._popularity_score = (config.recommender_popularity_weight
                                   * w.title_popularity).astype(np.float32)
-        self._salience_table = None
-        if w.n_titles ** 2 * self.n_artworks ** 2 <= _SALIENCE_TABLE_LIMIT:
-            self._salience_table = self._dissimilarity(
-                np.arange(w.n_titles)[:, None], np.arange(w.n_titles)[None, :])
         self._allocate(n_members)
         self._page: PageModel | None = None
 
@@ -204,14 +196,6 @@ class ArtworkSimulator:
         self._page = None
 
     # ------------------------------------------------------------ page model
-    def _dissimilarity(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """(..., M, M) how different artwork b of title `left` and a of title `right` look."""
-        w = self.world
-        theme_differs = w.artwork_theme[left][..., :, None] != w.artwork_theme[right][..., None, :]
-        visual_gap = np.abs(w.artwork_visual[left][..., :, None, :]
-                            - w.artwork_visual[right][..., None, :, :]).mean(axis=-1)
-        return (0.5 * theme_differs + 0.5 * np.minimum(1.0, 2.0 * visual_gap)).astype(np.float32)
-
     def page_model(self) -> PageModel:
         """Exact response probabilities of the current rows (cached until the state changes)."""
         if self._page is None:
@@ -225,10 +209,10 @@ class ArtworkSimulator:
         theme = w.artwork_theme[t]  # (N, K, M)
         theta_theme = np.take_along_axis(self.theta, theme.reshape(n, -1), axis=1
                                          ).reshape(n, n_slots, n_art)
-        psi_face = np.take_along_axis(self.psi, self._face_slot[t].reshape(n, -1), axis=1
+        psi_face = np.take_along_axis(self.psi, w.face_slot[t].reshape(n, -1), axis=1
                                       ).reshape(n, n_slots, n_art)
         visual_taste = np.zeros((n, n_slots, n_art))
-        for v, centred in enumerate(self._visual_centred):  # V small adds in a fixed order
+        for v, centred in enumerate(w.visual_centred):  # V small adds in a fixed order
             visual_taste += centred[t] * self.nu[:, v, None, None]
         uplift = (w.artwork_appeal[t] + c.theme_weight * (theta_theme - rel[..., None])
                   + c.cast_weight * psi_face + c.visual_weight * visual_taste)
@@ -250,10 +234,10 @@ class ArtworkSimulator:
         # (N, K, M, M) in float32: the one big array of a visit
         click_logit = np.repeat(logit.astype(np.float32)[:, :, None, :], n_art, axis=2)
         if n_slots > 1 and c.salience_weight > 0:
-            if self._salience_table is not None:
-                dissim = self._salience_table[t[:, :-1], t[:, 1:]]
+            if w.salience_table is not None:
+                dissim = w.salience_table[t[:, :-1], t[:, 1:]]
             else:
-                dissim = self._dissimilarity(t[:, :-1], t[:, 1:])
+                dissim = w.dissimilarity(t[:, :-1], t[:, 1:])
             dissim -= np.float32(0.5)
             dissim *= (c.salience_weight * self.trust).astype(np.float32)[:, None, None, None]
             click_logit[:, 1:] += dissim
@@ -392,18 +376,6 @@ class ArtworkSimulator:
         self.visit += np.uint64(1)
 
     # ------------------------------------------------------------ observation
-    def _static_artwork_features(self) -> np.ndarray:
-        """(T, M, G + A + 1 + V) float32: theme one-hot, face one-hot (last = none), visual."""
-        w = self.world
-        n_titles, n_art = w.artwork_exists.shape
-        out = np.zeros((n_titles, n_art, w.n_genres + w.n_actors + 1 + w.n_visual + 2),
-                       dtype=np.float32)  # the last two columns are filled per member
-        t_idx, m_idx = np.nonzero(w.artwork_exists)
-        out[t_idx, m_idx, w.artwork_theme[t_idx, m_idx]] = 1.0
-        out[t_idx, m_idx, w.n_genres + self._face_slot[t_idx, m_idx]] = 1.0
-        out[t_idx, m_idx, w.n_genres + w.n_actors + 1:-2] = w.artwork_visual[t_idx, m_idx]
-        return out
-
     def observation_sizes(self) -> dict[str, tuple[int, ...]]:
         """Per-member shapes of the observation arrays."""
         w = self.world
@@ -411,7 +383,7 @@ class ArtworkSimulator:
         return {
             "member": (member,),
             "titles": (self.n_slots, w.n_genres + 4),
-            "artworks": (self.n_slots, self.n_artworks, self._artwork_static.shape[2]),
+            "artworks": (self.n_slots, self.n_artworks, w.artwork_features.shape[2]),
             "action_mask": (self.n_slots, self.n_artworks),
         }
 
@@ -445,7 +417,7 @@ class ArtworkSimulator:
         titles[..., g + 2] = self.clicked_before[r, t]
         titles[..., g + 3] = np.minimum(self.title_shown[r, t] / COUNT_SCALE, 1.0)
 
-        artworks = self._artwork_static[t]
+        artworks = w.artwork_features[t]
         exists = w.artwork_exists[t]
         seen = np.minimum(self.seen_count[r, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
         artworks[..., -2] = seen * exists

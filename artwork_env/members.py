@@ -11,6 +11,7 @@ counter-based key (`artwork_env.rng`), so they are batch-size independent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,9 +56,16 @@ class Members:
 
 
 def build_population(config: ModelConfig, world: World) -> Population:
-    """Draw the communities of a world from `world_seed`."""
-    gen = np.random.default_rng([config.world_seed, 1])
-    n_comm = config.n_communities
+    """The communities of a world, drawn from `world_seed` (cached: envs share one copy)."""
+    key = (config.world_seed, config.n_communities, config.n_regions, config.device_probs,
+           world.n_genres, world.n_actors, world.n_visual)
+    return _cached_population(key)
+
+
+@lru_cache(maxsize=8)
+def _cached_population(key: tuple) -> Population:
+    world_seed, n_comm, n_regions, device_probs, n_genres, n_actors, n_visual = key
+    gen = np.random.default_rng([world_seed, 1])
 
     def centred(scale: float, width: int) -> np.ndarray:
         # centred over communities: what everyone likes is the artwork's appeal b_a
@@ -65,11 +73,11 @@ def build_population(config: ModelConfig, world: World) -> Population:
         return table - table.mean(axis=0) if n_comm > 1 else table
 
     return Population(
-        community_taste=centred(1.0, world.n_genres),
-        community_cast=centred(1.0, world.n_actors),
-        community_visual=centred(0.6, world.n_visual),
-        region_bias=gen.normal(0.0, 1.0, (config.n_regions, n_comm)),
-        device_cdf=np.cumsum(config.device_probs),
+        community_taste=centred(1.0, n_genres),
+        community_cast=centred(1.0, n_actors),
+        community_visual=centred(0.6, n_visual),
+        region_bias=gen.normal(0.0, 1.0, (n_regions, n_comm)),
+        device_cdf=np.cumsum(device_probs),
     )
 
 

@@ -9,7 +9,7 @@ says which are real.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from artwork_env.config import GENRE_NAMES, VISUAL_NAMES, ModelConfig
 from artwork_env.demo_catalog import DEMO_TITLES
 
 NO_FACE = -1
+SALIENCE_TABLE_LIMIT = 8_000_000  # entries of the precomputed (T, T, M, M) salience table
+WORLD_PARAMETERS = ("world_seed", "catalog", "n_genres", "n_actors", "n_titles", "n_artworks",
+                    "misrepresent_prob", "face_prob", "appeal_scale")
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +73,47 @@ class World:
         index = np.argsort(-self.title_genres, axis=1, kind="stable")[:, :width]
         return index, np.take_along_axis(self.title_genres, index, axis=1)
 
+    @cached_property
+    def face_slot(self) -> np.ndarray:
+        """(T, M) the face's actor index, with A (one past the last actor) for no face."""
+        return np.where(self.artwork_face == NO_FACE, self.n_actors, self.artwork_face)
+
+    @cached_property
+    def artwork_features(self) -> np.ndarray:
+        """(T, M, G + A + 1 + V + 2) float32 observation block of every artwork: theme
+        one-hot, face one-hot (last = none), visual attributes, and two columns the
+        simulator fills per member (times shown, shown last time)."""
+        n_titles, n_art = self.artwork_exists.shape
+        g, a = self.n_genres, self.n_actors
+        out = np.zeros((n_titles, n_art, g + a + 1 + self.n_visual + 2), dtype=np.float32)
+        t_idx, m_idx = np.nonzero(self.artwork_exists)
+        out[t_idx, m_idx, self.artwork_theme[t_idx, m_idx]] = 1.0
+        out[t_idx, m_idx, g + self.face_slot[t_idx, m_idx]] = 1.0
+        out[t_idx, m_idx, g + a + 1:-2] = self.artwork_visual[t_idx, m_idx]
+        return out
+
+    @cached_property
+    def visual_centred(self) -> np.ndarray:
+        """(V, T, M) visual attributes minus 1/2, one contiguous block per attribute."""
+        return np.moveaxis(self.artwork_visual - 0.5, 2, 0).copy()
+
+    def dissimilarity(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """(..., M, M) how different artwork b of title `left` and a of title `right` look:
+        half "different theme", half the (doubled, capped) mean visual difference."""
+        theme_differs = self.artwork_theme[left][..., :, None] != \
+            self.artwork_theme[right][..., None, :]
+        visual_gap = np.abs(self.artwork_visual[left][..., :, None, :]
+                            - self.artwork_visual[right][..., None, :, :]).mean(axis=-1)
+        return (0.5 * theme_differs + 0.5 * np.minimum(1.0, 2.0 * visual_gap)).astype(np.float32)
+
+    @cached_property
+    def salience_table(self) -> np.ndarray | None:
+        """(T, T, M, M) every pair's `dissimilarity`, or None for catalogs too large to tabulate."""
+        if self.n_titles ** 2 * self.max_artworks ** 2 > SALIENCE_TABLE_LIMIT:
+            return None
+        titles = np.arange(self.n_titles)
+        return self.dissimilarity(titles[:, None], titles[None, :])
+
     @property
     def misrepresents(self) -> np.ndarray:
         """(T, M) bool: the artwork's theme is a genre the title does not have (clickbait)."""
@@ -83,11 +127,26 @@ class World:
 
 
 def build_world(config: ModelConfig) -> World:
-    """The world a config describes: generated from `world_seed`, or the demo catalog."""
-    world = _demo_world(config) if config.catalog == "demo" else _generated_world(config)
+    """The world a config describes: generated from `world_seed`, or the demo catalog.
+
+    Worlds are immutable (read-only arrays) and cached by their parameters, so every env of
+    one world (a `SyncVectorEnv` of thousands, say) shares one copy.
+    """
+    world = _cached_world(tuple(getattr(config, name) for name in WORLD_PARAMETERS))
     if config.n_slots > world.n_titles:
         raise ValueError(f"n_slots ({config.n_slots}) must not exceed the catalog's "
                          f"{world.n_titles} titles")
+    return world
+
+
+@lru_cache(maxsize=8)
+def _cached_world(key: tuple) -> World:
+    # only the world parameters matter here; the page sizes are set small to pass validation
+    config = ModelConfig(**dict(zip(WORLD_PARAMETERS, key)), n_slots=1, history_length=1)
+    world = _demo_world(config) if config.catalog == "demo" else _generated_world(config)
+    for value in vars(world).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
     return world
 
 

@@ -58,3 +58,11 @@ def test_unseeded_resets_draw_new_members():
     first, _ = env.reset(seed=0)
     second, _ = env.reset()
     assert not np.array_equal(first["member"], second["member"])
+
+
+def test_worlds_are_shared_and_read_only():
+    a = gym.make("ArtworkBandit-v0").unwrapped.world
+    b = gym.make("ArtworkPersonalization-v0").unwrapped.world  # same world parameters
+    assert a is b
+    assert not a.artwork_appeal.flags.writeable
+    assert gym.make("ArtworkBandit-v0", n_titles=100).unwrapped.world is not a
