@@ -3,8 +3,8 @@
 Every agent is batched over N members: `act` takes an observation whose arrays have the
 members on axis 0 and returns (N, K) artwork indices; `update` learns from the visit that
 followed. The observation an agent sees is the environment's `Dict` observation plus
-`title_ids` (N, K): the ids of the titles in each row, which Netflix knows and which the
-env reports in `info["row_titles"]` (`with_title_ids`).
+`title_ids` (N, K), the ids of the titles in each row, which Netflix knows and which the
+env reports in `info["row_titles"]`, and `episode_start` (`agent_observation`).
 """
 
 from __future__ import annotations
@@ -53,9 +53,15 @@ class ProblemSpec:
         return len(DEVICE_NAMES)
 
 
-def with_title_ids(obs: Observation, row_titles: np.ndarray) -> Observation:
-    """The agent's observation: the env's (batched) observation plus `title_ids`."""
-    return {**obs, "title_ids": np.asarray(row_titles).reshape(obs["action_mask"].shape[:2])}
+def agent_observation(obs: Observation, info: dict[str, Any],
+                      episode_start: np.ndarray | None = None) -> Observation:
+    """The agent's observation: the env's (batched) observation plus `title_ids` (from
+    `info["row_titles"]`) and `episode_start` (N,) (True where a member is new: recurrent
+    agents restart their memory there)."""
+    n = obs["action_mask"].shape[0]
+    return {**obs, "title_ids": np.asarray(info["row_titles"]).reshape(n, -1),
+            "episode_start": np.ones(n, dtype=bool) if episode_start is None
+            else np.asarray(episode_start, dtype=bool)}
 
 
 def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,14 +6,17 @@ from typing import Any
 
 from agents.bandits import EpsilonGreedyAgent, ThompsonAgent, UCBAgent
 from agents.base import Agent, ProblemSpec
+from agents.deep import A2CAgent, DQNAgent, MaskablePPOAgent, PPOAgent, RecurrentPPOAgent
 from agents.linear import LinTSAgent, LinUCBAgent
 from agents.reference import GlobalBestAgent, OracleAgent, RandomAgent
 
 AGENTS: dict[str, type[Agent]] = {
     cls.name: cls
     for cls in (RandomAgent, OracleAgent, GlobalBestAgent, EpsilonGreedyAgent, UCBAgent,
-                ThompsonAgent, LinUCBAgent, LinTSAgent)
+                ThompsonAgent, LinUCBAgent, LinTSAgent, PPOAgent, A2CAgent, MaskablePPOAgent,
+                RecurrentPPOAgent, DQNAgent)
 }
+DEEP_AGENTS = tuple(name for name, cls in AGENTS.items() if getattr(cls, "deep", False))
 
 
 def agent_names() -> list[str]:

@@ -28,13 +28,16 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
 import artwork_env  # noqa: F401  (registers the environments)
-from agents.base import Agent, ProblemSpec, with_title_ids
-from agents.registry import make_agent
+from agents.base import Agent, ProblemSpec, agent_observation
+from agents.deep import tuned_hyperparameters
+from agents.registry import DEEP_AGENTS, make_agent
+from artwork_env.sb3 import ArtworkSB3VecEnv
 
 EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
              "eval/regret")
@@ -58,6 +61,7 @@ class RunConfig:
     logdir: str = "runs"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
+    device: str = "auto"
     progress: bool = True
     progress_position: int = 0
 
@@ -109,11 +113,13 @@ def evaluate(agent: Agent, env: Any) -> dict[str, float]:
     obs, info = env.reset(seed=EVAL_SEED)
     n = env.num_envs
     active = np.ones(n, dtype=bool)
+    episode_start = np.ones(n, dtype=bool)
     totals = dict(reward=np.zeros(n), visits=np.zeros(n), plays=0.0, impressions=0.0,
                   expected=0.0, oracle=0.0)
     while active.any():
-        actions = agent.act(with_title_ids(obs, info["row_titles"]), explore=False)
+        actions = agent.act(agent_observation(obs, info, episode_start), explore=False)
         obs, reward, terminated, truncated, info = env.step(actions)
+        episode_start = terminated | truncated
         totals["reward"] += reward * active
         totals["visits"] += active
         totals["plays"] += float(info["n_plays"][active].sum())
@@ -187,54 +193,139 @@ def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> Non
         writer.file_writer.add_summary(summary)
 
 
+class Trainer:
+    """The bookkeeping every run shares, whoever drives the visits (the bandit loop below or
+    SB3's `learn` through `VocabularyCallback`): the train window, the logging and
+    evaluation cadence, checkpoints, the progress bar."""
+
+    def __init__(self, config: RunConfig, agent: Agent, eval_env: Any, run_dir: Path) -> None:
+        self.config, self.agent, self.eval_env, self.run_dir = config, agent, eval_env, run_dir
+        self.writer = SummaryWriter(str(run_dir))
+        write_hparams(self.writer, config, agent)
+        self.window = TrainWindow(config.num_envs)
+        self.visits = 0
+        self.log_every = max(config.num_envs, config.eval_every // 5)
+        self.next_log, self.next_eval = self.log_every, config.eval_every
+        self.metrics = self.evaluate()
+        self.bar = tqdm(total=config.visits, desc=f"{config.agent} seed {config.seed}",
+                        unit="visit", position=config.progress_position,
+                        disable=not config.progress, leave=False)
+
+    @property
+    def done(self) -> bool:
+        """The visit budget is spent."""
+        return self.visits >= self.config.visits
+
+    def evaluate(self) -> dict[str, float]:
+        """Evaluate on the held-out members and log it at the current visit count."""
+        self.metrics = evaluate(self.agent, self.eval_env)
+        _log(self.writer, self.metrics, self.visits)
+        return self.metrics
+
+    def after_visits(self, reward: np.ndarray, ended: np.ndarray, info: dict[str, Any]) -> None:
+        """Account a batched visit; log, evaluate and checkpoint when due."""
+        self.window.add(reward, ended, info)
+        self.visits += len(reward)
+        self.bar.update(len(reward))
+        if self.visits >= self.next_log:
+            _log(self.writer, self.window.metrics(), self.visits)
+            self.window.clear()
+            self.next_log += self.log_every
+        if self.visits >= self.next_eval or self.done:
+            self.evaluate()
+            self.next_eval += self.config.eval_every
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Save the agent and flush the event files (also on interruption)."""
+        self.agent.save(self.run_dir / agent_file(self.agent))
+        self.writer.flush()
+
+    def close(self) -> None:
+        """Final checkpoint; close the bar and the writer."""
+        self.bar.close()
+        self.checkpoint()
+        self.writer.close()
+
+
+def agent_file(agent: Agent) -> str:
+    """The file name an agent is saved under in its run directory."""
+    return "agent.zip" if getattr(agent, "deep", False) else "agent.npz"
+
+
+def build_agent(config: RunConfig, spec: ProblemSpec) -> Agent:
+    """The agent of a run: deep agents get the tuned hyperparameters of their env id
+    (`agents/hyperparams.yaml`), overridden by `agent_kwargs`, and the device."""
+    if config.agent in DEEP_AGENTS:
+        kwargs = {**tuned_hyperparameters(config.agent, config.env_id), **config.agent_kwargs,
+                  "device": config.device}
+        return make_agent(config.agent, spec, config.seed, **kwargs)
+    return make_agent(config.agent, spec, config.seed, **config.agent_kwargs)
+
+
 def train_run(config: RunConfig) -> RunResult:
-    """Train one agent on one env with one seed; log, evaluate, save; return final numbers."""
+    """Train one agent on one env with one seed; log, evaluate, save; return final numbers.
+
+    Interrupted (Ctrl-C), the run still saves the agent and flushes TensorBoard.
+    """
     start = time.perf_counter()
     env = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     eval_env = make_vector_env(config.env_id, config.eval_members, config.env_kwargs)
-    agent = make_agent(config.agent, ProblemSpec.from_env(env), config.seed,
-                       **config.agent_kwargs)
+    agent = build_agent(config, ProblemSpec.from_env(env))
     run_dir = new_run_dir(config.logdir, config.env_id, config.agent, config.seed)
     (run_dir / "config.json").write_text(json.dumps(
         {**asdict(config), "agent_hyperparameters": agent.hyperparameters(),
          "model_parameters": env.unwrapped.config.to_dict()}, indent=2, default=str))
-    writer = SummaryWriter(str(run_dir))
-    write_hparams(writer, config, agent)
-    log_every = max(config.num_envs, config.eval_every // 5)
-    window = TrainWindow(config.num_envs)
-    metrics = evaluate(agent, eval_env)
-    _log(writer, metrics, 0)
-    visits, next_log, next_eval = 0, log_every, config.eval_every
-    bar = tqdm(total=config.visits, desc=f"{config.agent} seed {config.seed}", unit="visit",
-               position=config.progress_position, disable=not config.progress, leave=False)
+    if getattr(agent, "deep", False):
+        venv = ArtworkSB3VecEnv(config.env_id, config.num_envs, **config.env_kwargs)
+        venv.seed(config.seed)
+        agent.build(venv, sb3_log_dir=str(run_dir / "sb3"))
+    trainer = Trainer(config, agent, eval_env, run_dir)
     try:
-        agent.attach(env)
-        obs, info = env.reset(seed=config.seed)
-        while visits < config.visits:
-            agent_obs = with_title_ids(obs, info["row_titles"])
-            actions = agent.act(agent_obs, explore=True)
-            obs, reward, terminated, truncated, info = env.step(actions)
-            agent.update(agent_obs, actions, reward, info)
-            window.add(reward, terminated | truncated, info)
-            visits += config.num_envs
-            bar.update(config.num_envs)
-            if visits >= next_log:
-                _log(writer, window.metrics(), visits)
-                window.clear()
-                next_log += log_every
-            if visits >= next_eval or visits >= config.visits:
-                metrics = evaluate(agent, eval_env)
-                _log(writer, metrics, visits)
-                next_eval += config.eval_every
-                agent.attach(env)
+        if getattr(agent, "deep", False):
+            per_visit = config.env_kwargs.get("n_slots", 6) if agent.slot_decisions else 1
+            agent.learn(config.visits * per_visit, VocabularyCallback(trainer, venv))
+        else:
+            bandit_loop(agent, env, trainer)
     finally:  # interrupted or not: keep what was learned and logged
-        bar.close()
-        agent.save(run_dir / "agent.npz")
-        writer.flush()
-        writer.close()
-    return RunResult(config.env_id, config.agent, config.seed, agent.reference, visits,
-                     str(run_dir), metrics, window.cumulative_regret,
-                     time.perf_counter() - start)
+        trainer.close()
+    return RunResult(config.env_id, config.agent, config.seed, agent.reference,
+                     trainer.visits, str(run_dir), trainer.metrics,
+                     trainer.window.cumulative_regret, time.perf_counter() - start)
+
+
+def bandit_loop(agent: Agent, env: Any, trainer: Trainer) -> None:
+    """Act, step, update on the native vector env until the budget is spent."""
+    agent.attach(env)
+    obs, info = env.reset(seed=trainer.config.seed)
+    episode_start = np.ones(env.num_envs, dtype=bool)
+    while not trainer.done:
+        agent_obs = agent_observation(obs, info, episode_start)
+        actions = agent.act(agent_obs, explore=True)
+        obs, reward, terminated, truncated, info = env.step(actions)
+        agent.update(agent_obs, actions, reward, info)
+        episode_start = terminated | truncated
+        evaluations = trainer.next_eval
+        trainer.after_visits(reward, episode_start, info)
+        if trainer.next_eval != evaluations:  # evaluation attached the eval env
+            agent.attach(env)
+
+
+class VocabularyCallback(BaseCallback):
+    """Feeds SB3's training visits to the `Trainer`: the same tags, x-axis in visits (for
+    slot-by-slot DQN, pages, not decisions), the same evaluation; stops at the budget."""
+
+    def __init__(self, trainer: Trainer, venv: ArtworkSB3VecEnv) -> None:
+        super().__init__()
+        self.trainer, self.venv = trainer, venv
+        self.seen_visits = venv.visits
+
+    def _on_step(self) -> bool:
+        if self.venv.visits != self.seen_visits:  # a page was shown (not a mid-page decision)
+            self.seen_visits = self.venv.visits
+            self.trainer.after_visits(self.venv.last_reward, self.venv.last_done,
+                                      self.venv.last_info)
+        return not self.trainer.done
 
 
 def _log(writer: SummaryWriter, metrics: dict[str, float], visits: int) -> None:

@@ -42,6 +42,9 @@ class ArtworkSB3VecEnv(VecEnv):
         self._lengths = np.zeros(num_envs, dtype=np.int64)
         self._start = time.time()
         self.last_info: dict[str, Any] = {}
+        self.last_reward = np.zeros(num_envs)
+        self.last_done = np.zeros(num_envs, dtype=bool)
+        self.visits = 0  # pages shown so far, all members together
         self.row_titles: np.ndarray | None = None
 
     def reset(self) -> dict[str, np.ndarray]:
@@ -62,11 +65,13 @@ class ArtworkSB3VecEnv(VecEnv):
     def step_wait(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, list[dict]]:
         """One visit for every member; finished episodes restart at once (SB3's convention)."""
         obs, reward, terminated, truncated, info = self.venv.step(self._actions)
-        self.last_info = info
+        self.last_info, self.last_reward = info, reward
+        self.visits += self.num_envs
         self.row_titles = info["row_titles"]
         self._returns += reward
         self._lengths += 1
         done = terminated | truncated
+        self.last_done = done
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         for i in np.flatnonzero(done):
             infos[i] = {"terminal_observation": info["final_obs"][i],
@@ -93,6 +98,8 @@ class ArtworkSB3VecEnv(VecEnv):
         """An attribute of the (shared) env, once per selected member."""
         if attr_name == "render_mode":
             value = self.venv_render_mode
+        elif attr_name == "action_masks":  # what sb3-contrib looks for to allow masking
+            value = self.action_masks
         else:
             value = getattr(self.venv, attr_name)
         return [value] * len(self._indices(indices))

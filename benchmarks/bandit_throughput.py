@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from agents.base import ProblemSpec, with_title_ids
+from agents.base import ProblemSpec, agent_observation
 from agents.linear import HybridLinearModel
 from agents.registry import make_agent
 from agents.training import make_vector_env
@@ -34,7 +34,7 @@ def agent_decisions_per_second(name: str, n: int, seconds: float) -> float:
     env = make_vector_env("ArtworkBandit-v0", n, {})
     agent = make_agent(name, ProblemSpec.from_env(env), seed=0)
     obs, info = env.reset(seed=0)
-    agent_obs = with_title_ids(obs, info["row_titles"])
+    agent_obs = agent_observation(obs, info)
     actions = agent.act(agent_obs)
     _, reward, _, _, step_info = env.step(actions)
     calls, start = 0, time.perf_counter()

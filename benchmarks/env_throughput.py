@@ -1,14 +1,18 @@
-"""Visits per second of the environments and of the batch core, against CartPole-v1.
+"""Visits per second of the environments, the batch core and the vector envs.
 
-Run: `python benchmarks/env_throughput.py` (about a minute). Every figure is a ratio to
-gymnasium's CartPole-v1 stepped in the same process, so machines compare. One core is
-used throughout (numpy here runs no threads for these element-wise operations).
+Run: `python benchmarks/env_throughput.py [--seconds 3] [--skip-vector]` (about five
+minutes). Part 1: one env and the batch core against gymnasium's CartPole-v1 stepped in the
+same process, as ratios. Part 2: the native vector env against gymnasium's SyncVectorEnv
+and AsyncVectorEnv over the same env (ArtworkBandit-v0, SAME_STEP autoreset), with peak
+memory per member; a full PPO iteration through the native SB3 adapter and through SB3's
+DummyVecEnv; LinUCB act + update at N = 1024.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+import tracemalloc
 
 import gymnasium as gym
 import numpy as np
@@ -53,10 +57,85 @@ def core_visits_per_second(n: int, n_visits: int, seconds: float) -> float:
     return visits / (time.perf_counter() - start)
 
 
+def vector_visits_per_second(mode: str, n: int, seconds: float) -> float:
+    """Visits/s of `gym.make_vec("ArtworkBandit-v0", n, mode)` with fixed actions."""
+    kwargs = {} if mode == "vector_entry_point" else {
+        "vector_kwargs": {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}}
+    env = gym.make_vec("ArtworkBandit-v0", num_envs=n, vectorization_mode=mode, **kwargs)
+    env.reset(seed=0)
+    actions = np.zeros((n, 6), dtype=np.int64)
+    env.step(actions)
+    visits, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(actions)
+        visits += n
+    rate = visits / (time.perf_counter() - start)
+    env.close()
+    return rate
+
+
+def native_bytes_per_member(n: int) -> float:
+    """Peak bytes allocated (tracemalloc) by a native vector env of N members over 5 steps,
+    per member: the shared world is built beforehand, so this is the per-member cost."""
+    gym.make_vec("ArtworkBandit-v0", num_envs=1, vectorization_mode="vector_entry_point")
+    tracemalloc.start()
+    env = gym.make_vec("ArtworkBandit-v0", num_envs=n, vectorization_mode="vector_entry_point")
+    env.reset(seed=0)
+    for _ in range(5):
+        env.step(np.zeros((n, 6), dtype=np.int64))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / n
+
+
+def ppo_iteration_seconds(native: bool, n: int, n_steps: int = 4) -> float:
+    """Seconds of one PPO iteration (n_steps x N visits collected, one epoch of updates)."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.env_util import make_vec_env
+
+    from artwork_env.sb3 import ArtworkSB3VecEnv
+
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=n) if native else \
+        make_vec_env("ArtworkBandit-v0", n_envs=n, env_kwargs={"render_mode": None})
+    model = PPO("MultiInputPolicy", venv, n_steps=n_steps, batch_size=n, n_epochs=1,
+                device="cpu", seed=0)
+    model.learn(n_steps * n)  # warm-up iteration
+    start = time.perf_counter()
+    model.learn(n_steps * n, reset_num_timesteps=False)
+    return time.perf_counter() - start
+
+
+def vector_tables(seconds: float) -> None:
+    """Part 2: print the vector env, PPO and LinUCB tables."""
+    from bandit_throughput import agent_decisions_per_second
+
+    print("\n| N | native visits/s | SyncVectorEnv visits/s | AsyncVectorEnv visits/s "
+          "| native / Sync | peak KiB per member (native) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n in (1, 64, 1024, 4096):
+        native = vector_visits_per_second("vector_entry_point", n, seconds)
+        sync = vector_visits_per_second("sync", n, seconds)
+        # AsyncVectorEnv starts one process per env: not sensible past a few dozen on 2 cores
+        asynch = vector_visits_per_second("async", n, seconds) if n <= 64 else float("nan")
+        memory = native_bytes_per_member(n) / 1024
+        print(f"| {n} | {native:,.0f} | {sync:,.0f} | "
+              f"{'n/a' if np.isnan(asynch) else f'{asynch:,.0f}'} | {native / sync:.1f} "
+              f"| {memory:.1f} |")
+    n = 1024
+    native_ppo, dummy_ppo = ppo_iteration_seconds(True, n), ppo_iteration_seconds(False, n)
+    print(f"\nOne PPO iteration at N = {n} (4 x {n} visits, one epoch, MultiInputPolicy): "
+          f"native SB3 adapter {native_ppo:.2f} s, DummyVecEnv {dummy_ppo:.2f} s "
+          f"({dummy_ppo / native_ppo:.1f}x).")
+    rate = agent_decisions_per_second("linucb", n, seconds)
+    print(f"LinUCB act + update at N = {n}: {rate:,.0f} slot decisions/s "
+          f"({rate / 6:,.0f} pages/s).")
+
+
 def main() -> None:
-    """Print the throughput table as Markdown."""
+    """Print the throughput tables as Markdown."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--skip-vector", action="store_true", help="only part 1")
     args = parser.parse_args()
     cartpole = env_step_seconds("CartPole-v1", args.seconds)
     print(f"CartPole-v1 step: {cartpole * 1e6:.1f} us ({1 / cartpole:,.0f} steps/s)\n")
@@ -71,6 +150,8 @@ def main() -> None:
             rate = core_visits_per_second(n, n_visits, args.seconds)
             print(f"| batch core, {label}, N={n} | {rate:,.0f} | {1e6 / rate:.1f} "
                   f"| {1 / rate / cartpole:.2f} |")
+    if not args.skip_vector:
+        vector_tables(args.seconds)
 
 
 if __name__ == "__main__":

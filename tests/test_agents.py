@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.base import ProblemSpec, slot_feedback, with_title_ids
+from agents.base import ProblemSpec, agent_observation, slot_feedback
 from agents.linear import HybridLinearModel
 from agents.registry import AGENTS, agent_names, make_agent
 from agents.training import make_vector_env
@@ -23,11 +23,11 @@ def trained(name: str, env, steps: int = 6, seed: int = 0):
     agent.attach(env)
     obs, info = env.reset(seed=seed)
     for _ in range(steps):
-        agent_obs = with_title_ids(obs, info["row_titles"])
+        agent_obs = agent_observation(obs, info)
         actions = agent.act(agent_obs)
         obs, reward, _, _, info = env.step(actions)
         agent.update(agent_obs, actions, reward, info)
-    return agent, with_title_ids(obs, info["row_titles"])
+    return agent, agent_observation(obs, info)
 
 
 @pytest.mark.parametrize("name", agent_names())

@@ -1,0 +1,168 @@
+"""stable-baselines3 agents behind the project's agent interface.
+
+`ppo`, `a2c` (MultiInputPolicy on the Dict observation, MultiDiscrete page action),
+`maskable_ppo` (sb3-contrib, masks the missing artworks), `recurrent_ppo` (sb3-contrib,
+an LSTM policy for the member-lifetime env) and `dqn` (on `SlotDecisionVecEnv`: a page is
+K Discrete(M) decisions). They train through SB3's own `learn` loop on the native vector
+env (`ArtworkSB3VecEnv`); `agents.training` logs them with the same TensorBoard
+vocabulary as the bandits through a callback. Hyperparameters per env id come from
+`agents/hyperparams.yaml`; keyword arguments override them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import yaml
+from sb3_contrib import MaskablePPO, RecurrentPPO
+from stable_baselines3 import A2C, DQN, PPO
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import configure
+
+from agents.base import Agent, Observation, ProblemSpec
+from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
+from artwork_env.sb3 import ArtworkSB3VecEnv
+
+HYPERPARAMS_FILE = Path(__file__).with_name("hyperparams.yaml")
+AGENT_KEYS = ("title_ids", "episode_start")  # agent-only keys, not part of the env's space
+
+
+def tuned_hyperparameters(agent: str, env_id: str) -> dict[str, Any]:
+    """The block of `agents/hyperparams.yaml` for an agent on an env id ({} if none)."""
+    table = yaml.safe_load(HYPERPARAMS_FILE.read_text())
+    return dict(table.get(env_id, {}).get(agent, {}))
+
+
+def resolve_device(device: str) -> str:
+    """`auto` means the CPU: SB3 advises it for MLP policies, which all of these are."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {device!r}")
+    return "cpu" if device == "auto" else device
+
+
+class SB3Agent(Agent):
+    """An SB3 algorithm as an `Agent`: `build` on a vector env, `learn`, greedy `act`."""
+
+    algorithm: ClassVar[type[BaseAlgorithm]]
+    policy: ClassVar[str] = "MultiInputPolicy"
+    slot_decisions: ClassVar[bool] = False
+    deep: ClassVar[bool] = True
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "auto",
+                 **hyperparameters: Any) -> None:
+        super().__init__(spec, seed)
+        self.device = resolve_device(device)
+        self.algorithm_kwargs = hyperparameters
+        self.model: BaseAlgorithm | None = None
+        self._state: Any = None
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The algorithm's keyword arguments and the device."""
+        return {**self.algorithm_kwargs, "device": self.device}
+
+    def build(self, venv: ArtworkSB3VecEnv, sb3_log_dir: str | None = None) -> None:
+        """Create the SB3 model on `venv`; SB3's own logs go to `sb3_log_dir`."""
+        env = SlotDecisionVecEnv(venv) if self.slot_decisions else venv
+        self.model = self.algorithm(self.policy, env, seed=self.seed, device=self.device,
+                                    verbose=0, **self.algorithm_kwargs)
+        if sb3_log_dir is not None:
+            self.model.set_logger(configure(sb3_log_dir, ["tensorboard"]))
+
+    def learn(self, decisions: int, callback: BaseCallback) -> None:
+        """Continue training for `decisions` SB3 timesteps, logging every iteration/episode."""
+        self.model.learn(decisions, callback=callback, log_interval=1,
+                         reset_num_timesteps=False)
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """(N, K) artworks from the policy (deterministic when `explore` is False)."""
+        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        actions, _ = self.model.predict(env_obs, deterministic=not explore)
+        return np.asarray(actions).reshape(obs["action_mask"].shape[:2])
+
+    def save(self, path: str | Path) -> None:
+        """The SB3 model as `path` (.zip) and the agent's metadata beside it (.json)."""
+        path = Path(path)
+        self.model.save(path)
+        meta = {"name": self.name, "seed": self.seed, "hyperparameters": self.hyperparameters()}
+        path.with_suffix(".json").write_text(json.dumps(meta, default=str))
+
+    def load(self, path: str | Path, venv: ArtworkSB3VecEnv | None = None) -> None:
+        """Load a model written by `save` (onto `venv`, to go on training it)."""
+        path = Path(path)
+        meta = json.loads(path.with_suffix(".json").read_text())
+        if meta["name"] != self.name:
+            raise ValueError(f"{path} holds a {meta['name']!r} agent, not {self.name!r}")
+        env = None if venv is None else (SlotDecisionVecEnv(venv) if self.slot_decisions
+                                          else venv)
+        self.model = self.algorithm.load(path, env=env, device=self.device)
+
+
+class PPOAgent(SB3Agent):
+    """Proximal Policy Optimisation (SB3) over the whole page (MultiDiscrete)."""
+
+    name = "ppo"
+    algorithm = PPO
+
+
+class A2CAgent(SB3Agent):
+    """Advantage Actor-Critic (SB3) over the whole page (MultiDiscrete)."""
+
+    name = "a2c"
+    algorithm = A2C
+
+
+class MaskablePPOAgent(SB3Agent):
+    """PPO with invalid-action masking (sb3-contrib): never picks a missing artwork."""
+
+    name = "maskable_ppo"
+    algorithm = MaskablePPO
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """Masked policy actions."""
+        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        masks = obs["action_mask"].reshape(len(obs["action_mask"]), -1).astype(bool)
+        actions, _ = self.model.predict(env_obs, deterministic=not explore, action_masks=masks)
+        return np.asarray(actions).reshape(obs["action_mask"].shape[:2])
+
+
+class RecurrentPPOAgent(SB3Agent):
+    """PPO with an LSTM policy (sb3-contrib): it can carry a member's history across visits."""
+
+    name = "recurrent_ppo"
+    algorithm = RecurrentPPO
+    policy = "MultiInputLstmPolicy"
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """Policy actions; the LSTM state restarts where `obs["episode_start"]` says."""
+        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        n = len(obs["action_mask"])
+        start = obs.get("episode_start", np.ones(n, dtype=bool))
+        if self._state is not None and self._state[0].shape[1] != n:
+            self._state = None
+        actions, self._state = self.model.predict(env_obs, state=self._state,
+                                                  episode_start=start,
+                                                  deterministic=not explore)
+        return np.asarray(actions).reshape(obs["action_mask"].shape[:2])
+
+
+class DQNAgent(SB3Agent):
+    """Deep Q-learning (SB3) on K consecutive Discrete(M) decisions per page."""
+
+    name = "dqn"
+    algorithm = DQN
+    slot_decisions = True
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """Slot by slot, each decision seeing the choices before it."""
+        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        n, n_slots, _ = obs["action_mask"].shape
+        chosen = np.full((n, n_slots), -1, dtype=np.int64)
+        for slot in range(n_slots):
+            choice, _ = self.model.predict(slot_observation(env_obs, slot, chosen),
+                                           deterministic=not explore)
+            chosen[:, slot] = allowed_choice(env_obs, slot, choice)
+        return chosen
