@@ -18,12 +18,15 @@ from typing import Any, ClassVar
 import numpy as np
 import yaml
 from sb3_contrib import MaskablePPO, RecurrentPPO
+from sb3_contrib.common.maskable.policies import MaskableMultiInputActorCriticPolicy
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import configure
+from stable_baselines3.common.policies import MultiInputActorCriticPolicy
 
 from agents.base import Agent, Observation, ProblemSpec
+from agents.networks import CandidateScorer, scores_as_logits
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
@@ -51,6 +54,7 @@ class SB3Agent(Agent):
     policy: ClassVar[str] = "MultiInputPolicy"
     slot_decisions: ClassVar[bool] = False
     deep: ClassVar[bool] = True
+    net_arch: ClassVar[Any] = {"pi": [], "vf": [64]}  # logits straight from the scores
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "auto",
                  **hyperparameters: Any) -> None:
@@ -65,12 +69,26 @@ class SB3Agent(Agent):
         return {**self.algorithm_kwargs, "device": self.device}
 
     def build(self, venv: ArtworkSB3VecEnv, sb3_log_dir: str | None = None) -> None:
-        """Create the SB3 model on `venv`; SB3's own logs go to `sb3_log_dir`."""
+        """Create the SB3 model on `venv`; SB3's own logs go to `sb3_log_dir`.
+
+        The policy reads the page through `CandidateScorer` (one network shared by every
+        candidate artwork) unless `policy_kwargs` says otherwise.
+        """
         env = SlotDecisionVecEnv(venv) if self.slot_decisions else venv
-        self.model = self.algorithm(self.policy, env, seed=self.seed, device=self.device,
-                                    verbose=0, **self.algorithm_kwargs)
+        kwargs = dict(self.algorithm_kwargs)
+        hidden = kwargs.pop("hidden", 64)
+        kwargs.setdefault("policy_kwargs", {
+            "features_extractor_class": CandidateScorer,
+            "features_extractor_kwargs": {"hidden": hidden},
+            "net_arch": self.net_arch})
+        self.model = self.algorithm(self.policy_class(), env, seed=self.seed,
+                                    device=self.device, verbose=0, **kwargs)
         if sb3_log_dir is not None:
             self.model.set_logger(configure(sb3_log_dir, ["tensorboard"]))
+
+    def policy_class(self) -> Any:
+        """The SB3 policy (a name, or a class)."""
+        return self.policy
 
     def learn(self, decisions: int, callback: BaseCallback) -> None:
         """Continue training for `decisions` SB3 timesteps, logging every iteration/episode."""
@@ -101,25 +119,38 @@ class SB3Agent(Agent):
         self.model = self.algorithm.load(path, env=env, device=self.device)
 
 
-class PPOAgent(SB3Agent):
+class ScoreLogitsAgent(SB3Agent):
+    """Actor-critic agents whose page logits are the candidate scores (`ScoreLogits`)."""
+
+    policy_base: ClassVar[type]
+
+    def policy_class(self) -> Any:
+        """The actor-critic policy with the candidate scores as logits."""
+        return scores_as_logits(self.policy_base)
+
+
+class PPOAgent(ScoreLogitsAgent):
     """Proximal Policy Optimisation (SB3) over the whole page (MultiDiscrete)."""
 
     name = "ppo"
     algorithm = PPO
+    policy_base = MultiInputActorCriticPolicy
 
 
-class A2CAgent(SB3Agent):
+class A2CAgent(ScoreLogitsAgent):
     """Advantage Actor-Critic (SB3) over the whole page (MultiDiscrete)."""
 
     name = "a2c"
     algorithm = A2C
+    policy_base = MultiInputActorCriticPolicy
 
 
-class MaskablePPOAgent(SB3Agent):
+class MaskablePPOAgent(ScoreLogitsAgent):
     """PPO with invalid-action masking (sb3-contrib): never picks a missing artwork."""
 
     name = "maskable_ppo"
     algorithm = MaskablePPO
+    policy_base = MaskableMultiInputActorCriticPolicy
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Masked policy actions."""
@@ -135,6 +166,7 @@ class RecurrentPPOAgent(SB3Agent):
     name = "recurrent_ppo"
     algorithm = RecurrentPPO
     policy = "MultiInputLstmPolicy"
+    net_arch = {"pi": [64], "vf": [64]}  # the LSTM sits between the scores and the heads
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Policy actions; the LSTM state restarts where `obs["episode_start"]` says."""
@@ -155,6 +187,7 @@ class DQNAgent(SB3Agent):
     name = "dqn"
     algorithm = DQN
     slot_decisions = True
+    net_arch = []  # Q-values straight from the current slot's scores
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Slot by slot, each decision seeing the choices before it."""
