@@ -17,6 +17,12 @@ AGENTS: dict[str, type[Agent]] = {
                 RecurrentPPOAgent, DQNAgent)
 }
 DEEP_AGENTS = tuple(name for name, cls in AGENTS.items() if getattr(cls, "deep", False))
+SLOW_AGENTS = ("recurrent_ppo", "dqn")  # minutes each at the default budget on 2 cores
+
+
+def default_agents() -> list[str]:
+    """The default comparison: every agent but the two slow deep ones (add them by name)."""
+    return [name for name in AGENTS if name not in SLOW_AGENTS]
 
 
 def agent_names() -> list[str]:

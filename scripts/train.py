@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field, fields, replace
 
-from agents.registry import agent_names
+from agents.registry import agent_names, default_agents
 from agents.report import results_table
 from agents.training import RunConfig, RunResult, run_many
 from artwork_env import ENV_IDS, ModelConfig
@@ -25,8 +25,8 @@ from artwork_env.cli import parse_env_kwargs
 class Args:
     """Command-line arguments (defaults: the README's default comparison)."""
 
-    agents: str = ",".join(agent_names())
-    """comma-separated agent names"""
+    agents: str = ",".join(default_agents())
+    """comma-separated agent names (default: all but the slow recurrent_ppo and dqn)"""
     env: str = "ArtworkBandit-v0"
     """environment id"""
     visits: int = 50_000
@@ -43,6 +43,8 @@ class Args:
     """members per batched step"""
     workers: int = 2
     """parallel processes, one (agent, seed) run each"""
+    device: str = "auto"
+    """torch device of the deep agents: auto (the CPU, for these MLP policies), cpu, cuda"""
     env_kwargs: list[str] = field(default_factory=list)
     """model parameters as KEY=VALUE"""
 
@@ -72,6 +74,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str
         ModelConfig.from_kwargs(**env_kwargs)
     except ValueError as error:
         parser.error(f"--env-kwargs: {error}")
+    if args.device not in ("auto", "cpu", "cuda"):
+        parser.error(f"--device must be auto, cpu or cuda, got {args.device!r}")
     for name in ("visits", "eval_every", "eval_members", "num_envs", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
     args, names, env_kwargs = parse_args(argv)
     base = RunConfig(env_id=args.env, visits=args.visits, eval_every=args.eval_every,
                      eval_members=args.eval_members, num_envs=args.num_envs,
-                     logdir=args.logdir, env_kwargs=env_kwargs)
+                     logdir=args.logdir, env_kwargs=env_kwargs, device=args.device)
     configs = [replace(base, agent=name, seed=seed, progress_position=i % args.workers)
                for i, (name, seed) in enumerate((n, s) for n in names for s in args.seeds)]
     results = run_many(configs, args.workers)

@@ -1,0 +1,94 @@
+"""Deep RL agents: the same pipeline, tags and evaluation as the bandits; the slot-by-slot
+DQN wrapper is the same page, member response and reward as the MultiDiscrete env."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_training import read_scalars
+
+from agents.base import ProblemSpec, agent_observation
+from agents.deep import resolve_device
+from agents.registry import DEEP_AGENTS, make_agent
+from agents.slot_decisions import SlotDecisionVecEnv
+from agents.training import TAGS, RunConfig, train_run
+from artwork_env.sb3 import ArtworkSB3VecEnv
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory):
+    logdir = tmp_path_factory.mktemp("deep")
+    results = {}
+    for name in DEEP_AGENTS:
+        results[name] = train_run(RunConfig(agent=name, visits=320, eval_every=160,
+                                            eval_members=32, logdir=str(logdir),
+                                            progress=False))
+    return results
+
+
+@pytest.mark.parametrize("name", DEEP_AGENTS)
+def test_deep_agents_write_the_documented_tags(name, tiny_runs):
+    result = tiny_runs[name]
+    scalars = read_scalars(Path(result.run_dir))
+    assert set(scalars) == set(TAGS)
+    assert [e.step for e in scalars["eval/reward"]] == [0, 160, 320]  # visits, not decisions
+    assert (Path(result.run_dir) / "sb3").is_dir()  # SB3's own curves, beside ours
+
+
+@pytest.mark.parametrize("name", DEEP_AGENTS)
+def test_deep_agents_save_and_load_give_the_same_greedy_actions(name, tiny_runs):
+    result = tiny_runs[name]
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=8)
+    spec = ProblemSpec.from_env(venv.venv)
+    obs = venv.reset()
+    agent_obs = agent_observation(obs, {"row_titles": venv.row_titles})
+    first = make_agent(name, spec)
+    first.load(Path(result.run_dir) / "agent.zip")
+    second = make_agent(name, spec, seed=5)
+    second.load(Path(result.run_dir) / "agent.zip")
+    assert np.array_equal(first.act(agent_obs, explore=False), second.act(agent_obs, explore=False))
+
+
+def test_slot_decisions_are_the_same_page_response_and_reward():
+    """K Discrete decisions through the wrapper == one MultiDiscrete step, same seeds."""
+    pages = ArtworkSB3VecEnv("ArtworkPersonalization-v0", num_envs=4)
+    slots = SlotDecisionVecEnv(ArtworkSB3VecEnv("ArtworkPersonalization-v0", num_envs=4))
+    pages.seed(3)
+    slots.venv.seed(3)
+    page_obs = pages.reset()
+    slot_obs = slots.reset()
+    gen = np.random.default_rng(0)
+    for _ in range(30):
+        for key in page_obs:
+            assert np.array_equal(page_obs[key], slot_obs[key])
+        action = gen.integers(0, 6, (4, 6))
+        for k in range(6):
+            assert (slot_obs["slot"].argmax(axis=1) == k).all()
+            slot_obs, reward, done, _ = slots.step(action[:, k])
+            if k < 5:
+                assert not reward.any() and not done.any()
+        page_obs, page_reward, page_done, _ = pages.step(action)
+        assert np.array_equal(reward, page_reward) and np.array_equal(done, page_done)
+        assert np.array_equal(slots.venv.last_info["plays"], pages.last_info["plays"])
+        assert np.array_equal(slots.venv.last_info["titles"], pages.last_info["titles"])
+
+
+def test_device_auto_is_the_cpu():
+    assert resolve_device("auto") == "cpu"
+    with pytest.raises(ValueError, match="device"):
+        resolve_device("tpu")
+
+
+def test_ppo_learns_clearly_above_random(tmp_path):
+    """Seed 0, 20,000 visits, 2,000 held-out members: measured PPO 0.249 reward per visit
+    against random's 0.175 (and 0.261 at 50,000 visits); the margin asserted is 0.03."""
+    common = dict(visits=20_000, eval_every=30_000, eval_members=2_000, logdir=str(tmp_path),
+                  progress=False, seed=0)
+    ppo = train_run(RunConfig(agent="ppo", **common)).metrics["eval/reward"]
+    random = train_run(RunConfig(agent="random", **common)).metrics["eval/reward"]
+    assert ppo > random + 0.03, (ppo, random)
