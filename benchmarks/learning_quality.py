@@ -12,7 +12,7 @@ import argparse
 import ast
 import itertools
 
-from agents.registry import agent_names
+from agents.registry import DEEP_AGENTS, agent_names
 from agents.report import results_table
 from agents.training import RunConfig, run_many
 
@@ -21,7 +21,8 @@ def main() -> None:
     """Run agents x seeds (x sweep values) and print the closing table per setting."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--agents", default=",".join(agent_names()))
+    parser.add_argument("--agents", default=",".join(
+        name for name in agent_names() if name not in DEEP_AGENTS))
     parser.add_argument("--env", default="ArtworkBandit-v0")
     parser.add_argument("--visits", type=int, default=30_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
