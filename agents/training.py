@@ -21,7 +21,7 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import configure
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
@@ -198,15 +199,24 @@ class Trainer:
     SB3's `learn` through `VocabularyCallback`): the train window, the logging and
     evaluation cadence, checkpoints, the progress bar."""
 
-    def __init__(self, config: RunConfig, agent: Agent, eval_env: Any, run_dir: Path) -> None:
+    def __init__(self, config: RunConfig, agent: Agent, eval_env: Any, run_dir: Path,
+                 resume: dict[str, Any] | None = None) -> None:
         self.config, self.agent, self.eval_env, self.run_dir = config, agent, eval_env, run_dir
-        self.writer = SummaryWriter(str(run_dir))
-        write_hparams(self.writer, config, agent)
         self.window = TrainWindow(config.num_envs)
-        self.visits = 0
         self.log_every = max(config.num_envs, config.eval_every // 5)
-        self.next_log, self.next_eval = self.log_every, config.eval_every
-        self.metrics = self.evaluate()
+        if resume is None:
+            self.writer = SummaryWriter(str(run_dir))
+            write_hparams(self.writer, config, agent)
+            self.visits = 0
+            self.next_log, self.next_eval = self.log_every, config.eval_every
+            self.metrics = self.evaluate()
+        else:  # go on where the last checkpoint left off, in the same run directory
+            self.visits = resume["visits"]
+            self.next_log, self.next_eval = resume["next_log"], resume["next_eval"]
+            self.window.cumulative_regret = resume["cumulative_regret"]
+            self.metrics = resume["metrics"]
+            # drop whatever was logged after the checkpoint, so curves do not fold back
+            self.writer = SummaryWriter(str(run_dir), purge_step=self.visits + 1)
         self.bar = tqdm(total=config.visits, desc=f"{config.agent} seed {config.seed}",
                         unit="visit", position=config.progress_position,
                         disable=not config.progress, leave=False)
@@ -237,9 +247,18 @@ class Trainer:
             self.checkpoint()
 
     def checkpoint(self) -> None:
-        """Save the agent and flush the event files (also on interruption)."""
+        """Save the agent and the run's progress, flush the event files (also on interruption).
+
+        `state.json` is written last and atomically: a resumed run starts from the agent
+        and the visit count of the same checkpoint.
+        """
         self.agent.save(self.run_dir / agent_file(self.agent))
         self.writer.flush()
+        state = {"visits": self.visits, "next_log": self.next_log, "next_eval": self.next_eval,
+                 "cumulative_regret": self.window.cumulative_regret, "metrics": self.metrics}
+        tmp = self.run_dir / "state.json.tmp"
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.run_dir / "state.json")
 
     def close(self) -> None:
         """Final checkpoint; close the bar and the writer."""
@@ -263,28 +282,45 @@ def build_agent(config: RunConfig, spec: ProblemSpec) -> Agent:
     return make_agent(config.agent, spec, config.seed, **config.agent_kwargs)
 
 
-def train_run(config: RunConfig) -> RunResult:
+def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunResult:
     """Train one agent on one env with one seed; log, evaluate, save; return final numbers.
 
-    Interrupted (Ctrl-C), the run still saves the agent and flushes TensorBoard.
+    Checkpoints (agent, progress) are written at every evaluation and when the run ends or
+    is interrupted (Ctrl-C). With `resume_dir`, a run directory written before goes on from
+    its last checkpoint: the same step counter, the same event files, up to
+    `config.visits` visits in all.
     """
     start = time.perf_counter()
     env = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     eval_env = make_vector_env(config.env_id, config.eval_members, config.env_kwargs)
     agent = build_agent(config, ProblemSpec.from_env(env))
-    run_dir = new_run_dir(config.logdir, config.env_id, config.agent, config.seed)
-    (run_dir / "config.json").write_text(json.dumps(
-        {**asdict(config), "agent_hyperparameters": agent.hyperparameters(),
-         "model_parameters": env.unwrapped.config.to_dict()}, indent=2, default=str))
-    if getattr(agent, "deep", False):
+    deep = getattr(agent, "deep", False)
+    if deep:
         venv = ArtworkSB3VecEnv(config.env_id, config.num_envs, **config.env_kwargs)
-        venv.seed(config.seed)
-        agent.build(venv, sb3_log_dir=str(run_dir / "sb3"))
-    trainer = Trainer(config, agent, eval_env, run_dir)
+    resume = None
+    if resume_dir is None:
+        run_dir = new_run_dir(config.logdir, config.env_id, config.agent, config.seed)
+        (run_dir / "config.json").write_text(json.dumps(
+            {**asdict(config), "agent_hyperparameters": agent.hyperparameters(),
+             "model_parameters": env.unwrapped.config.to_dict()}, indent=2, default=str))
+        if deep:
+            venv.seed(config.seed)
+            agent.build(venv, sb3_log_dir=str(run_dir / "sb3"))
+    else:
+        run_dir = Path(resume_dir)
+        resume = json.loads((run_dir / "state.json").read_text())
+        if deep:
+            venv.seed(config.seed + resume["visits"])  # fresh members, not a replay
+            agent.load(run_dir / agent_file(agent), venv)
+            agent.model.set_logger(configure(str(run_dir / "sb3"), ["tensorboard"]))
+        else:
+            agent.load(run_dir / agent_file(agent))
+    trainer = Trainer(config, agent, eval_env, run_dir, resume)
     try:
-        if getattr(agent, "deep", False):
-            per_visit = config.env_kwargs.get("n_slots", 6) if agent.slot_decisions else 1
-            agent.learn(config.visits * per_visit, VocabularyCallback(trainer, venv))
+        if deep:
+            per_visit = agent.spec.n_slots if agent.slot_decisions else 1
+            remaining = max(0, config.visits - trainer.visits)
+            agent.learn(remaining * per_visit, VocabularyCallback(trainer, venv))
         else:
             bandit_loop(agent, env, trainer)
     finally:  # interrupted or not: keep what was learned and logged
@@ -294,10 +330,17 @@ def train_run(config: RunConfig) -> RunResult:
                      trainer.window.cumulative_regret, time.perf_counter() - start)
 
 
+def load_run_config(run_dir: str | Path) -> RunConfig:
+    """The `RunConfig` a run directory was written with (its `config.json`)."""
+    saved = json.loads((Path(run_dir) / "config.json").read_text())
+    names = {f.name for f in fields(RunConfig)}
+    return RunConfig(**{key: value for key, value in saved.items() if key in names})
+
+
 def bandit_loop(agent: Agent, env: Any, trainer: Trainer) -> None:
     """Act, step, update on the native vector env until the budget is spent."""
     agent.attach(env)
-    obs, info = env.reset(seed=trainer.config.seed)
+    obs, info = env.reset(seed=trainer.config.seed + trainer.visits)  # resumed: new members
     episode_start = np.ones(env.num_envs, dtype=bool)
     while not trainer.done:
         agent_obs = agent_observation(obs, info, episode_start)

@@ -7,16 +7,19 @@
 
 One run directory per (env, agent, seed): runs/{env}__{agent}__{seed}__{timestamp}, with
 TensorBoard event files (tags in README.md), config.json and the trained agent.
+`python scripts/train.py --resume RUN_DIR [--visits N]` goes on from the last checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 
 from agents.registry import agent_names, default_agents
 from agents.report import results_table
-from agents.training import RunConfig, RunResult, run_many
+from agents.training import RunConfig, RunResult, load_run_config, run_many, train_run
 from artwork_env import ENV_IDS, ModelConfig
 from artwork_env.cli import parse_env_kwargs
 
@@ -47,6 +50,8 @@ class Args:
     """torch device of the deep agents: auto (the CPU, for these MLP policies), cpu, cuda"""
     env_kwargs: list[str] = field(default_factory=list)
     """model parameters as KEY=VALUE"""
+    resume: str = ""
+    """a run directory to go on with from its last checkpoint (with --visits: the new total)"""
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str, object]]:
@@ -84,9 +89,27 @@ def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str
     return args, names, env_kwargs
 
 
+def resume(run_dir: str, argv: list[str]) -> list[RunResult]:
+    """Go on with one run from its last checkpoint; `--visits` in `argv` sets the new total."""
+    path = Path(run_dir)
+    if not (path / "config.json").is_file() or not (path / "state.json").is_file():
+        print(f"train.py: error: --resume {run_dir}: not a run directory with a checkpoint "
+              "(config.json and state.json)", file=sys.stderr)
+        raise SystemExit(2)
+    config = load_run_config(path)
+    if "--visits" in argv:
+        config = replace(config, visits=int(argv[argv.index("--visits") + 1]))
+    result = train_run(replace(config, progress_position=0), resume_dir=path)
+    print(results_table([result]))
+    return [result]
+
+
 def main(argv: list[str] | None = None) -> list[RunResult]:
     """Run every (agent, seed) pair, print the closing table, return the results."""
+    argv = sys.argv[1:] if argv is None else argv
     args, names, env_kwargs = parse_args(argv)
+    if args.resume:
+        return resume(args.resume, argv)
     base = RunConfig(env_id=args.env, visits=args.visits, eval_every=args.eval_every,
                      eval_members=args.eval_members, num_envs=args.num_envs,
                      logdir=args.logdir, env_kwargs=env_kwargs, device=args.device)

@@ -99,3 +99,43 @@ def test_evaluation_frequency_does_not_change_training(tmp_path):
     rare = train_run(RunConfig(eval_every=960, **common))
     often = train_run(RunConfig(eval_every=160, **common))
     assert rare.metrics == often.metrics and rare.cumulative_regret == often.cumulative_regret
+
+
+@pytest.mark.parametrize("agent", ["linucb", "ppo"])
+def test_resume_continues_the_step_counter_in_the_same_event_files(agent, tmp_path):
+    first = train.main(["--agents", agent, "--visits", "320", "--eval-every", "160",
+                        "--eval-members", "32", "--workers", "1", "--logdir", str(tmp_path)])
+    run_dir = Path(first[0].run_dir)
+    assert json.loads((run_dir / "state.json").read_text())["visits"] == 320
+    again = train.main(["--resume", str(run_dir), "--visits", "640"])
+    assert again[0].visits == 640 and again[0].run_dir == str(run_dir)
+    assert len(list(tmp_path.iterdir())) == 1  # no new run directory
+    steps = [e.step for e in read_scalars(run_dir)["eval/reward"]]
+    assert steps == [0, 160, 320, 480, 640]
+    assert json.loads((run_dir / "state.json").read_text())["visits"] == 640
+
+
+def test_resume_of_something_else_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["--resume", str(tmp_path)])
+    assert exit_info.value.code == 2 and "not a run directory" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_the_agent_and_the_progress(tmp_path):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "--agents", "ucb", "--visits",
+         "10000000", "--eval-every", "5000000", "--eval-members", "16", "--workers", "1",
+         "--logdir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob("*/events.out.tfevents.*")):
+        time.sleep(0.5)
+    time.sleep(3)  # let it train a little
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    run_dir = next(tmp_path.iterdir())
+    state = json.loads((run_dir / "state.json").read_text())
+    assert 0 < state["visits"] < 10_000_000
+    assert (run_dir / "agent.npz").exists()
