@@ -97,9 +97,15 @@ class SB3Agent(Agent):
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """(N, K) artworks from the policy (deterministic when `explore` is False)."""
-        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        env_obs = self._env_obs(obs)
         actions, _ = self.model.predict(env_obs, deterministic=not explore)
         return np.asarray(actions).reshape(obs["action_mask"].shape[:2])
+
+    def _env_obs(self, obs: Observation) -> Observation:
+        """The env's part of the agent observation; the model must exist."""
+        if self.model is None:
+            raise RuntimeError(f"{self.name}: call build(venv) or load(path) before act()")
+        return {k: v for k, v in obs.items() if k not in AGENT_KEYS}
 
     def save(self, path: str | Path) -> None:
         """The SB3 model as `path` (.zip) and the agent's metadata beside it (.json)."""
@@ -154,7 +160,7 @@ class MaskablePPOAgent(ScoreLogitsAgent):
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Masked policy actions."""
-        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        env_obs = self._env_obs(obs)
         masks = obs["action_mask"].reshape(len(obs["action_mask"]), -1).astype(bool)
         actions, _ = self.model.predict(env_obs, deterministic=not explore, action_masks=masks)
         return np.asarray(actions).reshape(obs["action_mask"].shape[:2])
@@ -170,7 +176,7 @@ class RecurrentPPOAgent(SB3Agent):
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Policy actions; the LSTM state restarts where `obs["episode_start"]` says."""
-        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        env_obs = self._env_obs(obs)
         n = len(obs["action_mask"])
         start = obs.get("episode_start", np.ones(n, dtype=bool))
         if self._state is not None and self._state[0].shape[1] != n:
@@ -191,7 +197,7 @@ class DQNAgent(SB3Agent):
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Slot by slot, each decision seeing the choices before it."""
-        env_obs = {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        env_obs = self._env_obs(obs)
         n, n_slots, _ = obs["action_mask"].shape
         chosen = np.full((n, n_slots), -1, dtype=np.int64)
         for slot in range(n_slots):

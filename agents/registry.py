@@ -8,13 +8,14 @@ from agents.bandits import EpsilonGreedyAgent, ThompsonAgent, UCBAgent
 from agents.base import Agent, ProblemSpec
 from agents.deep import A2CAgent, DQNAgent, MaskablePPOAgent, PPOAgent, RecurrentPPOAgent
 from agents.linear import LinTSAgent, LinUCBAgent
+from agents.neural import NeuralBanditAgent
 from agents.reference import GlobalBestAgent, OracleAgent, RandomAgent
 
 AGENTS: dict[str, type[Agent]] = {
     cls.name: cls
     for cls in (RandomAgent, OracleAgent, GlobalBestAgent, EpsilonGreedyAgent, UCBAgent,
-                ThompsonAgent, LinUCBAgent, LinTSAgent, PPOAgent, A2CAgent, MaskablePPOAgent,
-                RecurrentPPOAgent, DQNAgent)
+                ThompsonAgent, LinUCBAgent, LinTSAgent, NeuralBanditAgent, PPOAgent, A2CAgent,
+                MaskablePPOAgent, RecurrentPPOAgent, DQNAgent)
 }
 DEEP_AGENTS = tuple(name for name, cls in AGENTS.items() if getattr(cls, "deep", False))
 SLOW_AGENTS = ("recurrent_ppo", "dqn")  # minutes each at the default budget on 2 cores

@@ -275,7 +275,7 @@ def agent_file(agent: Agent) -> str:
 def build_agent(config: RunConfig, spec: ProblemSpec) -> Agent:
     """The agent of a run: deep agents get the tuned hyperparameters of their env id
     (`agents/hyperparams.yaml`), overridden by `agent_kwargs`, and the device."""
-    if config.agent in DEEP_AGENTS:
+    if config.agent in DEEP_AGENTS or config.agent == "neural_bandit":
         kwargs = {**tuned_hyperparameters(config.agent, config.env_id), **config.agent_kwargs,
                   "device": config.device}
         return make_agent(config.agent, spec, config.seed, **kwargs)
