@@ -272,14 +272,17 @@ def agent_file(agent: Agent) -> str:
     return "agent.zip" if getattr(agent, "deep", False) else "agent.npz"
 
 
-def build_agent(config: RunConfig, spec: ProblemSpec) -> Agent:
+def build_agent(config: RunConfig, spec: ProblemSpec, masks_vary: bool = False) -> Agent:
     """The agent of a run: deep agents get the tuned hyperparameters of their env id
-    (`agents/hyperparams.yaml`), overridden by `agent_kwargs`, and the device."""
-    if config.agent in DEEP_AGENTS or config.agent == "neural_bandit":
-        kwargs = {**tuned_hyperparameters(config.agent, config.env_id), **config.agent_kwargs,
+    (`agents/hyperparams.yaml`), overridden by `agent_kwargs`, and the device. `ppo` on a
+    world whose titles have different numbers of artworks (`masks_vary`) is MaskablePPO,
+    so it never picks a missing artwork."""
+    name = "maskable_ppo" if config.agent == "ppo" and masks_vary else config.agent
+    if name in DEEP_AGENTS or name == "neural_bandit":
+        kwargs = {**tuned_hyperparameters(name, config.env_id), **config.agent_kwargs,
                   "device": config.device}
-        return make_agent(config.agent, spec, config.seed, **kwargs)
-    return make_agent(config.agent, spec, config.seed, **config.agent_kwargs)
+        return make_agent(name, spec, config.seed, **kwargs)
+    return make_agent(name, spec, config.seed, **config.agent_kwargs)
 
 
 def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunResult:
@@ -293,7 +296,8 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
     start = time.perf_counter()
     env = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     eval_env = make_vector_env(config.env_id, config.eval_members, config.env_kwargs)
-    agent = build_agent(config, ProblemSpec.from_env(env))
+    counts = env.unwrapped.world.n_artworks
+    agent = build_agent(config, ProblemSpec.from_env(env), counts.min() < counts.max())
     deep = getattr(agent, "deep", False)
     if deep:
         venv = ArtworkSB3VecEnv(config.env_id, config.num_envs, **config.env_kwargs)

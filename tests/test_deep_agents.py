@@ -92,3 +92,11 @@ def test_ppo_learns_clearly_above_random(tmp_path):
     ppo = train_run(RunConfig(agent="ppo", **common)).metrics["eval/reward"]
     random = train_run(RunConfig(agent="random", **common)).metrics["eval/reward"]
     assert ppo > random + 0.03, (ppo, random)
+
+
+def test_ppo_becomes_maskable_when_titles_have_different_numbers_of_artworks():
+    from agents.training import build_agent
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2, n_artworks=(2, 6))
+    spec = ProblemSpec.from_env(venv.venv)
+    assert build_agent(RunConfig(agent="ppo"), spec, masks_vary=True).name == "maskable_ppo"
+    assert build_agent(RunConfig(agent="ppo"), spec, masks_vary=False).name == "ppo"
