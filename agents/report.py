@@ -1,50 +1,260 @@
-"""The closing table of a comparison: one line per (env, agent), averaged over seeds."""
+"""Comparing runs: read the event files, group by (env, agent) across seeds, and answer
+"which agent is better, by how much, how sure are we" with bootstrap confidence intervals,
+pairwise win probabilities, learning curves and regret plots.
+
+The same functions make `scripts/train.py`'s closing table and `scripts/compare.py`'s
+report, so the two never disagree. Event files are read with TensorBoard's own
+`EventAccumulator`; a run that is empty, unreadable or misses a tag is reported and skipped.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from agents.training import RunResult
+from agents.registry import AGENTS
+
+FINAL_TAGS = ("eval/reward", "eval/take_rate", "eval/pct_of_oracle", "eval/regret",
+              "eval/return", "train/cumulative_regret")
 
 
-def results_table(results: list[RunResult]) -> str:
-    """A plain-text table: agent, eval reward, take rate, % of oracle, regret, return.
+@dataclass
+class RunData:
+    """One run's identity and its scalar curves (tag -> (steps, values))."""
 
-    Runs are grouped by (env, agent); numbers are means over seeds (± standard deviation
-    when there are several). Cheating references are marked; rows are sorted best first.
-    """
-    groups: dict[tuple[str, str], list[RunResult]] = defaultdict(list)
-    for result in results:
-        groups[(result.env_id, result.agent)].append(result)
-    columns = [("eval reward", "eval/reward", 4), ("take rate", "eval/take_rate", 4),
-               ("% of oracle", "eval/pct_of_oracle", 1), ("regret/visit", "eval/regret", 4),
-               ("return", "eval/return", 3)]
+    run_dir: Path
+    env_id: str
+    agent: str
+    seed: int
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    @property
+    def reference(self) -> bool:
+        """A cheating reference (reads ground truth)."""
+        cls = AGENTS.get(self.agent)
+        return bool(cls is not None and cls.reference)
+
+    def final(self, tag: str) -> float:
+        """The last logged value of a tag."""
+        return float(self.curves[tag][1][-1])
+
+    @property
+    def visits(self) -> int:
+        """Visits of the last evaluation."""
+        return int(self.curves["eval/reward"][0][-1])
+
+
+def read_run(run_dir: str | Path) -> RunData:
+    """Read one run directory; raises `ValueError` saying what is wrong with it."""
+    run_dir = Path(run_dir)
+    config_file = run_dir / "config.json"
+    if not config_file.is_file():
+        raise ValueError("no config.json")
+    try:
+        config = json.loads(config_file.read_text())
+        env_id, agent, seed = config["env_id"], config["agent"], int(config["seed"])
+    except (ValueError, KeyError) as error:
+        raise ValueError(f"unreadable config.json ({error})") from error
+    accumulator = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    try:
+        accumulator.Reload()
+    except Exception as error:  # noqa: BLE001  (corrupt event files raise many kinds)
+        raise ValueError(f"unreadable event files ({error})") from error
+    tags = accumulator.Tags().get("scalars", [])
+    missing = [tag for tag in FINAL_TAGS if tag not in tags]
+    if missing:
+        raise ValueError(f"missing tags {missing}" if tags else "no scalars (empty run)")
+    curves = {}
+    for tag in tags:
+        events = accumulator.Scalars(tag)
+        curves[tag] = (np.array([e.step for e in events]), np.array([e.value for e in events]))
+    return RunData(run_dir, env_id, agent, seed, curves)
+
+
+def load_runs(runs: str | Path | list[str | Path]) -> tuple[list[RunData], list[str]]:
+    """Every readable run under a directory (or in a list of run directories), and one
+    message per run skipped."""
+    if isinstance(runs, (str, Path)):
+        runs = sorted(p for p in Path(runs).iterdir() if p.is_dir())
+    loaded, skipped = [], []
+    for run_dir in runs:
+        try:
+            loaded.append(read_run(run_dir))
+        except ValueError as error:
+            skipped.append(f"skipped {run_dir}: {error}")
+    return loaded, skipped
+
+
+def bootstrap_ci(values: np.ndarray, n_boot: int = 2000, seed: int = 0,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean (a point for a single value)."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) == 1:
+        return float(values[0]), float(values[0])
+    gen = np.random.default_rng(seed)
+    means = values[gen.integers(0, len(values), (n_boot, len(values)))].mean(axis=1)
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def win_probability(a: np.ndarray, b: np.ndarray) -> float:
+    """P(a run of A ends with a higher eval reward than a run of B), ties counting half,
+    over all pairs of their seeds."""
+    a, b = np.asarray(a)[:, None], np.asarray(b)[None, :]
+    return float(((a > b) + 0.5 * (a == b)).mean())
+
+
+def _visits_to_reach(runs: list[RunData], target: float) -> float:
+    """First evaluation step where the mean eval reward over seeds reaches `target`."""
+    steps = runs[0].curves["eval/reward"][0]
+    length = min(len(run.curves["eval/reward"][1]) for run in runs)
+    mean = np.mean([run.curves["eval/reward"][1][:length] for run in runs], axis=0)
+    reached = np.flatnonzero(mean >= target)
+    return float(steps[reached[0]]) if reached.size else float("nan")
+
+
+def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
+    """One row per (env, agent), best first within each env: final eval reward and take
+    rate (mean, 95 % bootstrap CI over seeds), % of oracle, regret, return, cumulative
+    regret, visits to reach 90 % of the best agent's final reward."""
+    groups: dict[tuple[str, str], list[RunData]] = {}
+    for run in runs:
+        groups.setdefault((run.env_id, run.agent), []).append(run)
+    best = {}
+    for (env_id, _), group in groups.items():
+        mean = np.mean([run.final("eval/reward") for run in group])
+        best[env_id] = max(best.get(env_id, -np.inf), mean)
+    rows = []
+    for (env_id, agent), group in groups.items():
+        row: dict[str, object] = {"env": env_id, "agent": agent,
+                                  "reference": group[0].reference, "seeds": len(group),
+                                  "visits": min(run.visits for run in group)}
+        for tag in FINAL_TAGS:
+            values = np.array([run.final(tag) for run in group])
+            name = tag.split("/")[1]
+            row[name] = float(values.mean())
+            if tag in ("eval/reward", "eval/take_rate"):
+                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = bootstrap_ci(values, n_boot)
+        row["visits_to_90pct_of_best"] = _visits_to_reach(group, 0.9 * best[env_id])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    return table.sort_values(["env", "reward"], ascending=[True, False]).reset_index(drop=True)
+
+
+def pairwise(runs: list[RunData], env_id: str) -> pd.DataFrame:
+    """P(row agent beats column agent) on final eval reward, across seeds, for one env."""
+    finals: dict[str, list[float]] = {}
+    for run in runs:
+        if run.env_id == env_id:
+            finals.setdefault(run.agent, []).append(run.final("eval/reward"))
+    order = sorted(finals, key=lambda name: -np.mean(finals[name]))
+    return pd.DataFrame([[win_probability(finals[a], finals[b]) if a != b else np.nan
+                          for b in order] for a in order], index=order, columns=order)
+
+
+def markdown_matrix(frame: pd.DataFrame) -> str:
+    """A square DataFrame of probabilities as a Markdown table (blank diagonal)."""
+    lines = ["| | " + " | ".join(frame.columns) + " |",
+             "|---|" + "---:|" * len(frame.columns)]
+    for name, row in frame.iterrows():
+        cells = ["" if np.isnan(v) else f"{v:.2f}" for v in row.to_numpy()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def results_table(summary: pd.DataFrame) -> str:
+    """The closing table of `scripts/train.py` (and the report's), as aligned text."""
     lines = []
-    for env_id in sorted({key[0] for key in groups}):
-        rows = []
-        for (env, agent), runs in groups.items():
-            if env != env_id:
-                continue
-            cells = []
-            for _, tag, digits in columns:
-                values = np.array([run.metrics[tag] for run in runs])
-                cell = f"{values.mean():.{digits}f}"
-                if len(values) > 1:
-                    cell += f" ± {values.std(ddof=1):.{digits}f}"
-                cells.append(cell)
-            label = agent + (" (cheating reference)" if runs[0].reference else "")
-            rows.append((np.mean([r.metrics["eval/reward"] for r in runs]), label,
-                         len(runs), runs[0].visits, cells))
-        rows.sort(key=lambda row: -row[0])
-        header = ["agent", "seeds", "visits"] + [name for name, _, _ in columns]
-        body = [[label, str(seeds), f"{visits:,}", *cells] for _, label, seeds, visits, cells
-                in rows]
-        widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    for env_id, group in summary.groupby("env", sort=True):
+        header = ["agent", "seeds", "visits", "eval reward [95% CI]", "take rate",
+                  "% of oracle", "regret/visit", "return"]
+        body = []
+        for _, row in group.iterrows():
+            label = row["agent"] + (" (cheating reference)" if row["reference"] else "")
+            reward = f"{row['reward']:.4f}"
+            if row["seeds"] > 1:
+                reward += f" [{row['reward_ci_low']:.4f}, {row['reward_ci_high']:.4f}]"
+            body.append([label, str(row["seeds"]), f"{row['visits']:,}", reward,
+                         f"{row['take_rate']:.4f}", f"{row['pct_of_oracle']:.1f}",
+                         f"{row['regret']:.4f}", f"{row['return']:.3f}"])
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         lines.append(f"{env_id} (greedy evaluation on held-out members)")
-        for row in [header, *body]:
-            lines.append("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                                   for i, (cell, width) in enumerate(zip(row, widths))))
+        for row_cells in [header, *body]:
+            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                   for i, (c, w) in enumerate(zip(row_cells, widths))))
         lines.append("")
     return "\n".join(lines)
+
+
+def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
+    """Mean over seeds against visits, with a 95 % bootstrap band, one line per agent (and
+    per env); the cheating references and random as dashed lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    envs = sorted({run.env_id for run in runs})
+    fig, axes = plt.subplots(1, len(envs), figsize=(7 * len(envs), 4.5), squeeze=False)
+    for ax, env_id in zip(axes[0], envs):
+        groups: dict[str, list[RunData]] = {}
+        for run in runs:
+            if run.env_id == env_id and tag in run.curves:
+                groups.setdefault(run.agent, []).append(run)
+        colours = plt.get_cmap("tab20")
+        for index, (agent, group) in enumerate(sorted(groups.items())):
+            length = min(len(run.curves[tag][1]) for run in group)
+            steps = group[0].curves[tag][0][:length]
+            values = np.array([run.curves[tag][1][:length] for run in group])
+            mean = values.mean(axis=0)
+            style = "--" if group[0].reference or agent == "random" else "-"
+            colour = colours(index % 20)
+            ax.plot(steps, mean, style, label=agent, color=colour)
+            if len(group) > 1:
+                band = np.array([bootstrap_ci(values[:, i]) for i in range(length)])
+                ax.fill_between(steps, band[:, 0], band[:, 1], alpha=0.2, color=colour)
+        ax.set_title(env_id)
+        ax.set_xlabel("visits trained on")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -> list[str]:
+    """Write report.md, summary.csv, learning_curves.png and regret.png; return the
+    messages about skipped runs."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    runs, skipped = load_runs(runs_dir)
+    summary = summarise(runs)
+    summary.to_csv(out / "summary.csv", index=False)
+    lines = ["# Comparison report", ""]
+    if skipped:
+        lines += ["Skipped runs:", *[f"- {message}" for message in skipped], ""]
+    if runs:
+        lengths = {run.visits for run in runs}
+        if len(lengths) > 1:
+            lines += [f"Runs of different lengths ({sorted(lengths)} visits): curves are "
+                      "cut to the shortest run of each agent; finals are each run's last "
+                      "evaluation.", ""]
+        lines += ["```", results_table(summary), "```", ""]
+        for env_id in sorted({run.env_id for run in runs}):
+            lines += [f"## {env_id}: P(row agent's final eval reward > column agent's), "
+                      "over pairs of seeds", "",
+                      markdown_matrix(pairwise(runs, env_id)), ""]
+        plot_curves(runs, "eval/reward", out / "learning_curves.png", "eval reward per visit")
+        plot_curves(runs, "train/cumulative_regret", out / "regret.png", "cumulative regret")
+        lines += ["![learning curves](learning_curves.png)", "", "![regret](regret.png)", ""]
+    (out / "report.md").write_text("\n".join(lines))
+    return skipped

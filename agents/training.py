@@ -45,6 +45,14 @@ EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle
 TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",
               "train/bounce_rate", "train/return")
 TAGS = EVAL_TAGS + TRAIN_TAGS
+# TensorBoard's CUSTOM SCALARS view: every agent on one chart per question
+CUSTOM_SCALARS_LAYOUT = {
+    "comparison": {"eval reward, all agents": ["Multiline", ["eval/reward"]],
+                   "% of oracle, all agents": ["Multiline", ["eval/pct_of_oracle"]],
+                   "eval take rate, all agents": ["Multiline", ["eval/take_rate"]]},
+    "training": {"train regret per visit": ["Multiline", ["train/regret"]],
+                 "cumulative regret": ["Multiline", ["train/cumulative_regret"]]},
+}
 EVAL_SEED = 20_171_207  # the held-out members: the same for every agent, seed and run
 
 
@@ -207,6 +215,7 @@ class Trainer:
         if resume is None:
             self.writer = SummaryWriter(str(run_dir))
             write_hparams(self.writer, config, agent)
+            self.writer.add_custom_scalars(CUSTOM_SCALARS_LAYOUT)
             self.visits = 0
             self.next_log, self.next_eval = self.log_every, config.eval_every
             self.metrics = self.evaluate()

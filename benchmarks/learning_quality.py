@@ -13,7 +13,7 @@ import ast
 import itertools
 
 from agents.registry import DEEP_AGENTS, agent_names
-from agents.report import results_table
+from agents.report import load_runs, results_table, summarise
 from agents.training import RunConfig, run_many
 
 
@@ -42,7 +42,8 @@ def main() -> None:
                    for name in args.agents.split(",") for seed in args.seeds]
         results = run_many(configs, args.workers)
         print(f"agent hyperparameters: {agent_kwargs or 'defaults'}")
-        print(results_table(results))
+        runs, _ = load_runs([result.run_dir for result in results])
+        print(results_table(summarise(runs)))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from agents.registry import agent_names, default_agents
-from agents.report import results_table
+from agents.report import load_runs, results_table, summarise
 from agents.training import RunConfig, RunResult, load_run_config, run_many, train_run
 from artwork_env import ENV_IDS, ModelConfig
 from artwork_env.cli import parse_env_kwargs
@@ -89,6 +89,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str
     return args, names, env_kwargs
 
 
+def closing_table(results: list[RunResult]) -> str:
+    """The table of the runs just made, read back from their event files by the same
+    function as `scripts/compare.py` (so the two never disagree)."""
+    runs, skipped = load_runs([result.run_dir for result in results])
+    return "\n".join([*skipped, results_table(summarise(runs))])
+
+
 def resume(run_dir: str, argv: list[str]) -> list[RunResult]:
     """Go on with one run from its last checkpoint; `--visits` in `argv` sets the new total."""
     path = Path(run_dir)
@@ -100,7 +107,7 @@ def resume(run_dir: str, argv: list[str]) -> list[RunResult]:
     if "--visits" in argv:
         config = replace(config, visits=int(argv[argv.index("--visits") + 1]))
     result = train_run(replace(config, progress_position=0), resume_dir=path)
-    print(results_table([result]))
+    print(closing_table([result]))
     return [result]
 
 
@@ -117,7 +124,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
                for i, (name, seed) in enumerate((n, s) for n in names for s in args.seeds)]
     results = run_many(configs, args.workers)
     print()
-    print(results_table(results))
+    print(closing_table(results))
     print(f"Run directories are in {args.logdir}/. Compare the agents with:")
     print(f"tensorboard --logdir {args.logdir}")
     return results

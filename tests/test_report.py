@@ -1,0 +1,131 @@
+"""The comparison report on synthetic event files with known values, and TensorBoard itself
+serving a real run directory."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from torch.utils.tensorboard import SummaryWriter
+
+from agents.report import bootstrap_ci, load_runs, summarise, win_probability, write_report
+from agents.training import TAGS
+
+ROOT = Path(__file__).resolve().parents[1]
+FINALS = {"alpha": [0.3, 0.4, 0.5], "beta": [0.1, 0.2, 0.3]}
+
+
+def write_run(root: Path, agent: str, seed: int, rewards: list[float],
+              tags: tuple[str, ...] = TAGS) -> Path:
+    run_dir = root / f"Env-v0__{agent}__{seed}__1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.json").write_text(json.dumps({"env_id": "Env-v0", "agent": agent,
+                                                     "seed": seed}))
+    writer = SummaryWriter(str(run_dir))
+    for step, reward in zip((0, 100, 200), rewards):
+        for tag in tags:
+            writer.add_scalar(tag, reward if tag == "eval/reward" else 0.5, step)
+    writer.close()
+    return run_dir
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    for agent, finals in FINALS.items():
+        for seed, final in enumerate(finals):
+            write_run(tmp_path, agent, seed, [0.1, 0.35 if agent == "alpha" else 0.1, final])
+    return tmp_path
+
+
+def test_means_intervals_and_ranking_are_exact(runs_dir):
+    runs, skipped = load_runs(runs_dir)
+    assert not skipped and len(runs) == 6
+    summary = summarise(runs)
+    assert list(summary["agent"]) == ["alpha", "beta"]
+    alpha = summary.iloc[0]
+    assert alpha["reward"] == pytest.approx(0.4, abs=1e-6)
+    assert (alpha["reward_ci_low"], alpha["reward_ci_high"]) == pytest.approx(
+        bootstrap_ci(np.array(FINALS["alpha"], dtype=np.float32)), abs=1e-6)
+    assert 0.3 - 1e-6 <= alpha["reward_ci_low"] < 0.4 < alpha["reward_ci_high"] <= 0.5 + 1e-6
+    # mean curve 0.1, 0.35, 0.4: 90 % of the best final (0.36) is first reached at 200
+    assert alpha["visits_to_90pct_of_best"] == 200
+    assert np.isnan(summary.iloc[1]["visits_to_90pct_of_best"])
+
+
+def test_pairwise_win_probability():
+    assert win_probability(FINALS["alpha"], FINALS["beta"]) == pytest.approx(8.5 / 9)
+    assert win_probability([1.0], [1.0]) == 0.5
+
+
+def test_report_files_and_skipped_runs(runs_dir, tmp_path_factory):
+    (runs_dir / "empty").mkdir()
+    corrupt = runs_dir / "Env-v0__gamma__0__1"
+    corrupt.mkdir()
+    (corrupt / "config.json").write_text(json.dumps({"env_id": "Env-v0", "agent": "gamma",
+                                                     "seed": 0}))
+    (corrupt / "events.out.tfevents.0.x").write_bytes(b"\x00garbage" * 10)
+    write_run(runs_dir, "delta", 0, [0.1, 0.1, 0.1], tags=("eval/reward",))
+    out = tmp_path_factory.mktemp("report")
+    skipped = write_report(runs_dir, out)
+    assert len(skipped) == 3 and any("missing tags" in m for m in skipped)
+    report = (out / "report.md").read_text()
+    assert "alpha" in report and "0.94" in report  # the pairwise table
+    for name in ("learning_curves.png", "regret.png"):
+        assert (out / name).stat().st_size > 10_000
+    assert set(np.loadtxt(out / "summary.csv", delimiter=",", skiprows=1,
+                          usecols=0, dtype=str)) == {"Env-v0"}
+
+
+def test_compare_script(runs_dir, tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare.py"), str(runs_dir),
+                          "--out", str(tmp_path / "r")], capture_output=True, text=True,
+                         check=True).stdout
+    assert "alpha" in out and "eval reward [95% CI]" in out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_tensorboard_serves_every_run_and_tag(runs_dir):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir",
+                               str(runs_dir), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        runs: list = []
+        while time.time() < deadline and len(runs) < 6:
+            try:
+                runs = get_json(f"{base}/data/runs")
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert len(runs) == 6
+        tags = get_json(f"{base}/data/plugin/scalars/tags")
+        for run in runs:
+            assert set(tags[run]) == set(TAGS)
+        run = next(r for r in runs if "alpha__2" in r)
+        query = urllib.parse.urlencode({"run": run, "tag": "eval/reward"})
+        points = get_json(f"{base}/data/plugin/scalars/scalars?{query}")
+        assert [p[1] for p in points] == [0, 100, 200]
+        assert [p[2] for p in points] == pytest.approx([0.1, 0.35, 0.5])
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
