@@ -122,12 +122,16 @@ def _visits_to_reach(runs: list[RunData], target: float) -> float:
 def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
     """One row per (env, agent), best first within each env: final eval reward and take
     rate (mean, 95 % bootstrap CI over seeds), % of oracle, regret, return, cumulative
-    regret, visits to reach 90 % of the best agent's final reward."""
+    regret, visits to reach 90 % of the best learning agent's final reward (the cheating
+    references are not counted as the best)."""
     groups: dict[tuple[str, str], list[RunData]] = {}
     for run in runs:
         groups.setdefault((run.env_id, run.agent), []).append(run)
-    best = {}
+    best: dict[str, float] = {}  # the best learner's final reward (references excluded)
     for (env_id, _), group in groups.items():
+        if group[0].reference and any(not g[0].reference for (e, _), g in groups.items()
+                                      if e == env_id):
+            continue
         mean = np.mean([run.final("eval/reward") for run in group])
         best[env_id] = max(best.get(env_id, -np.inf), mean)
     rows = []
@@ -175,7 +179,7 @@ def results_table(summary: pd.DataFrame) -> str:
     lines = []
     for env_id, group in summary.groupby("env", sort=True):
         header = ["agent", "seeds", "visits", "eval reward [95% CI]", "take rate",
-                  "% of oracle", "regret/visit", "return"]
+                  "% of oracle", "regret/visit", "return", "cum. regret", "visits to 90%"]
         body = []
         for _, row in group.iterrows():
             label = row["agent"] + (" (cheating reference)" if row["reference"] else "")
@@ -184,7 +188,10 @@ def results_table(summary: pd.DataFrame) -> str:
                 reward += f" [{row['reward_ci_low']:.4f}, {row['reward_ci_high']:.4f}]"
             body.append([label, str(row["seeds"]), f"{row['visits']:,}", reward,
                          f"{row['take_rate']:.4f}", f"{row['pct_of_oracle']:.1f}",
-                         f"{row['regret']:.4f}", f"{row['return']:.3f}"])
+                         f"{row['regret']:.4f}", f"{row['return']:.3f}",
+                         f"{row['cumulative_regret']:,.0f}",
+                         "-" if np.isnan(row["visits_to_90pct_of_best"])
+                         else f"{row['visits_to_90pct_of_best']:,.0f}"])
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         lines.append(f"{env_id} (greedy evaluation on held-out members)")
         for row_cells in [header, *body]:
