@@ -22,13 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
+    """Every deep agent through scripts/train.py, a tiny budget each."""
+    import train
+
     logdir = tmp_path_factory.mktemp("deep")
-    results = {}
-    for name in DEEP_AGENTS:
-        results[name] = train_run(RunConfig(agent=name, visits=320, eval_every=160,
-                                            eval_members=32, logdir=str(logdir),
-                                            progress=False))
-    return results
+    results = train.main(["--agents", ",".join(DEEP_AGENTS), "--visits", "320",
+                          "--eval-every", "160", "--eval-members", "32", "--workers", "1",
+                          "--logdir", str(logdir)])
+    return {result.agent: result for result in results}
 
 
 @pytest.mark.parametrize("name", DEEP_AGENTS)
