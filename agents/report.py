@@ -32,6 +32,12 @@ class RunData:
     agent: str
     seed: int
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
+    variant: str = ""
+
+    @property
+    def label(self) -> str:
+        """The agent, with its grid point if any (`agent@variant`)."""
+        return f"{self.agent}@{self.variant}" if self.variant else self.agent
 
     @property
     def reference(self) -> bool:
@@ -73,7 +79,7 @@ def read_run(run_dir: str | Path) -> RunData:
     for tag in tags:
         events = accumulator.Scalars(tag)
         curves[tag] = (np.array([e.step for e in events]), np.array([e.value for e in events]))
-    return RunData(run_dir, env_id, agent, seed, curves)
+    return RunData(run_dir, env_id, agent, seed, curves, str(config.get("variant", "")))
 
 
 def load_runs(runs: str | Path | list[str | Path]) -> tuple[list[RunData], list[str]]:
@@ -126,7 +132,7 @@ def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
     references are not counted as the best)."""
     groups: dict[tuple[str, str], list[RunData]] = {}
     for run in runs:
-        groups.setdefault((run.env_id, run.agent), []).append(run)
+        groups.setdefault((run.env_id, run.label), []).append(run)
     best: dict[str, float] = {}  # the best learner's final reward (references excluded)
     for (env_id, _), group in groups.items():
         if group[0].reference and any(not g[0].reference for (e, _), g in groups.items()
@@ -158,7 +164,7 @@ def pairwise(runs: list[RunData], env_id: str) -> pd.DataFrame:
     finals: dict[str, list[float]] = {}
     for run in runs:
         if run.env_id == env_id:
-            finals.setdefault(run.agent, []).append(run.final("eval/reward"))
+            finals.setdefault(run.label, []).append(run.final("eval/reward"))
     order = sorted(finals, key=lambda name: -np.mean(finals[name]))
     return pd.DataFrame([[win_probability(finals[a], finals[b]) if a != b else np.nan
                           for b in order] for a in order], index=order, columns=order)
@@ -215,7 +221,7 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
         groups: dict[str, list[RunData]] = {}
         for run in runs:
             if run.env_id == env_id and tag in run.curves:
-                groups.setdefault(run.agent, []).append(run)
+                groups.setdefault(run.label, []).append(run)
         colours = plt.get_cmap("tab20")
         for index, (agent, group) in enumerate(sorted(groups.items())):
             length = min(len(run.curves[tag][1]) for run in group)

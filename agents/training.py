@@ -71,6 +71,8 @@ class RunConfig:
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
     device: str = "auto"
+    variant: str = ""
+    """A label for a grid point (`--grid`): runs of one agent with other parameters."""
     progress: bool = True
     progress_position: int = 0
 
@@ -94,6 +96,11 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]) -> A
     """The native vector env of `env_id` with N members."""
     return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
                         **env_kwargs)
+
+
+def run_label(agent: str, variant: str = "") -> str:
+    """The agent's name in run directories and tables: `agent` or `agent@variant`."""
+    return f"{agent}@{variant}" if variant else agent
 
 
 def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
@@ -312,7 +319,8 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
         venv = ArtworkSB3VecEnv(config.env_id, config.num_envs, **config.env_kwargs)
     resume = None
     if resume_dir is None:
-        run_dir = new_run_dir(config.logdir, config.env_id, config.agent, config.seed)
+        run_dir = new_run_dir(config.logdir, config.env_id,
+                              run_label(config.agent, config.variant), config.seed)
         (run_dir / "config.json").write_text(json.dumps(
             {**asdict(config), "agent_hyperparameters": agent.hyperparameters(),
              "model_parameters": env.unwrapped.config.to_dict()}, indent=2, default=str))
@@ -389,13 +397,19 @@ def _log(writer: SummaryWriter, metrics: dict[str, float], visits: int) -> None:
         writer.add_scalar(tag, value, visits)
 
 
-def run_many(configs: list[RunConfig], workers: int) -> list[RunResult]:
-    """Run several configurations, in `workers` parallel processes when > 1.
+def run_many(configs: list[RunConfig], workers: int, backend: str = "local",
+             address: str | None = None, gpus_per_run: float = 0.0) -> list[RunResult]:
+    """Run several configurations, in `workers` parallel processes when > 1, or on Ray
+    (`backend="ray"`: see `agents.ray_backend`).
 
     Each worker process runs single-threaded BLAS and torch (thread counts set through the
     environment the spawned processes inherit, unless the user set them): two processes
     on two cores with two BLAS threads each spin-wait on each other and run at half speed.
     """
+    if backend == "ray":
+        from agents.ray_backend import run_on_ray
+
+        return run_on_ray(configs, workers, address, gpus_per_run)
     if workers == 1 or len(configs) == 1:
         return [train_run(config) for config in configs]
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -23,8 +23,13 @@ def parse_env_kwargs(items: list[str]) -> dict[str, object]:
             raise ValueError(f"malformed model parameter {item!r}: expected KEY=VALUE")
         if key not in known:
             raise ValueError(f"unknown model parameter {key!r}; known: {', '.join(known)}")
-        try:
-            out[key] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            out[key] = text
+        out[key] = parse_value(text)
     return out
+
+
+def parse_value(text: str) -> object:
+    """A Python literal where the text is one (`8`, `0.5`, `(3, 9)`), else the text."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text

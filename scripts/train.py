@@ -13,15 +13,17 @@ TensorBoard event files (tags in README.md), config.json and the trained agent.
 from __future__ import annotations
 
 import argparse
+import inspect
+import itertools
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from agents.registry import agent_names, default_agents
+from agents.registry import AGENTS, agent_names, default_agents
 from agents.report import load_runs, results_table, summarise
 from agents.training import RunConfig, RunResult, load_run_config, run_many, train_run
 from artwork_env import ENV_IDS, ModelConfig
-from artwork_env.cli import parse_env_kwargs
+from artwork_env.cli import parse_env_kwargs, parse_value
 
 
 @dataclass
@@ -52,9 +54,20 @@ class Args:
     """model parameters as KEY=VALUE"""
     resume: str = ""
     """a run directory to go on with from its last checkpoint (with --visits: the new total)"""
+    backend: str = "local"
+    """local (processes on this machine) or ray (pip install -e '.[ray]')"""
+    address: str = ""
+    """ray: the cluster to join (default: start Ray on this machine with --workers CPUs)"""
+    storage: str = ""
+    """ray: where run directories go, a path every node sees (default: --logdir)"""
+    gpus_per_run: float = 0.0
+    """ray: GPUs per run"""
+    grid: list[str] = field(default_factory=list)
+    """sweep: KEY=V1,V2 over model parameters, or agent.KEY=V1,V2 over agent ones"""
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str, object]]:
+def parse_args(argv: list[str] | None = None
+               ) -> tuple[Args, list[str], dict[str, object], list[tuple[str, dict, dict]]]:
     """Parse and validate; bad agent names, env ids or env kwargs exit with code 2."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,6 +92,32 @@ def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str
         ModelConfig.from_kwargs(**env_kwargs)
     except ValueError as error:
         parser.error(f"--env-kwargs: {error}")
+    if args.backend not in ("local", "ray"):
+        parser.error(f"--backend must be local or ray, got {args.backend!r}")
+    if args.backend == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            parser.error("--backend ray needs Ray: pip install -e '.[ray]'")
+    if args.storage:
+        storage = args.storage.removeprefix("file://")
+        if "://" in storage:
+            parser.error(f"--storage {args.storage}: give a path every node sees (mount "
+                         "object storage with s3fs/gcsfuse first); URIs are not written to")
+        args.logdir = storage
+    try:
+        points = grid_points(args.grid)
+    except ValueError as error:
+        parser.error(f"--grid: {error}")
+    for _, _, agent_kwargs in points[:1]:
+        for name in names:
+            accepted = inspect.signature(AGENTS[name].__init__).parameters
+            takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+            unknown = [key for key in agent_kwargs if key not in accepted and not takes_any]
+            if unknown:
+                own = [p for p in accepted if p not in ("self", "spec", "seed")]
+                parser.error(f"--grid: agent {name!r} has no parameter(s) {unknown}; "
+                             f"its parameters: {own}")
     if args.device not in ("auto", "cpu", "cuda"):
         parser.error(f"--device must be auto, cpu or cuda, got {args.device!r}")
     for name in ("visits", "eval_every", "eval_members", "num_envs", "workers"):
@@ -86,7 +125,27 @@ def parse_args(argv: list[str] | None = None) -> tuple[Args, list[str], dict[str
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if not args.seeds:
         parser.error("--seeds needs at least one seed")
-    return args, names, env_kwargs
+    return args, names, env_kwargs, points
+
+
+def grid_points(items: list[str]) -> list[tuple[str, dict, dict]]:
+    """(label, env kwargs, agent kwargs) of every combination of `--grid` values."""
+    keys, values = [], []
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not text:
+            raise ValueError(f"malformed {item!r}: expected KEY=V1,V2")
+        keys.append(key)
+        values.append(text.split(","))
+    points = []
+    for combination in itertools.product(*values):
+        env_items = [f"{k}={v}" for k, v in zip(keys, combination) if not k.startswith("agent.")]
+        agent_items = [f"{k[6:]}={v}" for k, v in zip(keys, combination)
+                       if k.startswith("agent.")]
+        agent_kwargs = {k: parse_value(v) for k, _, v in (i.partition("=") for i in agent_items)}
+        label = ",".join(f"{k}={v}" for k, v in zip(keys, combination))
+        points.append((label, parse_env_kwargs(env_items), agent_kwargs))
+    return points or [("", {}, {})]
 
 
 def closing_table(results: list[RunResult]) -> str:
@@ -114,15 +173,26 @@ def resume(run_dir: str, argv: list[str]) -> list[RunResult]:
 def main(argv: list[str] | None = None) -> list[RunResult]:
     """Run every (agent, seed) pair, print the closing table, return the results."""
     argv = sys.argv[1:] if argv is None else argv
-    args, names, env_kwargs = parse_args(argv)
+    args, names, env_kwargs, points = parse_args(argv)
     if args.resume:
         return resume(args.resume, argv)
     base = RunConfig(env_id=args.env, visits=args.visits, eval_every=args.eval_every,
                      eval_members=args.eval_members, num_envs=args.num_envs,
                      logdir=args.logdir, env_kwargs=env_kwargs, device=args.device)
-    configs = [replace(base, agent=name, seed=seed, progress_position=i % args.workers)
-               for i, (name, seed) in enumerate((n, s) for n in names for s in args.seeds)]
-    results = run_many(configs, args.workers)
+    runs = [(name, seed, point) for point in points for name in names
+            for seed in args.seeds]
+    configs = [replace(base, agent=name, seed=seed, progress_position=i % args.workers,
+                       variant=label, env_kwargs={**env_kwargs, **point_env},
+                       agent_kwargs=point_agent, progress=args.backend == "local")
+               for i, (name, seed, (label, point_env, point_agent)) in enumerate(runs)]
+    for config in configs:  # every grid point's model parameters are valid before any run
+        try:
+            ModelConfig.from_kwargs(**config.env_kwargs)
+        except ValueError as error:
+            print(f"train.py: error: --grid: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+    results = run_many(configs, args.workers, args.backend, args.address or None,
+                       args.gpus_per_run)
     print()
     print(closing_table(results))
     print(f"Run directories are in {args.logdir}/. Compare the agents with:")
