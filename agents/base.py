@@ -99,6 +99,8 @@ class Agent(ABC):
     name: ClassVar[str]
     reference: ClassVar[bool] = False
     """True for cheating references that read the simulator's ground truth."""
+    tuned: ClassVar[bool] = False
+    """True for agents configured per env id by `agents/hyperparams.yaml` (they take `device`)."""
 
     def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
         self.spec = spec

@@ -54,6 +54,7 @@ class SB3Agent(Agent):
     policy: ClassVar[str] = "MultiInputPolicy"
     slot_decisions: ClassVar[bool] = False
     deep: ClassVar[bool] = True
+    tuned = True
     net_arch: ClassVar[Any] = {"pi": [], "vf": [64]}  # logits straight from the scores
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "auto",

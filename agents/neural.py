@@ -47,6 +47,7 @@ class NeuralBanditAgent(Agent):
     """Neural-linear Thompson sampling over the LinUCB feature map (see the module doc)."""
 
     name = "neural_bandit"
+    tuned = True
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 64,
                  learning_rate: float = 3e-3, train_every: int = 4, train_steps: int = 4,

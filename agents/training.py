@@ -37,7 +37,7 @@ from tqdm import tqdm
 import artwork_env  # noqa: F401  (registers the environments)
 from agents.base import Agent, ProblemSpec, agent_observation
 from agents.deep import tuned_hyperparameters
-from agents.registry import DEEP_AGENTS, make_agent
+from agents.registry import AGENTS, make_agent
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
 EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
@@ -294,7 +294,7 @@ def build_agent(config: RunConfig, spec: ProblemSpec, masks_vary: bool = False) 
     world whose titles have different numbers of artworks (`masks_vary`) is MaskablePPO,
     so it never picks a missing artwork."""
     name = "maskable_ppo" if config.agent == "ppo" and masks_vary else config.agent
-    if name in DEEP_AGENTS or name == "neural_bandit":
+    if name in AGENTS and AGENTS[name].tuned:
         kwargs = {**tuned_hyperparameters(name, config.env_id), **config.agent_kwargs,
                   "device": config.device}
         return make_agent(name, spec, config.seed, **kwargs)
