@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from artwork_env import rng
-from artwork_env.config import DEVICE_NAMES, VISUAL_NAMES, ModelConfig
+from artwork_env.config import DEVICE_NAMES, ModelConfig
 from artwork_env.world import World
 
 # Device effect on visual taste (brightness, close-up, expressive, crowded, text-heavy):
@@ -166,5 +166,5 @@ def _mix(weights: np.ndarray, table: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["VISUAL_NAMES", "Members", "Population", "build_population", "relevance",
+__all__ = ["Members", "Population", "build_population", "relevance",
            "sample_members"]

@@ -55,10 +55,21 @@ def test_event_files_hold_exactly_the_documented_tags(smoke_runs):
         assert all(0 < value <= 100.0 + 1e-9 for value in pct)
 
 
-def test_closing_table_and_results(smoke_runs, capsys):
+def test_closing_table_reads_back_what_the_runs_returned(smoke_runs):
+    """The closing table comes from the event files; it agrees with the runs' own numbers."""
+    from agents.report import load_runs, summarise
+
     _, results = smoke_runs
     assert {r.agent for r in results} == {"random", "linucb"}
     assert all(r.visits == 640 for r in results)
+    runs, skipped = load_runs([r.run_dir for r in results])
+    summary = summarise(runs).set_index("agent")
+    assert not skipped
+    for result in results:
+        assert summary.loc[result.agent, "reward"] == pytest.approx(
+            result.metrics["eval/reward"], rel=1e-6)  # event files hold float32
+    table = train.closing_table(results)
+    assert "random" in table and "linucb" in table
 
 
 def test_the_script_prints_the_table_and_the_tensorboard_line(tmp_path):
