@@ -4,7 +4,7 @@ Every agent is batched over N members: `act` takes an observation whose arrays h
 members on axis 0 and returns (N, K) artwork indices; `update` learns from the visit that
 followed. The observation an agent sees is the environment's `Dict` observation plus
 `title_ids` (N, K), the ids of the titles in each row, which Netflix knows and which the
-env reports in `info["row_titles"]`, and `episode_start` (`agent_observation`).
+env reports in `info["row_titles"]`, and `episode_start` (`agent_observation`, defined by the env).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from artwork_env.config import DEVICE_NAMES, ModelConfig
-
-Observation = dict[str, np.ndarray]
+from artwork_env.core import slot_rewards
+from artwork_env.env import Observation
 
 
 @dataclass(frozen=True)
@@ -53,33 +53,22 @@ class ProblemSpec:
         return len(DEVICE_NAMES)
 
 
-def agent_observation(obs: Observation, info: dict[str, Any],
-                      episode_start: np.ndarray | None = None) -> Observation:
-    """The agent's observation: the env's (batched) observation plus `title_ids` (from
-    `info["row_titles"]`) and `episode_start` (N,) (True where a member is new: recurrent
-    agents restart their memory there)."""
-    n = obs["action_mask"].shape[0]
-    return {**obs, "title_ids": np.asarray(info["row_titles"]).reshape(n, -1),
-            "episode_start": np.ones(n, dtype=bool) if episode_start is None
-            else np.asarray(episode_start, dtype=bool)}
-
-
 def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Per-slot learning signal from a visit's `info` (batched (N, K) arrays).
 
     Returns (target, observed): target is the slot's share of the env reward (quality play
     minus `bounce_penalty` x bounce, a play, or a click, by reward variant), so the targets
     of a row sum to the reward; observed is False for slots after the quality play, which
-    the cascade never let the member look at (cascading-bandit feedback).
+    the cascade never let the member look at (cascading-bandit feedback), and for slots an
+    optional `info["feedback_mask"]` (N, K) hides (offline replay passes only the slots
+    whose logged artwork the agent chose).
     """
     plays = np.asarray(info["plays"], dtype=bool)
-    if spec.reward == "click":
-        target = np.asarray(info["clicks"], dtype=np.float64)
-    elif spec.reward == "play":
-        target = plays.astype(np.float64)
-    else:
-        target = plays - spec.bounce_penalty * np.asarray(info["bounces"], dtype=np.float64)
+    target = slot_rewards(spec.reward, spec.bounce_penalty, info["clicks"], plays,
+                          info["bounces"])
     observed = (np.cumsum(plays, axis=1) - plays) == 0
+    if "feedback_mask" in info:
+        observed &= np.asarray(info["feedback_mask"], dtype=bool)
     return target, observed
 
 

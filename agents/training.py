@@ -35,9 +35,10 @@ from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
 import artwork_env  # noqa: F401  (registers the environments)
-from agents.base import Agent, ProblemSpec, agent_observation
+from agents.base import Agent, ProblemSpec
 from agents.deep import tuned_hyperparameters
 from agents.registry import AGENTS, make_agent
+from artwork_env.env import agent_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
 EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",

@@ -74,6 +74,21 @@ def slot_gain(config: ModelConfig, click: np.ndarray, play: np.ndarray) -> np.nd
     return click * (play - config.bounce_penalty * (1.0 - play))
 
 
+def slot_rewards(reward: str, bounce_penalty: float, clicks: np.ndarray, plays: np.ndarray,
+                 bounces: np.ndarray) -> np.ndarray:
+    """Each slot's share of a visit's reward, (N, K) float64; a row sums to the reward.
+
+    `reward` is the variant: "quality_play" (a quality play minus `bounce_penalty` x a
+    bounce), "play" or "click".
+    """
+    if reward == "click":
+        return np.asarray(clicks, dtype=np.float64)
+    if reward == "play":
+        return np.asarray(plays, dtype=np.float64)
+    return np.asarray(plays, dtype=np.float64) - bounce_penalty * np.asarray(bounces,
+                                                                             dtype=np.float64)
+
+
 def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.ndarray,
                             patience: np.ndarray) -> np.ndarray:
     """Expected reward of rows with per-slot click (N, K) and play (N, K) probabilities.
@@ -85,6 +100,29 @@ def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.nda
     reach = np.ones_like(click)
     reach[:, 1:] = np.cumprod(go_on[:, :-1], axis=1)
     return (reach * slot_gain(config, click, play)).sum(axis=1)
+
+
+def policy_expected_reward(config: ModelConfig, page: PageModel,
+                           probabilities: np.ndarray) -> np.ndarray:
+    """(N,) exact expected reward of a policy that draws each slot's artwork independently.
+
+    `probabilities` (N, K, M) is the policy's distribution over artworks per slot (a one-hot
+    row is a deterministic choice). Because the click at slot k depends only on the artworks
+    at k and k-1, the expectation over all M^K rows is a forward pass over slots in
+    O(K M^2): `reach[b]` = E[probability of reaching the slot x 1(left artwork = b)].
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    n, n_slots, n_art = page.play.shape
+    reach = np.zeros((n, n_art))
+    reach[:, 0] = 1.0  # slot 0 ignores its (absent) left neighbour
+    value = np.zeros(n)
+    for k in range(n_slots):
+        joint = reach[:, :, None] * probabilities[:, k, None, :]  # (N, b, a)
+        click = page.click[:, k].astype(np.float64)
+        play = page.play[:, k, None, :].astype(np.float64)
+        value += np.einsum("nba,nba->n", joint, slot_gain(config, click, play))
+        reach = np.einsum("nba,nba->na", joint, 1.0 - click * play) * page.patience[:, None]
+    return value
 
 
 class ArtworkSimulator:

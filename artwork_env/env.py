@@ -18,6 +18,8 @@ from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator, PageModel, VisitOutcome
 from artwork_env.rendering import render_visit
 
+Observation = dict[str, np.ndarray]
+
 
 def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spaces.Dict:
     """The Dict observation space of a simulator, with optional leading batch dimensions."""
@@ -26,6 +28,17 @@ def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spa
            for key, shape in sizes.items() if key != "action_mask"}
     box["action_mask"] = spaces.Box(0, 1, batch + sizes["action_mask"], dtype=np.int8)
     return spaces.Dict(box)
+
+
+def agent_observation(obs: Observation, info: dict[str, Any],
+                      episode_start: np.ndarray | None = None) -> Observation:
+    """The agent's observation: the env's (batched) observation plus `title_ids` (from
+    `info["row_titles"]`) and `episode_start` (N,) (True where a member is new: recurrent
+    agents restart their memory there)."""
+    n = obs["action_mask"].shape[0]
+    return {**obs, "title_ids": np.asarray(info["row_titles"]).reshape(n, -1),
+            "episode_start": np.ones(n, dtype=bool) if episode_start is None
+            else np.asarray(episode_start, dtype=bool)}
 
 
 def validate_actions(actions: Any, exists: np.ndarray) -> np.ndarray:

@@ -21,10 +21,11 @@ import time
 
 import numpy as np
 
-from agents.base import ProblemSpec, agent_observation
+from agents.base import ProblemSpec
 from agents.linear import HybridLinearModel
 from agents.registry import make_agent
 from agents.training import make_vector_env
+from artwork_env.env import agent_observation
 
 D, ARMS = 20, 10
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.base import ProblemSpec, agent_observation, slot_feedback
+from agents.base import ProblemSpec, slot_feedback
 from agents.linear import HybridLinearModel
 from agents.registry import AGENTS, DEEP_AGENTS, agent_names, make_agent
 from agents.training import make_vector_env
+from artwork_env.env import agent_observation
 
 N = 8
 LEARNERS = [name for name in agent_names() if name not in DEEP_AGENTS]  # deep: own tests

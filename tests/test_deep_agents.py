@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from test_training import read_scalars
 
-from agents.base import ProblemSpec, agent_observation
+from agents.base import ProblemSpec
 from agents.deep import resolve_device
 from agents.registry import DEEP_AGENTS, make_agent
 from agents.slot_decisions import SlotDecisionVecEnv
 from agents.training import TAGS, RunConfig, train_run
+from artwork_env.env import agent_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
