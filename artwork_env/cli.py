@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
+from dataclasses import fields
+from typing import Any
 
 from artwork_env.config import parameter_names
+
+
+def dataclass_parser(args_class: type, description: str | None,
+                     int_lists: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """An argument parser with one `--flag` per field of a dataclass of arguments (CleanRL
+    style): the field's default and type; list fields take several values (`int_lists`
+    name those of ints); booleans take `--flag` / `--no-flag`."""
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    for f in fields(args_class):
+        default: Any = f.default_factory() if callable(f.default_factory) else f.default
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(default, list):
+            kind = int if f.name in int_lists else str
+            parser.add_argument(flag, nargs="*", type=kind, default=default, help=f.name)
+        elif isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
+                                help=f"(default: {default})")
+        else:
+            parser.add_argument(flag, type=type(default), default=default,
+                                help=f"(default: {default})")
+    return parser
 
 
 def parse_env_kwargs(items: list[str]) -> dict[str, object]:

@@ -21,7 +21,7 @@ def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
     """
     if n_members < 1:
         raise ValueError(f"n_members must be >= 1, got {n_members}")
-    sim = _fresh_members(config, n_members, seed)
+    sim = fresh_members(config, n_members, seed)
     page = sim.page_model()
     gain = slot_gain(config, page.click.mean(axis=2), page.play)  # (N, K, M)
     n_titles, n_art = sim.world.n_titles, sim.n_artworks
@@ -36,11 +36,13 @@ def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
     return totals.argmax(axis=1)
 
 
-def _fresh_members(config: ModelConfig, n_members: int, seed: int) -> ArtworkSimulator:
-    """A simulator holding `n_members` fresh members drawn from `seed`, on their first visit."""
+def fresh_members(config: ModelConfig, n_members: int, seed: int, first: int = 0
+                  ) -> ArtworkSimulator:
+    """A simulator holding fresh members `first`..`first + n_members - 1` of the stream drawn
+    from `seed`, on their first visit (the rows the recommender fills for them)."""
     sim = ArtworkSimulator(config, n_members)
     keys = rng.derive_keys(np.full(n_members, seed, dtype=np.uint64),
-                           np.arange(n_members, dtype=np.uint64))
+                           np.arange(first, first + n_members, dtype=np.uint64))
     sim.reset_members(np.arange(n_members), keys)
     return sim
 
@@ -54,7 +56,7 @@ def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
     over the same `n_visits` fresh members, using the simulator's exact expectations, so
     the only noise is the choice of members (and the random policy's draws).
     """
-    sim = _fresh_members(config, n_visits, seed + 1)
+    sim = fresh_members(config, n_visits, seed + 1)
     exists = sim.page_model().exists
     draws = np.random.default_rng(seed).random(exists.shape) * exists
     actions = {

@@ -12,18 +12,17 @@ TensorBoard event files (tags in README.md), config.json and the trained agent.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import itertools
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agents.registry import AGENTS, agent_names, default_agents
 from agents.report import load_runs, results_table, summarise
 from agents.training import RunConfig, RunResult, load_run_config, run_many, train_run
 from artwork_env import ENV_IDS, ModelConfig
-from artwork_env.cli import parse_env_kwargs, parse_value
+from artwork_env.cli import dataclass_parser, parse_env_kwargs, parse_value
 
 
 @dataclass
@@ -69,17 +68,7 @@ class Args:
 def parse_args(argv: list[str] | None = None
                ) -> tuple[Args, list[str], dict[str, object], list[tuple[str, dict, dict]]]:
     """Parse and validate; bad agent names, env ids or env kwargs exit with code 2."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    for f in fields(Args):
-        default = f.default_factory() if callable(f.default_factory) else f.default
-        flag = "--" + f.name.replace("_", "-")
-        if isinstance(default, list):
-            kind = int if f.name == "seeds" else str
-            parser.add_argument(flag, nargs="*", type=kind, default=default, help=f.name)
-        else:
-            parser.add_argument(flag, type=type(default), default=default,
-                                help=f"(default: {default})")
+    parser = dataclass_parser(Args, __doc__, int_lists=("seeds",))
     args = Args(**vars(parser.parse_args(argv)))
     names = [name.strip() for name in args.agents.split(",") if name.strip()]
     unknown = [name for name in names if name not in agent_names()]

@@ -7,16 +7,9 @@ import numpy as np
 import pytest
 
 import artwork_env  # noqa: F401  (registers the environments)
-from artwork_env import rng
-from artwork_env.core import ArtworkSimulator
+from artwork_env.reference import fresh_members
 
-
-def fresh_simulator(config, n: int, seed: int = 0) -> ArtworkSimulator:
-    """A simulator with n fresh members drawn from seed."""
-    sim = ArtworkSimulator(config, n)
-    keys = rng.derive_keys(np.full(n, seed, dtype=np.uint64), np.arange(n, dtype=np.uint64))
-    sim.reset_members(np.arange(n), keys)
-    return sim
+fresh_simulator = fresh_members  # n fresh members drawn from a seed
 
 
 def random_allowed(rng_: np.random.Generator, mask: np.ndarray) -> np.ndarray:

@@ -1,0 +1,278 @@
+"""Logged bandit data: what a logging policy showed, with what probability, and what happened.
+
+In memory a `LoggedData` holds one row per visit and (n, K) arrays per slot. On disk it is
+Parquet with one row per (visit, slot), named after Open Bandit Pipeline's vocabulary where
+it has a word for the thing:
+
+| column | meaning | OBP name |
+|---|---|---|
+| `slate_id` | visit index, in logging order | `slate_id` |
+| `position` | slot k, 0 = leftmost | `position` |
+| `title_id` | the title the recommender put in the slot | (`item` of a slate) |
+| `action` | the artwork shown | `action` |
+| `pscore` | probability that the logger chose that artwork there | `pscore_item_position` |
+| `pscore_cascade` | product of `pscore` over slots 0..k | `pscore_cascade` |
+| `pscore_page` | product of `pscore` over the whole row | `pscore` (slate) |
+| `action_mask` | which artworks existed (the allowed set), M booleans | |
+| `click`, `play`, `bounce` | what the member did at the slot | `reward` components |
+| `reward` | the slot's share of the visit's reward (the row sums to it) | `reward` |
+| `context` | the member observation (repeated on the K rows of a visit) | `context` |
+| `title_context` | the slot's `titles` observation row | |
+| `artwork_seen`, `artwork_last_shown` | the two member-specific artwork features, M each | |
+| `episode_start` | the visit is the member's first of an episode | |
+
+The static artwork features (theme, face, visual attributes: OBP's `action_context`) are
+the world's, rebuilt from the model configuration saved in the file's metadata, so
+`observations()` returns exactly what the agents saw. Metadata (key `artwork_env`, JSON):
+`schema_version`, `env_id`, `config`, `logging_policy`, `seed`, `n_visits`, `interrupted`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from artwork_env.config import ModelConfig
+from artwork_env.env import Observation
+from artwork_env.world import World, build_world
+
+SCHEMA_VERSION = 1
+METADATA_KEY = b"artwork_env"
+REQUIRED_COLUMNS = ("slate_id", "position", "title_id", "action", "pscore", "action_mask",
+                    "click", "play", "bounce", "reward", "context", "title_context",
+                    "artwork_seen", "artwork_last_shown", "episode_start")
+
+
+@dataclass(frozen=True, eq=False)
+class LoggedData:
+    """n logged visits of K slots: contexts, logged artworks, propensities and outcomes.
+
+    Contexts are kept compact (`member`, `titles`, `title_ids`, the two member-specific
+    artwork features, the mask); `observations(start, stop)` rebuilds the agents' full
+    observation for a range of visits.
+    """
+
+    config: ModelConfig
+    member: np.ndarray  # (n, member features) float32
+    titles: np.ndarray  # (n, K, title features) float32
+    title_ids: np.ndarray  # (n, K) int64
+    artwork_seen: np.ndarray  # (n, K, M) float32
+    artwork_last_shown: np.ndarray  # (n, K, M) float32
+    action_mask: np.ndarray  # (n, K, M) int8
+    episode_start: np.ndarray  # (n,) bool
+    actions: np.ndarray  # (n, K) int64
+    pscore: np.ndarray  # (n, K) float64
+    clicks: np.ndarray  # (n, K) bool
+    plays: np.ndarray  # (n, K) bool
+    bounces: np.ndarray  # (n, K) bool
+    slot_reward: np.ndarray  # (n, K) float64
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def n_visits(self) -> int:
+        """Number of logged visits."""
+        return self.actions.shape[0]
+
+    @property
+    def n_slots(self) -> int:
+        """Slots per row (K)."""
+        return self.actions.shape[1]
+
+    @property
+    def n_artworks(self) -> int:
+        """Candidate artworks per slot (M, the largest count)."""
+        return self.action_mask.shape[2]
+
+    @property
+    def reward(self) -> np.ndarray:
+        """(n,) the reward of each visit (the sum of its slots' rewards)."""
+        return self.slot_reward.sum(axis=1)
+
+    @property
+    def pscore_cascade(self) -> np.ndarray:
+        """(n, K) probability of the logged artworks of slots 0..k."""
+        return np.cumprod(self.pscore, axis=1)
+
+    @property
+    def pscore_page(self) -> np.ndarray:
+        """(n,) probability of the whole logged row."""
+        return self.pscore.prod(axis=1)
+
+    @property
+    def world(self) -> World:
+        """The world the data was logged in (cached per configuration)."""
+        return build_world(self.config)
+
+    def observations(self, start: int = 0, stop: int | None = None) -> Observation:
+        """The agents' observation (with `title_ids`, `episode_start`) of visits start..stop."""
+        part = slice(start, stop)
+        title_ids = self.title_ids[part]
+        artworks = self.world.artwork_features[title_ids]  # fancy indexing copies
+        artworks[..., -2] = self.artwork_seen[part]
+        artworks[..., -1] = self.artwork_last_shown[part]
+        return {"member": self.member[part], "titles": self.titles[part],
+                "artworks": artworks, "action_mask": self.action_mask[part],
+                "title_ids": title_ids, "episode_start": self.episode_start[part]}
+
+    def subset(self, index: np.ndarray | slice) -> LoggedData:
+        """The visits selected by `index` (same metadata)."""
+        arrays = {name: getattr(self, name)[index] for name in _ARRAY_FIELDS}
+        return LoggedData(config=self.config, metadata=dict(self.metadata), **arrays)
+
+
+_ARRAY_FIELDS = ("member", "titles", "title_ids", "artwork_seen", "artwork_last_shown",
+                 "action_mask", "episode_start", "actions", "pscore", "clicks", "plays",
+                 "bounces", "slot_reward")
+
+
+def concatenate(parts: list[LoggedData], metadata: dict[str, Any]) -> LoggedData:
+    """Visits of several batches (same configuration) in order, with `metadata`."""
+    if not parts:
+        raise ValueError("no logged visits to concatenate")
+    arrays = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _ARRAY_FIELDS}
+    return LoggedData(config=parts[0].config, metadata=metadata, **arrays)
+
+
+def validate(data: LoggedData) -> None:
+    """Refuse inconsistent data with a message naming the problem (`ValueError`)."""
+    n, k = data.actions.shape
+    m = data.action_mask.shape[-1]
+    if data.action_mask.shape != (n, k, m) or data.pscore.shape != (n, k):
+        raise ValueError(f"inconsistent shapes: actions {data.actions.shape}, pscore "
+                         f"{data.pscore.shape}, action_mask {data.action_mask.shape}")
+    if not np.all(np.isfinite(data.pscore)):
+        raise ValueError("pscore has missing or non-finite values")
+    bad = (data.pscore <= 0.0) | (data.pscore > 1.0)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(f"pscore must be in (0, 1]: {int(bad.sum())} of {bad.size} values are "
+                         f"not (first: visit {i}, position {j}, pscore {data.pscore[i, j]!r}); "
+                         f"a zero propensity means the logging policy could not have shown "
+                         f"that artwork")
+    if (data.actions < 0).any() or (data.actions >= m).any():
+        raise ValueError(f"action must be an artwork index in [0, {m})")
+    allowed = np.take_along_axis(data.action_mask, data.actions[..., None], axis=2)[..., 0]
+    if not allowed.all():
+        i, j = np.argwhere(allowed == 0)[0]
+        raise ValueError(f"{int((allowed == 0).sum())} logged actions are not in action_mask "
+                         f"(first: visit {i}, position {j}, action {data.actions[i, j]})")
+    if not np.all(np.isfinite(data.slot_reward)):
+        raise ValueError("reward has missing or non-finite values")
+
+
+# ------------------------------------------------------------------------------ Parquet
+def write_parquet(data: LoggedData, path: str | Path) -> Path:
+    """Write `data` to `path` atomically: a temporary file in the same folder, then a rename,
+    so an interrupted write never leaves a half file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n, k = data.actions.shape
+
+    def per_slot(values: np.ndarray, dtype: Any = None) -> np.ndarray:
+        return np.asarray(values, dtype=dtype).reshape(n * k, *values.shape[2:])
+
+    def fixed_list(values: np.ndarray) -> pa.FixedSizeListArray:
+        flat = values.reshape(len(values), -1)
+        return pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel()), flat.shape[1])
+
+    columns = {
+        "slate_id": np.repeat(np.arange(n, dtype=np.int64), k),
+        "position": np.tile(np.arange(k, dtype=np.int16), n),
+        "title_id": per_slot(data.title_ids, np.int32),
+        "action": per_slot(data.actions, np.int16),
+        "pscore": per_slot(data.pscore),
+        "pscore_cascade": per_slot(data.pscore_cascade),
+        "pscore_page": np.repeat(data.pscore_page, k),
+        "action_mask": fixed_list(per_slot(data.action_mask, bool)),
+        "click": per_slot(data.clicks), "play": per_slot(data.plays),
+        "bounce": per_slot(data.bounces), "reward": per_slot(data.slot_reward),
+        "context": fixed_list(np.repeat(data.member, k, axis=0)),
+        "title_context": fixed_list(per_slot(data.titles)),
+        "artwork_seen": fixed_list(per_slot(data.artwork_seen)),
+        "artwork_last_shown": fixed_list(per_slot(data.artwork_last_shown)),
+        "episode_start": np.repeat(data.episode_start, k),
+    }
+    meta = {**data.metadata, "schema_version": SCHEMA_VERSION, "config": data.config.to_dict(),
+            "n_visits": n}
+    table = pa.table(columns).replace_schema_metadata({METADATA_KEY: json.dumps(meta)})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_parquet(path: str | Path) -> LoggedData:
+    """Read a dataset written by `write_parquet`; refuse bad input with a clear message."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no dataset at {path}")
+    table = pq.read_table(path)
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise ValueError(f"{path}: no '{METADATA_KEY.decode()}' metadata: not a dataset "
+                         f"written by artwork_env (scripts/collect.py)")
+    meta = json.loads(raw)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path}: schema version {meta.get('schema_version')!r}; this "
+                         f"artwork_env reads version {SCHEMA_VERSION}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ValueError(f"{path}: dataset is missing columns {missing}; required: "
+                         f"{list(REQUIRED_COLUMNS)}")
+    return from_columns({c: _column(table, c) for c in REQUIRED_COLUMNS}, meta, str(path))
+
+
+def _column(table: Any, name: str) -> np.ndarray:
+    """A column as numpy; fixed-size lists become 2-D arrays."""
+    column = table.column(name).combine_chunks()
+    if column.null_count:
+        raise ValueError(f"column {name!r} has {column.null_count} missing values")
+    if hasattr(column, "flatten") and hasattr(column.type, "list_size"):
+        return column.flatten().to_numpy(zero_copy_only=False).reshape(len(column), -1)
+    return column.to_numpy(zero_copy_only=False)
+
+
+def from_columns(columns: dict[str, np.ndarray], meta: dict[str, Any],
+                 source: str = "dataset") -> LoggedData:
+    """A `LoggedData` from long-format columns (one row per visit and slot)."""
+    config = ModelConfig.from_kwargs(**meta["config"])
+    k = config.n_slots
+    rows = len(columns["slate_id"])
+    order = np.lexsort((columns["position"], columns["slate_id"]))
+    columns = {name: values[order] for name, values in columns.items()}
+    if rows % k or not np.array_equal(columns["position"], np.tile(np.arange(k), rows // k)):
+        raise ValueError(f"{source}: every slate_id must have exactly one row per position "
+                         f"0..{k - 1}")
+    n = rows // k
+    if np.any(columns["slate_id"].reshape(n, k) != columns["slate_id"][::k, None]):
+        raise ValueError(f"{source}: the rows of a slate_id must be its {k} positions")
+
+    def visit(name: str, dtype: Any = None) -> np.ndarray:
+        values = np.asarray(columns[name], dtype=dtype)
+        return values.reshape(n, k, *values.shape[1:])
+
+    return LoggedData(
+        config=config, member=visit("context", np.float32)[:, 0],
+        titles=visit("title_context", np.float32), title_ids=visit("title_id", np.int64),
+        artwork_seen=visit("artwork_seen", np.float32),
+        artwork_last_shown=visit("artwork_last_shown", np.float32),
+        action_mask=visit("action_mask", np.int8), episode_start=visit("episode_start", bool)[:, 0],
+        actions=visit("action", np.int64), pscore=visit("pscore", np.float64),
+        clicks=visit("click", bool), plays=visit("play", bool), bounces=visit("bounce", bool),
+        slot_reward=visit("reward", np.float64), metadata=meta)
