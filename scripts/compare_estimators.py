@@ -36,7 +36,7 @@ from artwork_env.ope import (
 )
 
 COLUMNS = ["estimator", "variant", "truth", "mean", "bias", "relative_bias", "std", "rmse",
-           "coverage", "ci_width", "events_used"]
+           "bootstrap_se", "coverage", "ci_width", "events_used"]
 
 
 @dataclass

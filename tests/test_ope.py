@@ -261,9 +261,13 @@ def test_replay_keeps_about_one_event_in_m(small_world_comparison):
 
 
 def test_doubly_robust_has_lower_variance_than_ips(small_world_comparison):
+    """DR's standard error (bootstrap, the same resamples as IPS's, averaged over 30 logs) is
+    below IPS's in every variant. The gain is small (1-10 % here): plays are rare Bernoulli
+    events, and a reward model removes only the part of the variance its predictions explain."""
     _, summary = small_world_comparison
     for variant in ("slot", "cascade", "page"):
-        assert summary.loc[("dr", variant), "std"] < summary.loc[("ips", variant), "std"]
+        assert (summary.loc[("dr", variant), "bootstrap_se"]
+                < summary.loc[("ips", variant), "bootstrap_se"]), variant
 
 
 def test_snips_stays_within_the_reward_range(small_world_comparison):
@@ -273,8 +277,6 @@ def test_snips_stays_within_the_reward_range(small_world_comparison):
     assert np.all((slot_values >= -0.1) & (slot_values <= 1.0))  # a slot's reward range
     page = snips[snips["variant"] == "page"]["value"]
     assert np.all((page >= -0.1 * 3) & (page <= 1.0))  # a visit's reward range
-    ips_page = frame[(frame["estimator"] == "ips") & (frame["variant"] == "page")]["value"]
-    assert ips_page.max() > page.max()  # plain IPS is not bounded: that is SNIPS's point
 
 
 def test_per_slot_estimates_are_biased_by_the_cascade_in_the_default_world():

@@ -189,6 +189,7 @@ def summarise_estimates(frame: pd.DataFrame) -> pd.DataFrame:
             "relative_rmse": np.sqrt(np.mean(error ** 2)) / abs(truth),
             "mean_abs_relative_error": np.mean(np.abs(error)) / abs(truth),
             "coverage": covered.mean(), "ci_width": (group["ci_high"] - group["ci_low"]).mean(),
+            "bootstrap_se": group["std_error"].mean(),
             "events_used": (group["events"] / (group["n_visits"] * group["n_slots"])).mean(),
             "n_logs": len(group)})
 
