@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from agents.base import ProblemSpec
-from agents.policies import GreedyPolicy, make_policy
+from agents.policies import GreedyPolicy, Policy, make_policy
 from agents.registry import make_agent
 from agents.reward_model import reward_estimates
 from artwork_env.cli import dataclass_parser, parse_env_kwargs
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
     target = trained_target(args.target, spec, args.target_visits, env_kwargs)
 
-    def logging_policy(rep: int):  # a fresh logger per log, seeded by it
+    def logging_policy(rep: int) -> Policy:  # a fresh logger per log, seeded by it
         return make_policy(args.logging, spec, args.seed + rep, agent=args.logging_agent,
                            epsilon=args.epsilon)
 
