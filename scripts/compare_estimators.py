@@ -79,17 +79,19 @@ def trained_target(name: str, spec: ProblemSpec, visits: int, env_kwargs: dict) 
 
 
 def replay_versus_online(args: Args, spec: ProblemSpec, env_kwargs: dict, out: Path) -> None:
-    """Replay `--replay-agent` through a log and run it online; write the two curves."""
-    n_art = spec.n_artworks
+    """Replay `--replay-agent` through a log (slot and cascade replay) and run it online over
+    as many visits of feedback; write both curves (CSV, PNG)."""
     logger = make_policy(args.logging, spec, args.seed, agent=args.logging_agent,
                          epsilon=args.epsilon)
     data = collect(logger, args.visits, "ArtworkBandit-v0", env_kwargs, seed=args.seed)
+    curves = {variant: replay_learning(data, make_agent(args.replay_agent, spec, seed=2),
+                                       variant, batch_size=16 * spec.n_artworks, seed=args.seed)
+              for variant in ("slot", "cascade")}
+    longest = max(curve.feedback_visits[-1] for curve in curves.values())
+    online = online_curve(make_agent(args.replay_agent, spec, seed=2), int(longest) + 1,
+                          env_kwargs, seed=20_002)
     frames = []
-    for variant in ("slot", "cascade"):
-        curve = replay_learning(data, make_agent(args.replay_agent, spec, seed=2), variant,
-                                batch_size=16 * n_art, seed=args.seed)
-        online = online_curve(make_agent(args.replay_agent, spec, seed=2),
-                              int(curve.feedback_visits[-1]), env_kwargs, seed=20_002)
+    for variant, curve in curves.items():
         edges = np.linspace(0, curve.feedback_visits[-1], 6)
         frames.append(pd.DataFrame({"variant": variant, "feedback_visits": edges[1:],
                                     "replay": curve.at(edges), "online": online.at(edges)}))
@@ -102,10 +104,13 @@ def replay_versus_online(args: Args, spec: ProblemSpec, env_kwargs: dict, out: P
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
+    edges = np.linspace(0, longest, 11)
+    ax.plot(edges[1:], online.at(edges), "k--", alpha=0.6, label="online")
     for variant, group in table.groupby("variant"):
-        ax.plot(group["feedback_visits"], group["replay"], "o-", label=f"replay ({variant})")
-        ax.plot(group["feedback_visits"], group["online"], "k--", alpha=0.5,
-                label=f"online (visits as replay-{variant})")
+        if group["replay"].notna().any():
+            ax.plot(group["feedback_visits"], group["replay"], "o-", label=f"replay ({variant})")
+        else:
+            ax.plot([], [], " ", label=f"replay ({variant}): too few events")
     ax.set_xlabel("visits of feedback")
     ax.set_ylabel("reward per visit")
     ax.set_title(f"{args.replay_agent}: replayed from {args.logging} logs vs online")
