@@ -81,7 +81,8 @@ class LearningCurve:
         return float(np.sum(self.reward.sum(axis=0) / self.events.sum(axis=0)))
 
     def at(self, edges: np.ndarray) -> np.ndarray:
-        """Reward per visit within each window of feedback visits [edges[i], edges[i+1])."""
+        """Reward per visit of the batches ending in each window (edges[i], edges[i+1]] of
+        feedback visits; nan where a slot had no event in the window."""
         done = self.feedback_visits
         out = np.full(len(edges) - 1, np.nan)
         for i, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
@@ -93,7 +94,7 @@ class LearningCurve:
 
 def replay_learning(data: LoggedData, agent: Any, variant: str = "slot",
                     batch_size: int = 64, seed: int = 0) -> LearningCurve:
-    """Replay a learning policy through the log (Li et al. 2011, Algorithm 3).
+    """Replay a learning policy through the log (Li et al. 2011's policy evaluator).
 
     Batch by batch in logging order, the agent chooses artworks for the logged visits; the
     events replay keeps (`replay_acceptance`) count towards its curve and are the only
