@@ -21,7 +21,7 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -357,6 +357,26 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
     saved = json.loads((Path(run_dir) / "config.json").read_text())
     names = {f.name for f in fields(RunConfig)}
     return RunConfig(**{key: value for key, value in saved.items() if key in names})
+
+
+def load_trained_agent(run_dir: str | Path) -> tuple[Agent, RunConfig]:
+    """The agent a `scripts/train.py` run saved (its last checkpoint) and the run's config.
+
+    Any agent: bandits from agent.npz, deep agents from agent.zip (acting, not training).
+    """
+    path = Path(run_dir)
+    if not (path / "config.json").is_file():
+        raise ValueError(f"{run_dir}: not a run directory of scripts/train.py (no config.json)")
+    config = load_run_config(path)
+    env = make_vector_env(config.env_id, 1, config.env_kwargs)
+    counts = env.unwrapped.world.n_artworks
+    agent = build_agent(replace(config, device="cpu"), ProblemSpec.from_env(env),
+                        counts.min() < counts.max())
+    saved = path / agent_file(agent)
+    if not saved.is_file():
+        raise ValueError(f"{run_dir}: no saved agent ({saved.name})")
+    agent.load(saved)
+    return agent, config
 
 
 def bandit_loop(agent: Agent, env: Any, trainer: Trainer) -> None:

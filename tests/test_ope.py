@@ -380,6 +380,24 @@ def test_collect_script_writes_a_readable_log(tmp_path):
     assert data.metadata["logging_policy"]["agent"] == "linucb"
 
 
+def test_collect_script_logs_with_an_agent_trained_by_train_py(tmp_path):
+    load_script("train").main(["--agents", "linucb,oracle", "--visits", "256", "--eval-every",
+                               "128", "--eval-members", "64", "--workers", "1",
+                               "--logdir", str(tmp_path / "runs")])
+    runs = {p.name.split("__")[1]: p for p in (tmp_path / "runs").iterdir()}
+    out = tmp_path / "from_run.parquet"
+    collect_script = load_script("collect")
+    collect_script.main(["--policy", "egreedy", "--agent-from", str(runs["linucb"]),
+                         "--visits", "200", "--out", str(out)])
+    data = read_parquet(out)
+    assert data.metadata["agent_from"] == str(runs["linucb"])
+    assert data.metadata["logging_policy"]["agent"] == "linucb"
+    with pytest.raises(SystemExit):
+        collect_script.main(["--policy", "egreedy", "--agent-from", str(runs["oracle"]),
+                             "--out", str(tmp_path / "no.parquet")])
+    assert not (tmp_path / "no.parquet").exists()
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--policy", "softmax"], "--policy must be one of"),
     (["--policy", "egreedy", "--agent", "ppo"], "--agent must be one of"),
