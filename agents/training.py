@@ -18,11 +18,8 @@ Tags (x-axis: visits trained on):
 from __future__ import annotations
 
 import json
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +36,7 @@ from agents.base import Agent, ProblemSpec
 from agents.deep import tuned_hyperparameters
 from agents.registry import AGENTS, make_agent
 from artwork_env.env import agent_observation
+from artwork_env.parallel import process_map
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
 EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
@@ -420,20 +418,11 @@ def _log(writer: SummaryWriter, metrics: dict[str, float], visits: int) -> None:
 
 def run_many(configs: list[RunConfig], workers: int, backend: str = "local",
              address: str | None = None, gpus_per_run: float = 0.0) -> list[RunResult]:
-    """Run several configurations, in `workers` parallel processes when > 1, or on Ray
-    (`backend="ray"`: see `agents.ray_backend`).
-
-    Each worker process runs single-threaded BLAS and torch (thread counts set through the
-    environment the spawned processes inherit, unless the user set them): two processes
-    on two cores with two BLAS threads each spin-wait on each other and run at half speed.
-    """
+    """Run several configurations, in `workers` parallel processes when > 1 (single-threaded
+    BLAS each: `artwork_env.parallel.process_map`), or on Ray (`backend="ray"`: see
+    `agents.ray_backend`)."""
     if backend == "ray":
         from agents.ray_backend import run_on_ray
 
         return run_on_ray(configs, workers, address, gpus_per_run)
-    if workers == 1 or len(configs) == 1:
-        return [train_run(config) for config in configs]
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(train_run, configs))
+    return process_map(train_run, configs, workers)

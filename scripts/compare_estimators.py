@@ -16,6 +16,7 @@ summary.md to `--out`, and with `--replay-agent` replay_vs_online.csv and .png.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import gymnasium as gym
@@ -65,6 +66,8 @@ class Args:
     """bootstrap replicates per confidence interval"""
     seed: int = 0
     """first log's seed (log r uses seed + r)"""
+    workers: int = 2
+    """parallel processes, one log each (the numbers do not depend on it)"""
     replay_agent: str = ""
     """also replay this learning agent through the first log and run it online"""
     out: str = "docs/offline_evaluation/uniform"
@@ -78,12 +81,17 @@ def trained_target(name: str, spec: ProblemSpec, visits: int, env_kwargs: dict) 
     return GreedyPolicy(agent, learn=False)
 
 
+def logging_policy(args: Args, spec: ProblemSpec, rep: int) -> Policy:
+    """A fresh logging policy for log `rep`, seeded by it."""
+    return make_policy(args.logging, spec, args.seed + rep, agent=args.logging_agent,
+                       epsilon=args.epsilon)
+
+
 def replay_versus_online(args: Args, spec: ProblemSpec, env_kwargs: dict, out: Path) -> None:
     """Replay `--replay-agent` through a log (slot and cascade replay) and run it online over
     as many visits of feedback; write both curves (CSV, PNG)."""
-    logger = make_policy(args.logging, spec, args.seed, agent=args.logging_agent,
-                         epsilon=args.epsilon)
-    data = collect(logger, args.visits, "ArtworkBandit-v0", env_kwargs, seed=args.seed)
+    data = collect(logging_policy(args, spec, 0), args.visits, "ArtworkBandit-v0", env_kwargs,
+                   seed=args.seed)
     curves = {variant: replay_learning(data, make_agent(args.replay_agent, spec, seed=2),
                                        variant, batch_size=16 * spec.n_artworks, seed=args.seed)
               for variant in ("slot", "cascade")}
@@ -125,7 +133,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     args = Args(**vars(parser.parse_args(argv)))
     if args.logging not in ("uniform", "egreedy"):
         parser.error(f"--logging must be uniform or egreedy, got {args.logging!r}")
-    for name in ("logs", "visits", "target_visits", "truth_members", "bootstrap"):
+    for name in ("logs", "visits", "target_visits", "truth_members", "bootstrap", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     try:
@@ -133,21 +141,17 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         spec = ProblemSpec.from_env(gym.make("ArtworkBandit-v0", **env_kwargs))
         for name in (args.target, args.logging_agent, args.replay_agent or "random"):
             make_agent(name, spec)
-        make_policy(args.logging, spec, agent=args.logging_agent, epsilon=args.epsilon)
+        logging_policy(args, spec, 0)
     except ValueError as error:
         parser.error(str(error))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     target = trained_target(args.target, spec, args.target_visits, env_kwargs)
 
-    def logging_policy(rep: int) -> Policy:  # a fresh logger per log, seeded by it
-        return make_policy(args.logging, spec, args.seed + rep, agent=args.logging_agent,
-                           epsilon=args.epsilon)
-
     estimates = compare_estimators(
-        logging_policy, target, args.logs, args.visits, env_kwargs,
-        reward_model=lambda data: reward_estimates(data, spec), truth_members=args.truth_members,
-        seed=args.seed, n_bootstrap=args.bootstrap, progress=True)
+        partial(logging_policy, args, spec), target, args.logs, args.visits, env_kwargs,
+        reward_model=partial(reward_estimates, spec=spec), truth_members=args.truth_members,
+        seed=args.seed, n_bootstrap=args.bootstrap, progress=True, workers=args.workers)
     estimates.to_csv(out / "estimates.csv", index=False)
     summary = summarise_estimates(estimates)
     summary.to_csv(out / "summary.csv", index=False)

@@ -422,3 +422,17 @@ def test_compare_estimators_script_writes_its_tables(tmp_path):
     assert (tmp_path / "summary.md").read_text().startswith("| estimator")
     with pytest.raises(SystemExit):
         load_script("compare_estimators").main(["--logging", "thompson"])
+
+
+def test_the_comparison_gives_the_same_numbers_on_one_process_or_two():
+    from functools import partial
+
+    spec = spec_of(**SMALL_WORLD)
+    target = trained_greedy(spec, 300, **SMALL_WORLD)
+    runs = [compare_estimators(partial(make_policy, "uniform", spec), target, n_logs=2,
+                               n_visits=300, env_kwargs=SMALL_WORLD, truth_members=2000,
+                               n_bootstrap=20, workers=workers) for workers in (1, 2)]
+    # equal up to the last bits a BLAS thread count can change (workers use one thread)
+    numbers = runs[0].select_dtypes("number").columns
+    np.testing.assert_allclose(runs[0][numbers], runs[1][numbers], rtol=1e-12, atol=1e-15)
+    assert runs[0].drop(columns=numbers).equals(runs[1].drop(columns=numbers))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import gymnasium as gym
@@ -33,6 +34,7 @@ from artwork_env.ope.estimators import (
     replay_acceptance,
     target_distribution,
 )
+from artwork_env.parallel import process_map
 from artwork_env.reference import fresh_members
 
 TRUTH_SEED = 7_777  # members for the truth: a stream no collection seed uses
@@ -147,33 +149,42 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
                        reward_model: Callable[[LoggedData], np.ndarray] | None = None,
                        variants: tuple[str, ...] = VARIANTS, truth_members: int = 100_000,
                        seed: int = 0, n_bootstrap: int = N_BOOTSTRAP,
-                       confidence: float = CONFIDENCE, progress: bool = False) -> pd.DataFrame:
+                       confidence: float = CONFIDENCE, progress: bool = False,
+                       workers: int = 1) -> pd.DataFrame:
     """Every estimator on `n_logs` independent logs against the target's true value.
 
     `logging_policy(rep)` makes a fresh logging policy for log `rep` (seeded by it); logs
     are collected in `ArtworkBandit-v0` with seeds `seed + rep`; `reward_model(data)` gives
     the (n, K, M) reward estimates DM and DR use. One row per (log, estimator, variant),
-    with the truth (`true_value`) and its standard error in every row.
+    with the truth (`true_value`) and its standard error in every row. With `workers` > 1
+    the logs run in parallel processes (the callables must pickle: module-level functions
+    or `functools.partial`); the numbers do not depend on `workers`.
     """
     env_kwargs = dict(env_kwargs or {})
     config = ModelConfig.from_kwargs(**{"n_visits": 1, **env_kwargs})
     truth, truth_se = true_value(target_policy, config, truth_members)
-    rows = []
-    logs = range(n_logs)
-    if progress:
-        from tqdm import tqdm
+    one_log = partial(_estimates_of_one_log, logging_policy=logging_policy,
+                      target_policy=target_policy, n_visits=n_visits, env_kwargs=env_kwargs,
+                      reward_model=reward_model, variants=variants, seed=seed,
+                      n_bootstrap=n_bootstrap, confidence=confidence)
+    logs = process_map(one_log, range(n_logs), workers, "logs" if progress else None)
+    return pd.DataFrame([{**row, "truth": truth, "truth_se": truth_se}
+                         for rows in logs for row in rows])
 
-        logs = tqdm(logs, desc="logs", unit="log")
-    for rep in logs:
-        data = collect(logging_policy(rep), n_visits, "ArtworkBandit-v0", env_kwargs,
-                       seed=seed + rep)
-        dist = target_distribution(target_policy, data)
-        estimates = reward_model(data) if reward_model is not None else None
-        for est in estimate_all(data, dist, estimates, variants, n_bootstrap, confidence,
-                                seed=seed + rep):
-            rows.append({"log": rep, **est.as_dict(), "truth": truth, "truth_se": truth_se,
-                         "n_slots": data.n_slots})
-    return pd.DataFrame(rows)
+
+def _estimates_of_one_log(rep: int, logging_policy: Callable[[int], LoggingPolicy],
+                          target_policy: Any, n_visits: int, env_kwargs: dict[str, Any],
+                          reward_model: Callable[[LoggedData], np.ndarray] | None,
+                          variants: tuple[str, ...], seed: int, n_bootstrap: int,
+                          confidence: float) -> list[dict[str, Any]]:
+    """Collect log `rep` and return every estimate on it as table rows."""
+    data = collect(logging_policy(rep), n_visits, "ArtworkBandit-v0", env_kwargs,
+                   seed=seed + rep)
+    dist = target_distribution(target_policy, data)
+    estimates = reward_model(data) if reward_model is not None else None
+    return [{"log": rep, **est.as_dict(), "n_slots": data.n_slots}
+            for est in estimate_all(data, dist, estimates, variants, n_bootstrap, confidence,
+                                    seed=seed + rep)]
 
 
 def summarise_estimates(frame: pd.DataFrame) -> pd.DataFrame:
