@@ -131,10 +131,14 @@ class ThompsonAgent(PerArtworkBandit):
         """Beta prior."""
         return {"alpha": self.alpha, "beta": self.beta}
 
+    def posterior(self, title_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Beta posterior parameters (a, b), each (..., M), of every artwork of `title_ids`."""
+        a = self.alpha + self.successes[title_ids]
+        return a, self.beta + self.counts[title_ids] - self.successes[title_ids]
+
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """A posterior draw (greedy: mean) per candidate; the best wins."""
-        mask, titles = obs["action_mask"], obs["title_ids"]
-        a = self.alpha + self.successes[titles]
-        b = self.beta + self.counts[titles] - self.successes[titles]
+        mask = obs["action_mask"]
+        a, b = self.posterior(obs["title_ids"])
         scores = self.rng.beta(a, b) if explore else a / (a + b) + self._tie_break(mask.shape)
         return masked_argmax(scores, mask)

@@ -139,6 +139,11 @@ class HybridLinearModel:
         self._refresh()
 
 
+def arm_ids(title_ids: np.ndarray, n_artworks: int) -> np.ndarray:
+    """(..., M) arm id of every candidate artwork of `title_ids`: title * M + artwork."""
+    return title_ids[..., None] * n_artworks + np.arange(n_artworks)
+
+
 class LinearBanditAgent(Agent):
     """Shared plumbing of the contextual agents: features, arms, cascading updates."""
 
@@ -151,7 +156,7 @@ class LinearBanditAgent(Agent):
 
     def arms(self, title_ids: np.ndarray) -> np.ndarray:
         """(N, K, M) arm id of every candidate: title * M + artwork."""
-        return title_ids[..., None] * self.spec.n_artworks + np.arange(self.spec.n_artworks)
+        return arm_ids(title_ids, self.spec.n_artworks)
 
     def update(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
                info: dict[str, Any]) -> None:

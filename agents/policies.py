@@ -146,19 +146,13 @@ class ThompsonPolicy(AgentPolicy):
         super().__init__(agent, seed, learn)
         self.n_quantiles = n_quantiles
 
-    def _posteriors(self, titles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        agent: ThompsonAgent = self.agent  # type: ignore[assignment]
-        a = agent.alpha + agent.successes[titles]
-        b = agent.beta + agent.counts[titles] - agent.successes[titles]
-        return a, b
-
     def action_distribution(self, obs: Observation) -> np.ndarray:
         """Win probabilities of each allowed arm's posterior draw, per slot."""
         titles, mask = obs["title_ids"], obs["action_mask"] > 0
         # the posterior depends on the title only: compute once per distinct (title, mask)
         keys = np.concatenate([titles.reshape(-1, 1), mask.reshape(-1, mask.shape[-1])], axis=1)
         unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        a, b = self._posteriors(unique[:, 0])
+        a, b = self.agent.posterior(unique[:, 0])
         wins = beta_win_probabilities(a, b, unique[:, 1:] > 0, self.n_quantiles)
         return wins[inverse.ravel()].reshape(mask.shape)
 

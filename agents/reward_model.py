@@ -13,7 +13,7 @@ import numpy as np
 
 from agents.base import Observation, ProblemSpec
 from agents.features import candidate_features, n_features
-from agents.linear import HybridLinearModel
+from agents.linear import HybridLinearModel, arm_ids
 from artwork_env.ope.dataset import LoggedData
 
 
@@ -25,9 +25,6 @@ class LinearRewardModel:
         self.model = HybridLinearModel(n_features(spec), spec.n_titles * spec.n_artworks,
                                        ridge, arm_ridge)
 
-    def _arms(self, title_ids: np.ndarray) -> np.ndarray:
-        return title_ids[..., None] * self.spec.n_artworks + np.arange(self.spec.n_artworks)
-
     def fit(self, data: LoggedData, index: np.ndarray | None = None,
             batch_size: int = 4096) -> LinearRewardModel:
         """Add the logged slots of the visits in `index` (default: all) to the regression."""
@@ -37,8 +34,8 @@ class LinearRewardModel:
             obs = chunk.observations()
             chosen = np.take_along_axis(candidate_features(self.spec, obs),
                                         chunk.actions[..., None, None], axis=2)[:, :, 0]
-            arms = np.take_along_axis(self._arms(chunk.title_ids), chunk.actions[..., None],
-                                      axis=2)[..., 0]
+            arms = np.take_along_axis(arm_ids(chunk.title_ids, self.spec.n_artworks),
+                                      chunk.actions[..., None], axis=2)[..., 0]
             self.model.update(chosen.reshape(-1, chosen.shape[-1]), arms.ravel(),
                               chunk.slot_reward.ravel())
         return self
@@ -46,7 +43,7 @@ class LinearRewardModel:
     def predict(self, obs: Observation) -> np.ndarray:
         """(N, K, M) predicted slot reward of every candidate artwork."""
         return self.model.mean_and_width(candidate_features(self.spec, obs),
-                                         self._arms(obs["title_ids"]))[0]
+                                         arm_ids(obs["title_ids"], self.spec.n_artworks))[0]
 
 
 def reward_estimates(data: LoggedData, spec: ProblemSpec, n_folds: int = 2, seed: int = 0,

@@ -135,6 +135,9 @@ def test_ctrl_c_during_collection_keeps_the_visits_logged_so_far():
 
     data = collect(Stops(seed=0), 1000, seed=0, batch_size=100)
     assert data.n_visits == 200 and data.metadata["interrupted"] is True
+    Stops.calls = 2  # the very first batch is interrupted: nothing to return
+    with pytest.raises(KeyboardInterrupt):
+        collect(Stops(seed=0), 1000, seed=0, batch_size=100)
 
 
 # ------------------------------------------------------------------------- propensities

@@ -52,8 +52,7 @@ def collect(policy: LoggingPolicy, n_visits: int, env_id: str = "ArtworkBandit-v
     batch_size = min(batch_size, n_visits)
     env = gym.make_vec(env_id, num_envs=batch_size, vectorization_mode="vector_entry_point",
                        **env_kwargs)
-    inner = env.unwrapped if hasattr(env, "unwrapped") else env
-    config = inner.config
+    config = env.unwrapped.config
     obs, info = env.reset(seed=member_seeds(seed, batch_size))
     episode_start = np.ones(batch_size, dtype=bool)
     parts: list[LoggedData] = []
@@ -78,6 +77,8 @@ def collect(policy: LoggingPolicy, n_visits: int, env_id: str = "ArtworkBandit-v
         if bar is not None:
             bar.close()
         env.close()
+    if not parts:  # Ctrl-C before the first batch was logged: nothing to return
+        raise KeyboardInterrupt
     meta = {"env_id": env_id, "env_kwargs": env_kwargs, "logging_policy": policy.describe(),
             "seed": seed, "batch_size": batch_size, "interrupted": interrupted,
             "wall_seconds": round(time.time() - started, 3)}

@@ -211,12 +211,14 @@ def replay(data: LoggedData, target_dist: np.ndarray, variant: str = "slot",
 
 
 def replay_acceptance(data: LoggedData, target_actions: np.ndarray, variant: str,
-                      gen: np.random.Generator, start: int = 0) -> np.ndarray:
-    """(b, K) events kept by replay for the visits start..start+b given the target's artworks."""
+                      gen: np.random.Generator, start: int = 0,
+                      p_min: float | None = None) -> np.ndarray:
+    """(b, K) events kept by replay for the visits start..start+b given the target's artworks
+    (`p_min`: the log's smallest propensity, computed when not given)."""
     _check_variant(variant)
     part = slice(start, start + len(target_actions))
     pscore = data.pscore[part]
-    p_min = data.pscore.min()
+    p_min = data.pscore.min() if p_min is None else p_min
     kept = (target_actions == data.actions[part]) & (gen.random(pscore.shape) < p_min / pscore)
     if variant == "cascade":
         return np.cumprod(kept, axis=1).astype(bool)

@@ -108,12 +108,13 @@ def replay_learning(data: LoggedData, agent: Any, variant: str = "slot",
         raise ValueError(f"{agent.name} learns from its own rollouts and cannot be replayed "
                          f"from logs; replay the bandit agents")
     gen = np.random.default_rng(seed)
+    p_min = float(data.pscore.min())
     events, rewards = [], []
     for start in range(0, data.n_visits, batch_size):
         obs = data.observations(start, start + batch_size)
         part = slice(start, start + batch_size)
         chosen = agent.act(obs, explore=True)
-        kept = replay_acceptance(data, chosen, variant, gen, start)
+        kept = replay_acceptance(data, chosen, variant, gen, start, p_min)
         slot_reward = data.slot_reward[part] * kept
         info = {"clicks": data.clicks[part], "plays": data.plays[part],
                 "bounces": data.bounces[part], "titles": data.title_ids[part],
@@ -138,6 +139,8 @@ def online_curve(agent: Any, n_visits: int, env_kwargs: dict[str, Any] | None = 
         actions = agent.act(agent_obs, explore=True)
         obs, reward, _, _, info = env.step(actions)
         agent.update(agent_obs, actions, reward, info)
+        # one visit = K slot events; its expected reward is spread evenly over the slots so
+        # that `LearningCurve.at` (a sum over slots of per-slot means) gives reward per visit
         events.append(np.full(k, float(batch_size)))
         rewards.append(np.full(k, info["expected_reward"].sum() / k))
     env.close()
