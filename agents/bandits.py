@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Agent, Observation, ProblemSpec, masked_argmax, slot_feedback
+from agents.base import Agent, Observation, ProblemSpec, slot_feedback
+from artwork_env.arrays import masked_argmax
+from artwork_env.rewards import reward_event
 
 
 class PerArtworkBandit(Agent):
@@ -33,8 +35,8 @@ class PerArtworkBandit(Agent):
         arms = (titles[observed], actions[observed])
         np.add.at(self.counts, arms, 1.0)
         np.add.at(self.sums, arms, target[observed])
-        hits = info["clicks"] if self.spec.reward == "click" else info["plays"]
-        np.add.at(self.successes, arms, np.asarray(hits, dtype=np.float64)[observed])
+        hits = reward_event(self.spec.reward, info["clicks"], info["plays"])
+        np.add.at(self.successes, arms, hits[observed].astype(np.float64))
 
     def means(self, title_ids: np.ndarray) -> np.ndarray:
         """(N, K, M) empirical mean target of every candidate (0 where never observed)."""

@@ -2,24 +2,37 @@
 
 Every agent is batched over N members: `act` takes an observation whose arrays have the
 members on axis 0 and returns (N, K) artwork indices; `update` learns from the visit that
-followed. The observation an agent sees is the environment's `Dict` observation plus
-`title_ids` (N, K), the ids of the titles in each row, which Netflix knows and which the
-env reports in `info["row_titles"]`, and `episode_start` (`agent_observation`, defined by the env).
+followed; `learn` trains for a budget of visits in an env (bandits: act, step, update in
+the one rollout loop; deep agents: their library's own loop); `save(dir)` / `load(dir)`
+keep what was learned. The harness calls these and never asks what kind an agent is.
+The observation an agent sees is the environment's `Dict` observation plus `title_ids`
+(N, K), the ids of the titles in each row, which Netflix knows and which the env reports
+in `info["row_titles"]`, and `episode_start` (`agent_observation`, defined by the env).
 """
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+import gymnasium as gym
 import numpy as np
 
+import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env.config import DEVICE_NAMES, ModelConfig
-from artwork_env.core import slot_rewards
 from artwork_env.env import Observation
+from artwork_env.layout import ObservationLayout
+from artwork_env.rewards import slot_rewards
+from artwork_env.rollout import Visit, rollout
+
+VisitReport = Callable[[np.ndarray, np.ndarray, dict[str, Any]], bool]
+"""Called by `Agent.learn` after every batched training visit with (reward (N,), ended (N,),
+info); returning False stops the training."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +60,38 @@ class ProblemSpec:
                    n_visual=world.n_visual, n_regions=config.n_regions, reward=config.reward,
                    bounce_penalty=config.bounce_penalty)
 
+    @classmethod
+    def of(cls, env_id: str, env_kwargs: dict[str, Any] | None = None) -> ProblemSpec:
+        """The spec of an env id with these model parameters."""
+        return cls.from_env(gym.make(env_id, **(env_kwargs or {})))
+
     @property
     def n_devices(self) -> int:
         """Number of device types in the member observation."""
         return len(DEVICE_NAMES)
+
+    @cached_property
+    def layout(self) -> ObservationLayout:
+        """Which observation columns hold what (the env writes with the same layout)."""
+        return ObservationLayout.of(self.n_genres, self.n_actors, self.n_regions,
+                                    self.n_visual, self.n_slots, self.n_artworks)
+
+
+@dataclass(frozen=True)
+class TrainingEnv:
+    """Where an agent trains: the env id and its model parameters, the members stepped
+    together, the seed of the first reset, and a folder for the agent's own logs."""
+
+    env_id: str
+    num_envs: int
+    seed: int
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    log_dir: str | None = None
+
+    def make(self) -> Any:
+        """The native vector env (`ArtworkVectorEnv`) of N members."""
+        return gym.make_vec(self.env_id, num_envs=self.num_envs,
+                            vectorization_mode="vector_entry_point", **self.env_kwargs)
 
 
 def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -64,32 +105,28 @@ def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, 
     whose logged artwork the agent chose).
     """
     plays = np.asarray(info["plays"], dtype=bool)
-    target = slot_rewards(spec.reward, spec.bounce_penalty, info["clicks"], plays,
-                          info["bounces"])
+    target = slot_rewards(spec.reward, spec.bounce_penalty, info["clicks"], plays)
     observed = (np.cumsum(plays, axis=1) - plays) == 0
     if "feedback_mask" in info:
         observed &= np.asarray(info["feedback_mask"], dtype=bool)
     return target, observed
 
 
-def masked_argmax(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Argmax over the last axis among allowed entries (mask > 0)."""
-    return np.where(mask > 0, scores, -np.inf).argmax(axis=-1)
-
-
-def random_allowed(gen: np.random.Generator, mask: np.ndarray) -> np.ndarray:
-    """A uniformly random allowed index over the last axis of `mask`."""
-    return masked_argmax(gen.random(mask.shape), mask)
+STATE_FILE = "state.npz"
 
 
 class Agent(ABC):
-    """Base class: `act`, `update`, `save`/`load`, `name`; batched over members."""
+    """Base class: `act`, `update`, `learn`, `save`/`load`, `name`; batched over members."""
 
     name: ClassVar[str]
     reference: ClassVar[bool] = False
     """True for cheating references that read the simulator's ground truth."""
-    tuned: ClassVar[bool] = False
-    """True for agents configured per env id by `agents/hyperparams.yaml` (they take `device`)."""
+
+    @classmethod
+    def default_hyperparameters(cls, env_id: str, device: str) -> dict[str, Any]:
+        """Keyword arguments this agent takes by default on `env_id` with a torch `device`
+        (agents tuned per env id read `agents/hyperparams.yaml`); none by default."""
+        return {}
 
     def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
         self.spec = spec
@@ -105,7 +142,36 @@ class Agent(ABC):
 
     def update(self, obs: Observation, actions: np.ndarray,  # noqa: B027
                reward: np.ndarray, info: dict[str, Any]) -> None:
-        """Learn from the visit that followed `act(obs)`. Default: nothing to learn."""
+        """Learn from the visit that followed `act(obs)`. Default: nothing to learn.
+
+        Agents that can only learn from their own rollouts raise `NotImplementedError`."""
+
+    def prepare(self, env: TrainingEnv) -> None:  # noqa: B027  (a hook; bandits need nothing)
+        """Get ready to act and learn in `env` (deep agents build their model on it)."""
+
+    def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
+        """Train for `visits` more visits in `env`, calling `report` after every batched
+        visit (it may stop the training early).
+
+        Default: the rollout loop on the native vector env, `act(explore=True)` then
+        `update` on every visit.
+        """
+        venv = env.make()
+        done = 0
+
+        def choose(obs: Observation) -> np.ndarray:
+            self.attach(venv)  # an evaluation in between attached its own env
+            return self.act(obs, explore=True)
+
+        def on_visit(visit: Visit) -> bool:
+            nonlocal done
+            self.update(visit.obs, visit.actions, visit.reward, visit.info)
+            done += len(visit.reward)
+            return report(visit.reward, visit.ended, visit.info) and done < visits
+
+        if visits > 0:
+            rollout(venv, choose, on_visit, seed=env.seed)
+        venv.close()
 
     def hyperparameters(self) -> dict[str, Any]:
         """The agent's hyperparameters (logged with every run)."""
@@ -119,19 +185,23 @@ class Agent(ABC):
         """Restore learned state written by `state_arrays`."""
 
     def save(self, path: str | Path) -> None:
-        """Write the learned state, hyperparameters and random state to `path` (.npz)."""
+        """Write the learned state, hyperparameters and random state into the folder `path`
+        (`state.npz`; every agent saves to and loads from a folder)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
         meta = {"name": self.name, "seed": self.seed, "spec": asdict(self.spec),
                 "hyperparameters": self.hyperparameters(),
                 "rng_state": self.rng.bit_generator.state}
-        tmp = path.with_name(path.name + ".tmp.npz")
+        tmp = path / "state.tmp.npz"
         np.savez(tmp, __meta__=np.array(json.dumps(meta)), **self.state_arrays())
-        tmp.replace(path)  # atomic: an interrupted save never leaves half a file
+        tmp.replace(path / STATE_FILE)  # atomic: an interrupted save never leaves half a file
 
     def load(self, path: str | Path) -> None:
-        """Restore what `save` wrote; the agent's name and problem must match."""
-        with np.load(Path(path), allow_pickle=False) as data:
+        """Restore what `save` wrote into the folder `path`; name and problem must match."""
+        path = Path(path) / STATE_FILE
+        if not path.is_file():
+            raise ValueError(f"{path.parent}: no saved {self.name} agent ({STATE_FILE})")
+        with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["__meta__"]))
             if meta["name"] != self.name:
                 raise ValueError(f"{path} holds a {meta['name']!r} agent, not {self.name!r}")

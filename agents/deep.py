@@ -3,10 +3,10 @@
 `ppo`, `a2c` (MultiInputPolicy on the Dict observation, MultiDiscrete page action),
 `maskable_ppo` (sb3-contrib, masks the missing artworks), `recurrent_ppo` (sb3-contrib,
 an LSTM policy for the member-lifetime env) and `dqn` (on `SlotDecisionVecEnv`: a page is
-K Discrete(M) decisions). They train through SB3's own `learn` loop on the native vector
-env (`ArtworkSB3VecEnv`); `agents.training` logs them with the same TensorBoard
-vocabulary as the bandits through a callback. Hyperparameters per env id come from
-`agents/hyperparams.yaml`; keyword arguments override them.
+K Discrete(M) decisions). `learn` trains them through SB3's own loop on the native vector
+env (`ArtworkSB3VecEnv`) and reports every page shown through a callback, so the harness
+logs them in the same TensorBoard vocabulary as the bandits. Hyperparameters per env id
+come from `agents/hyperparams.yaml`; keyword arguments override them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import yaml
 from sb3_contrib import MaskablePPO, RecurrentPPO
 from sb3_contrib.common.maskable.policies import MaskableMultiInputActorCriticPolicy
 from stable_baselines3 import A2C, DQN, PPO
@@ -25,19 +24,14 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.policies import MultiInputActorCriticPolicy
 
-from agents.base import Agent, Observation, ProblemSpec
+from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport
+from agents.hyperparams import TunedPerEnv
 from agents.networks import CandidateScorer, scores_as_logits
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
-HYPERPARAMS_FILE = Path(__file__).with_name("hyperparams.yaml")
 AGENT_KEYS = ("title_ids", "episode_start")  # agent-only keys, not part of the env's space
-
-
-def tuned_hyperparameters(agent: str, env_id: str) -> dict[str, Any]:
-    """The block of `agents/hyperparams.yaml` for an agent on an env id ({} if none)."""
-    table = yaml.safe_load(HYPERPARAMS_FILE.read_text())
-    return dict(table.get(env_id, {}).get(agent, {}))
+MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
 
 
 def resolve_device(device: str) -> str:
@@ -47,14 +41,28 @@ def resolve_device(device: str) -> str:
     return "cpu" if device == "auto" else device
 
 
-class SB3Agent(Agent):
-    """An SB3 algorithm as an `Agent`: `build` on a vector env, `learn`, greedy `act`."""
+class VisitCallback(BaseCallback):
+    """Reports every page SB3's loop shows (for slot-by-slot DQN: pages, not decisions) to a
+    `VisitReport`; stops training when it says so."""
+
+    def __init__(self, venv: ArtworkSB3VecEnv, report: VisitReport) -> None:
+        super().__init__()
+        self.venv, self.report = venv, report
+        self.seen_visits = venv.visits
+
+    def _on_step(self) -> bool:
+        if self.venv.visits == self.seen_visits:  # a mid-page decision: no page shown yet
+            return True
+        self.seen_visits = self.venv.visits
+        return self.report(self.venv.last_reward, self.venv.last_done, self.venv.last_info)
+
+
+class SB3Agent(TunedPerEnv, Agent):
+    """An SB3 algorithm as an `Agent`: `learn` through SB3's loop, greedy or sampled `act`."""
 
     algorithm: ClassVar[type[BaseAlgorithm]]
     policy: ClassVar[str] = "MultiInputPolicy"
     slot_decisions: ClassVar[bool] = False
-    deep: ClassVar[bool] = True
-    tuned = True
     net_arch: ClassVar[Any] = {"pi": [], "vf": [64]}  # logits straight from the scores
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "auto",
@@ -64,6 +72,7 @@ class SB3Agent(Agent):
         self.algorithm_kwargs = hyperparameters
         self.model: BaseAlgorithm | None = None
         self._state: Any = None
+        self._training: tuple[TrainingEnv, ArtworkSB3VecEnv] | None = None
 
     def hyperparameters(self) -> dict[str, Any]:
         """The algorithm's keyword arguments and the device."""
@@ -91,10 +100,37 @@ class SB3Agent(Agent):
         """The SB3 policy (a name, or a class)."""
         return self.policy
 
-    def learn(self, decisions: int, callback: BaseCallback) -> None:
-        """Continue training for `decisions` SB3 timesteps, logging every iteration/episode."""
-        self.model.learn(decisions, callback=callback, log_interval=1,
-                         reset_num_timesteps=False)
+    def prepare(self, env: TrainingEnv) -> None:
+        """Make the training env (`ArtworkSB3VecEnv`, reset with `env.seed`) and build the
+        model on it, or, after `load`, move the model onto it; SB3's logs go to
+        `env.log_dir`."""
+        venv = ArtworkSB3VecEnv(env.env_id, env.num_envs, **env.env_kwargs)
+        venv.seed(env.seed)
+        if self.model is None:
+            self.build(venv, env.log_dir)
+        else:
+            self.model.set_env(SlotDecisionVecEnv(venv) if self.slot_decisions else venv)
+            if env.log_dir is not None:
+                self.model.set_logger(configure(env.log_dir, ["tensorboard"]))
+        self._training = (env, venv)
+
+    def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
+        """Train for `visits` more pages with SB3's own loop on the env `prepare` made
+        (prepared now if it was not)."""
+        if self._training is None or self._training[0] != env:
+            self.prepare(env)
+        venv = self._training[1]
+        decisions = visits * (self.spec.n_slots if self.slot_decisions else 1)
+        if decisions > 0:
+            self.model.learn(decisions, callback=VisitCallback(venv, report), log_interval=1,
+                             reset_num_timesteps=False)
+
+    def update(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
+               info: dict[str, Any]) -> None:
+        """Not supported: SB3 agents learn from their own rollouts (`learn`) only."""
+        raise NotImplementedError(
+            f"{self.name} learns only from its own rollouts (learn()), not from visits "
+            f"chosen elsewhere (logged data, another policy's choices)")
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """(N, K) artworks from the policy (deterministic when `explore` is False)."""
@@ -105,25 +141,31 @@ class SB3Agent(Agent):
     def _env_obs(self, obs: Observation) -> Observation:
         """The env's part of the agent observation; the model must exist."""
         if self.model is None:
-            raise RuntimeError(f"{self.name}: call build(venv) or load(path) before act()")
+            raise RuntimeError(f"{self.name}: call prepare(env), learn() or load(path) "
+                               "before act()")
         return {k: v for k, v in obs.items() if k not in AGENT_KEYS}
 
     def save(self, path: str | Path) -> None:
-        """The SB3 model as `path` (.zip) and the agent's metadata beside it (.json)."""
+        """Write the SB3 model (`model.zip`) and the agent's metadata (`agent.json`) into the
+        folder `path`."""
+        if self.model is None:
+            raise RuntimeError(f"{self.name}: nothing to save before learn() or load()")
         path = Path(path)
-        self.model.save(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save(path / MODEL_FILE)
         meta = {"name": self.name, "seed": self.seed, "hyperparameters": self.hyperparameters()}
-        path.with_suffix(".json").write_text(json.dumps(meta, default=str))
+        (path / META_FILE).write_text(json.dumps(meta, default=str))
 
-    def load(self, path: str | Path, venv: ArtworkSB3VecEnv | None = None) -> None:
-        """Load a model written by `save` (onto `venv`, to go on training it)."""
+    def load(self, path: str | Path) -> None:
+        """Load a model written by `save` into the folder `path` (acting at once; `learn`
+        goes on training it)."""
         path = Path(path)
-        meta = json.loads(path.with_suffix(".json").read_text())
+        if not (path / META_FILE).is_file() or not (path / MODEL_FILE).is_file():
+            raise ValueError(f"{path}: no saved {self.name} agent ({MODEL_FILE}, {META_FILE})")
+        meta = json.loads((path / META_FILE).read_text())
         if meta["name"] != self.name:
             raise ValueError(f"{path} holds a {meta['name']!r} agent, not {self.name!r}")
-        env = None if venv is None else (SlotDecisionVecEnv(venv) if self.slot_decisions
-                                          else venv)
-        self.model = self.algorithm.load(path, env=env, device=self.device)
+        self.model = self.algorithm.load(path / MODEL_FILE, device=self.device)
 
 
 class ScoreLogitsAgent(SB3Agent):

@@ -38,19 +38,24 @@ def n_features(spec: ProblemSpec) -> int:
 
 def candidate_features(spec: ProblemSpec, obs: Observation) -> np.ndarray:
     """(N, K, M, d) float64 features of every candidate artwork in every slot."""
-    g, a, v, k = spec.n_genres, spec.n_actors, spec.n_visual, spec.n_slots
+    k, lay = spec.n_slots, spec.layout
     member, titles, artworks = obs["member"], obs["titles"], obs["artworks"]
     n, _, m, _ = artworks.shape
-    genre_hist = member[:, :g].astype(np.float64)
-    cast_exposure = member[:, g:g + a]
-    device = member[:, g + a:g + a + spec.n_devices]
-    engagement = member[:, -3:-1]  # empty-visit streak, bounces last visit
-    title_genres = titles[..., :g]
-    popularity, in_history, clicked, title_shown = (titles[..., g + i] for i in range(4))
-    theme = artworks[..., :g]
-    face = artworks[..., g:g + a + 1]
-    visual = artworks[..., g + a + 1:g + a + 1 + v]
-    seen, last = artworks[..., -2], artworks[..., -1]
+    genre_hist = member[:, lay.member["genre_history"]].astype(np.float64)
+    cast_exposure = member[:, lay.member["cast_exposure"]]
+    device = member[:, lay.member["device"]]
+    empty_streak = member[:, lay.member.index("empty_streak")]
+    last_bounces = member[:, lay.member.index("last_bounces")]
+    title_genres = titles[..., lay.title["genres"]]
+    popularity, in_history, clicked, title_shown = (
+        titles[..., lay.title.index(name)]
+        for name in ("popularity", "in_history", "clicked_before", "times_shown"))
+    theme = artworks[..., lay.artwork["theme"]]
+    face = artworks[..., lay.artwork["face"]]  # last column: no face
+    visual = artworks[..., lay.artwork["visual"]]
+    seen = artworks[..., lay.artwork.index("times_shown")]
+    last = artworks[..., lay.artwork.index("shown_last")]
+    a, v = spec.n_actors, spec.n_visual
 
     relevance = HISTORY_SCALE * np.einsum("ng,nkg->nk", genre_hist, title_genres)[..., None]
     theme_share = HISTORY_SCALE * np.einsum("ng,nkmg->nkm", genre_hist, theme)
@@ -76,6 +81,6 @@ def candidate_features(spec: ProblemSpec, obs: Observation) -> np.ndarray:
         *np.moveaxis(device_visual, -1, 0),
         familiar, familiar * pull, familiar * face_exposure, familiar * outside,
         seen, last, changed, changed * familiar, per_candidate(title_shown[..., None]),
-        per_candidate(engagement[:, 0, None, None]), per_candidate(engagement[:, 1, None, None]),
+        per_candidate(empty_streak[:, None, None]), per_candidate(last_bounces[:, None, None]),
     ]
     return np.stack(columns, axis=-1)

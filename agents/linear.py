@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Agent, Observation, ProblemSpec, masked_argmax, slot_feedback
+from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.features import candidate_features, n_features
+from artwork_env.arrays import gather_chosen, masked_argmax
 
 
 class HybridLinearModel:
@@ -163,8 +164,8 @@ class LinearBanditAgent(Agent):
         """Regress each observed slot's target on the chosen candidate's features."""
         target, observed = slot_feedback(self.spec, info)
         features = candidate_features(self.spec, obs)
-        chosen = np.take_along_axis(features, actions[..., None, None], axis=2)[:, :, 0]
-        arms = np.take_along_axis(self.arms(obs["title_ids"]), actions[..., None], axis=2)[..., 0]
+        chosen = gather_chosen(features, actions)
+        arms = gather_chosen(self.arms(obs["title_ids"]), actions)
         self.model.update(chosen[observed], arms[observed], target[observed])
 
     def hyperparameters(self) -> dict[str, Any]:

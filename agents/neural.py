@@ -23,8 +23,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.base import Agent, Observation, ProblemSpec, masked_argmax, slot_feedback
+from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.features import candidate_features, n_features
+from agents.hyperparams import TunedPerEnv
+from agents.linear import arm_ids
+from artwork_env.arrays import gather_chosen, masked_argmax
 
 
 class RewardNetwork(nn.Module):
@@ -43,11 +46,10 @@ class RewardNetwork(nn.Module):
         return self.head(self.body(features))[:, 0] + self.intercept(arms)[:, 0]
 
 
-class NeuralBanditAgent(Agent):
+class NeuralBanditAgent(TunedPerEnv, Agent):
     """Neural-linear Thompson sampling over the LinUCB feature map (see the module doc)."""
 
     name = "neural_bandit"
-    tuned = True
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 64,
                  learning_rate: float = 3e-3, train_every: int = 4, train_steps: int = 4,
@@ -119,7 +121,7 @@ class NeuralBanditAgent(Agent):
         """Score every candidate with a posterior draw of w per member (greedy: the mean)."""
         n, n_slots, n_art = obs["action_mask"].shape
         features = candidate_features(self.spec, obs).reshape(-1, self.n_in)
-        arms = (obs["title_ids"][..., None] * n_art + np.arange(n_art)).reshape(-1)
+        arms = arm_ids(obs["title_ids"], n_art).reshape(-1)
         phi, intercept = self._embed(features, arms)
         phi = phi.reshape(n, n_slots * n_art, -1)
         if explore:
@@ -135,8 +137,8 @@ class NeuralBanditAgent(Agent):
         """Store the observed slots; train and refit the posterior every `train_every`."""
         target, observed = slot_feedback(self.spec, info)
         features = candidate_features(self.spec, obs)
-        chosen = np.take_along_axis(features, actions[..., None, None], axis=2)[:, :, 0]
-        arms = obs["title_ids"] * self.spec.n_artworks + actions
+        chosen = gather_chosen(features, actions)
+        arms = gather_chosen(arm_ids(obs["title_ids"], self.spec.n_artworks), actions)
         rows = (self.cursor + np.arange(observed.sum())) % self.params["buffer_size"]
         self.buffer_features[rows] = chosen[observed]
         self.buffer_arms[rows] = arms[observed]

@@ -29,6 +29,7 @@ from scipy import special
 from agents.bandits import ThompsonAgent
 from agents.base import Agent, Observation, ProblemSpec
 from agents.registry import make_agent
+from artwork_env.arrays import uniform_over_allowed
 from artwork_env.ope.estimators import draw
 
 POLICY_NAMES = ("uniform", "greedy", "egreedy", "thompson")
@@ -60,12 +61,6 @@ class Policy(ABC):
         return {"name": self.name}
 
 
-def uniform_distribution(mask: np.ndarray) -> np.ndarray:
-    """(N, K, M) uniform probabilities over the allowed artworks of `mask`."""
-    allowed = (np.asarray(mask) > 0).astype(np.float64)
-    return allowed / allowed.sum(axis=-1, keepdims=True)
-
-
 def one_hot(actions: np.ndarray, n_artworks: int) -> np.ndarray:
     """(N, K, M) point masses on `actions` (N, K)."""
     return np.eye(n_artworks)[actions]
@@ -78,7 +73,7 @@ class UniformPolicy(Policy):
 
     def action_distribution(self, obs: Observation) -> np.ndarray:
         """1 / (allowed artworks) on each allowed artwork."""
-        return uniform_distribution(obs["action_mask"])
+        return uniform_over_allowed(obs["action_mask"])
 
 
 class AgentPolicy(Policy):
@@ -90,9 +85,14 @@ class AgentPolicy(Policy):
 
     def update(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
                info: dict[str, Any]) -> None:
-        """Let the agent learn from the visit (when `learn`)."""
+        """Let the agent learn from the visit (when `learn`). An agent that learns only from
+        its own rollouts (`update` not supported) logs frozen: `learn` becomes False, and
+        `describe` says so."""
         if self.learn:
-            self.agent.update(obs, actions, reward, info)
+            try:
+                self.agent.update(obs, actions, reward, info)
+            except NotImplementedError:
+                self.learn = False
 
     def describe(self) -> dict[str, Any]:
         """Name, the wrapped agent and its hyperparameters."""
@@ -127,7 +127,7 @@ class EpsilonGreedyPolicy(AgentPolicy):
         """(1 - epsilon) on the greedy artwork plus epsilon spread over the allowed ones."""
         mask = obs["action_mask"]
         greedy = one_hot(self.agent.act(obs, explore=False), mask.shape[-1])
-        return (1.0 - self.epsilon) * greedy + self.epsilon * uniform_distribution(mask)
+        return (1.0 - self.epsilon) * greedy + self.epsilon * uniform_over_allowed(mask)
 
     def describe(self) -> dict[str, Any]:
         """Name, epsilon and the wrapped agent."""

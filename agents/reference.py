@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Agent, Observation, ProblemSpec, random_allowed
+from agents.base import Agent, Observation, ProblemSpec
+from artwork_env.arrays import random_allowed
 from artwork_env.reference import best_nonpersonalised_artworks
 
 

@@ -2,12 +2,12 @@
 
 `ArtworkSimulator` holds every member's hidden and observable state as arrays with the
 members on axis 0. A visit is: the recommender fills each member's row (`titles`), the
-agent picks one artwork per slot, the member scans the row as a cascade (DESIGN.md
+agent picks one artwork per slot, the member scans the row as a cascade (docs/model.md,
 section 4), and the state is updated once the visit is over. The single environment is
 this core with N = 1; the vector environment uses it with N members.
 
 Ground truth is exact: `page_model()` gives every slot's click and play probability for
-every artwork choice (and every left neighour, for salience), from which
+every artwork choice (and every left neighbour, for salience), from which
 `expected_reward` and the myopic `oracle` (a dynamic programme over slots) follow.
 """
 
@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from artwork_env import rng
-from artwork_env.config import DEVICE_NAMES, ModelConfig
+from artwork_env.arrays import sigmoid
+from artwork_env.config import ModelConfig
+from artwork_env.layout import ObservationLayout
 from artwork_env.members import (
     Population,
     build_population,
@@ -26,6 +28,7 @@ from artwork_env.members import (
     sample_members,
     top_k,
 )
+from artwork_env.rewards import slot_gain, slot_rewards
 from artwork_env.world import World, build_world
 
 # A saturating count feature is divided by this and clipped to 1 in the observation.
@@ -65,30 +68,6 @@ class VisitOutcome:
     oracle_action: np.ndarray  # (N, K)
 
 
-def slot_gain(config: ModelConfig, click: np.ndarray, play: np.ndarray) -> np.ndarray:
-    """Expected reward of a slot once examined, for the configured reward variant."""
-    if config.reward == "click":
-        return click
-    if config.reward == "play":
-        return click * play
-    return click * (play - config.bounce_penalty * (1.0 - play))
-
-
-def slot_rewards(reward: str, bounce_penalty: float, clicks: np.ndarray, plays: np.ndarray,
-                 bounces: np.ndarray) -> np.ndarray:
-    """Each slot's share of a visit's reward, (N, K) float64; a row sums to the reward.
-
-    `reward` is the variant: "quality_play" (a quality play minus `bounce_penalty` x a
-    bounce), "play" or "click".
-    """
-    if reward == "click":
-        return np.asarray(clicks, dtype=np.float64)
-    if reward == "play":
-        return np.asarray(plays, dtype=np.float64)
-    return np.asarray(plays, dtype=np.float64) - bounce_penalty * np.asarray(bounces,
-                                                                             dtype=np.float64)
-
-
 def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.ndarray,
                             patience: np.ndarray) -> np.ndarray:
     """Expected reward of rows with per-slot click (N, K) and play (N, K) probabilities.
@@ -99,7 +78,7 @@ def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.nda
     go_on = patience[:, None] * (1.0 - click * play)
     reach = np.ones_like(click)
     reach[:, 1:] = np.cumprod(go_on[:, :-1], axis=1)
-    return (reach * slot_gain(config, click, play)).sum(axis=1)
+    return (reach * slot_gain(config.reward, config.bounce_penalty, click, play)).sum(axis=1)
 
 
 def policy_expected_reward(config: ModelConfig, page: PageModel,
@@ -120,7 +99,8 @@ def policy_expected_reward(config: ModelConfig, page: PageModel,
         joint = reach[:, :, None] * probabilities[:, k, None, :]  # (N, b, a)
         click = page.click[:, k].astype(np.float64)
         play = page.play[:, k, None, :].astype(np.float64)
-        value += np.einsum("nba,nba->n", joint, slot_gain(config, click, play))
+        value += np.einsum("nba,nba->n", joint,
+                           slot_gain(config.reward, config.bounce_penalty, click, play))
         reach = np.einsum("nba,nba->na", joint, 1.0 - click * play) * page.patience[:, None]
     return value
 
@@ -137,6 +117,7 @@ class ArtworkSimulator:
         self.n_slots = config.n_slots
         self.n_artworks = self.world.max_artworks
         self.history_length = history_length(config, self.world)
+        self.layout = ObservationLayout.of_world(config, self.world)
         w = self.world
         self._misrepresents = w.misrepresents.astype(np.float64)
         self._cast_counts = w.title_cast.astype(np.float64)
@@ -279,12 +260,13 @@ class ArtworkSimulator:
             dissim -= np.float32(0.5)
             dissim *= (c.salience_weight * self.trust).astype(np.float32)[:, None, None, None]
             click_logit[:, 1:] += dissim
-        click = _sigmoid(click_logit)
+        click = sigmoid(click_logit, out=click_logit)
 
         gap = np.maximum(0.0, theta_theme - rel[..., None])
         misrep = self._misrepresents[t] + c.promise_gap_weight * gap
-        play = _sigmoid((c.play_logit + c.fit_weight * rel[..., None]
-                         - c.bait_penalty * misrep).astype(np.float32))
+        play_logit = (c.play_logit + c.fit_weight * rel[..., None]
+                      - c.bait_penalty * misrep).astype(np.float32)
+        play = sigmoid(play_logit, out=play_logit)
         return PageModel(click, play, self.patience.copy(), w.artwork_exists[t])
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
@@ -314,7 +296,7 @@ class ArtworkSimulator:
         page = self.page_model()
         click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
         play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
-        gain = slot_gain(self.config, click, play)
+        gain = slot_gain(self.config.reward, self.config.bounce_penalty, click, play)
         go_on = click * play
         np.subtract(1.0, go_on, out=go_on)
         go_on *= page.patience.astype(np.float32)[:, None, None]
@@ -356,12 +338,7 @@ class ArtworkSimulator:
         plays = examined & would_play
         bounces = clicks & ~plays
         n_plays, n_bounces = plays.sum(axis=1), bounces.sum(axis=1)
-        if c.reward == "click":
-            reward = clicks.sum(axis=1).astype(np.float64)
-        elif c.reward == "play":
-            reward = n_plays.astype(np.float64)
-        else:
-            reward = n_plays - c.bounce_penalty * n_bounces
+        reward = slot_rewards(c.reward, c.bounce_penalty, clicks, plays).sum(axis=1)
 
         titles = self.titles.copy()
         self._update_state(actions, examined, clicks, plays, n_plays, n_bounces)
@@ -377,7 +354,7 @@ class ArtworkSimulator:
 
     def _update_state(self, actions: np.ndarray, examined: np.ndarray, clicks: np.ndarray,
                       plays: np.ndarray, n_plays: np.ndarray, n_bounces: np.ndarray) -> None:
-        """Everything a visit changes, applied once the visit is over (DESIGN.md section 4)."""
+        """Everything a visit changes, applied once the visit is over (docs/model.md, section 4)."""
         c, t = self.config, self.titles
         rows = np.arange(self.n)[:, None]
         art = actions.astype(np.int8)
@@ -414,64 +391,44 @@ class ArtworkSimulator:
         self.visit += np.uint64(1)
 
     # ------------------------------------------------------------ observation
-    def observation_sizes(self) -> dict[str, tuple[int, ...]]:
-        """Per-member shapes of the observation arrays."""
-        w = self.world
-        member = w.n_genres + w.n_actors + len(DEVICE_NAMES) + self.config.n_regions + 4
-        return {
-            "member": (member,),
-            "titles": (self.n_slots, w.n_genres + 4),
-            "artworks": (self.n_slots, self.n_artworks, w.artwork_features.shape[2]),
-            "action_mask": (self.n_slots, self.n_artworks),
-        }
-
     def observe(self, index: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`."""
-        c, w = self.config, self.world
+        """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
+        written by name with `self.layout`."""
+        c, w, lay = self.config, self.world, self.layout
         rows = np.arange(self.n) if index is None else np.asarray(index)
         t = self.titles[rows]
         n, h = len(rows), float(self.history_length)
-        sizes = self.observation_sizes()
-        member = np.zeros((n, *sizes["member"]), dtype=np.float32)
-        g, a = w.n_genres, w.n_actors
-        member[:, :g] = np.clip(self.genre_hist[rows] / h, 0.0, 1.0)  # clip: float drift
-        member[:, g:g + a] = np.clip(self.cast_exposure[rows] / h, 0.0, 1.0)
-        o = g + a
-        member[np.arange(n), o + self.device[rows]] = 1.0
-        o += len(DEVICE_NAMES)
-        member[np.arange(n), o + self.region[rows]] = 1.0
-        o += c.n_regions
+        shapes = lay.shapes()
+        cols = lay.member
+        member = np.zeros((n, *shapes["member"]), dtype=np.float32)
+        # clip: float drift of the running sums
+        member[:, cols["genre_history"]] = np.clip(self.genre_hist[rows] / h, 0.0, 1.0)
+        member[:, cols["cast_exposure"]] = np.clip(self.cast_exposure[rows] / h, 0.0, 1.0)
+        member[np.arange(n), cols["device"].start + self.device[rows]] = 1.0
+        member[np.arange(n), cols["region"].start + self.region[rows]] = 1.0
         visit = self.visit[rows]
-        member[:, o] = np.minimum(visit / c.n_visits, 1.0)
-        member[:, o + 1] = np.minimum(self.empty_streak[rows] / c.churn_after, 1.0)
-        member[:, o + 2] = self.last_bounces[rows] / self.n_slots
-        member[:, o + 3] = self.plays_total[rows] / np.maximum(visit, 1)
+        member[:, cols.index("visit_progress")] = np.minimum(visit / c.n_visits, 1.0)
+        member[:, cols.index("empty_streak")] = np.minimum(
+            self.empty_streak[rows] / c.churn_after, 1.0)
+        member[:, cols.index("last_bounces")] = self.last_bounces[rows] / self.n_slots
+        member[:, cols.index("play_rate")] = self.plays_total[rows] / np.maximum(visit, 1)
 
         r = rows[:, None]
-        titles = np.empty((n, *sizes["titles"]), dtype=np.float32)
-        titles[..., :g] = w.title_genres[t]
-        titles[..., g] = w.title_popularity[t]
-        titles[..., g + 1] = self.history_count[r, t] > 0
-        titles[..., g + 2] = self.clicked_before[r, t]
-        titles[..., g + 3] = np.minimum(self.title_shown[r, t] / COUNT_SCALE, 1.0)
+        cols = lay.title
+        titles = np.empty((n, *shapes["titles"]), dtype=np.float32)
+        titles[..., cols["genres"]] = w.title_genres[t]
+        titles[..., cols.index("popularity")] = w.title_popularity[t]
+        titles[..., cols.index("in_history")] = self.history_count[r, t] > 0
+        titles[..., cols.index("clicked_before")] = self.clicked_before[r, t]
+        titles[..., cols.index("times_shown")] = np.minimum(
+            self.title_shown[r, t] / COUNT_SCALE, 1.0)
 
-        artworks = w.artwork_features[t]
+        cols = lay.artwork
+        artworks = w.artwork_features[t]  # the static blocks; fancy indexing copies
         exists = w.artwork_exists[t]
         seen = np.minimum(self.seen_count[r, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
-        artworks[..., -2] = seen * exists
-        artworks[..., -1] = (self.last_shown[r, t][..., None] == self._arange_m) & exists
+        artworks[..., cols.index("times_shown")] = seen * exists
+        artworks[..., cols.index("shown_last")] = \
+            (self.last_shown[r, t][..., None] == self._arange_m) & exists
         return {"member": member, "titles": titles, "artworks": artworks,
                 "action_mask": exists.astype(np.int8)}
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function, in place on a float32 array (float32 keeps it SIMD-fast).
-
-    1 / (1 + exp(-x)) keeps full relative precision for the small probabilities of this model.
-    """
-    np.negative(x, out=x)
-    with np.errstate(over="ignore"):  # exp(-x) = inf for x < -88 gives exactly 0
-        np.exp(x, out=x)
-    x += np.float32(1.0)
-    np.reciprocal(x, out=x)
-    return x

@@ -23,7 +23,7 @@ Observation = dict[str, np.ndarray]
 
 def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spaces.Dict:
     """The Dict observation space of a simulator, with optional leading batch dimensions."""
-    sizes = sim.observation_sizes()
+    sizes = sim.layout.shapes()
     box = {key: spaces.Box(0.0, 1.0, batch + shape, dtype=np.float32)
            for key, shape in sizes.items() if key != "action_mask"}
     box["action_mask"] = spaces.Box(0, 1, batch + sizes["action_mask"], dtype=np.int8)
@@ -69,20 +69,32 @@ def validate_actions(actions: Any, exists: np.ndarray) -> np.ndarray:
     return array
 
 
-def step_info(outcome: VisitOutcome, i: int) -> dict[str, Any]:
-    """The `info` dict of member i after a visit: observable feedback and ground truth."""
-    clicks, plays, bounces = outcome.clicks[i], outcome.plays[i], outcome.bounces[i]
-    expected = float(outcome.expected_reward[i])
-    oracle = float(outcome.oracle_expected_reward[i])
+def batched_info(outcome: VisitOutcome) -> dict[str, np.ndarray]:
+    """The step keys of `info` (`STEP_KEYS`) for every member as (N, ...) arrays: the
+    observable feedback of the visit just made and its ground truth."""
+    n, n_slots = outcome.clicks.shape
+    regret = np.maximum(0.0, outcome.oracle_expected_reward - outcome.expected_reward)
     return {
-        "clicks": clicks.copy(), "plays": plays.copy(), "bounces": bounces.copy(),
-        "titles": outcome.titles[i].copy(),
-        "n_impressions": int(clicks.shape[0]), "n_clicks": int(clicks.sum()),
-        "n_plays": int(plays.sum()), "n_bounces": int(bounces.sum()),
-        "churned": bool(outcome.churned[i]),
-        "expected_reward": expected, "oracle_expected_reward": oracle,
-        "oracle_action": outcome.oracle_action[i].copy(), "regret": max(0.0, oracle - expected),
+        "clicks": outcome.clicks, "plays": outcome.plays, "bounces": outcome.bounces,
+        "titles": outcome.titles, "n_impressions": np.full(n, n_slots),
+        "n_clicks": outcome.clicks.sum(axis=1), "n_plays": outcome.plays.sum(axis=1),
+        "n_bounces": outcome.bounces.sum(axis=1), "churned": outcome.churned,
+        "expected_reward": outcome.expected_reward,
+        "oracle_expected_reward": outcome.oracle_expected_reward,
+        "oracle_action": outcome.oracle_action, "regret": regret,
     }
+
+
+STEP_KEYS = ("clicks", "plays", "bounces", "titles", "n_impressions", "n_clicks", "n_plays",
+             "n_bounces", "churned", "expected_reward", "oracle_expected_reward",
+             "oracle_action", "regret")
+
+
+def step_info(outcome: VisitOutcome, i: int) -> dict[str, Any]:
+    """The `info` of member i after a visit: `batched_info`'s row i, arrays copied and
+    scalars as Python numbers."""
+    return {key: value[i].copy() if value.ndim > 1 else value[i].item()
+            for key, value in batched_info(outcome).items()}
 
 
 class ArtworkEnv(gym.Env[dict, np.ndarray]):
@@ -119,7 +131,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         """Draw a fresh member (the member's randomness all flows from `self.np_random`)."""
         super().reset(seed=seed)
         if seed is not None or self._stream_key is None:
-            self._stream_key = self.np_random.integers(0, 2**63, size=1).astype(np.uint64)
+            self._stream_key = np.array([rng.stream_key(self.np_random)], dtype=np.uint64)
             self._episode = 0
         else:
             self._episode += 1
@@ -127,7 +139,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         self.sim.reset_members(np.array([0]), key)
         self._needs_reset = False
         self._shown = (self.sim.titles[0].copy(), None, None)
-        return self._observation(), {"titles": self.sim.titles[0].copy()}
+        return self._observation(), {"row_titles": self.sim.titles[0].copy()}
 
     def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict[str, Any]]:
         """Show the row with the chosen artworks; the member scans it and answers."""
@@ -138,8 +150,9 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         terminated = bool(outcome.terminated[0])
         self._needs_reset = terminated
         self._shown = (outcome.titles[0], actions[0], outcome)
-        return (self._observation(), float(outcome.reward[0]), terminated, False,
-                step_info(outcome, 0))
+        info = step_info(outcome, 0)
+        info["row_titles"] = self.sim.titles[0].copy()  # the next row (the last one if ended)
+        return self._observation(), float(outcome.reward[0]), terminated, False, info
 
     def _observation(self) -> dict[str, np.ndarray]:
         return {key: value[0] for key, value in self.sim.observe().items()}

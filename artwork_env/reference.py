@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from artwork_env import rng
+from artwork_env.arrays import random_allowed
 from artwork_env.config import ModelConfig
-from artwork_env.core import ArtworkSimulator, cascade_expected_reward, slot_gain
+from artwork_env.core import ArtworkSimulator, cascade_expected_reward
+from artwork_env.rewards import slot_gain
 
 
 def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
@@ -23,7 +25,8 @@ def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
         raise ValueError(f"n_members must be >= 1, got {n_members}")
     sim = fresh_members(config, n_members, seed)
     page = sim.page_model()
-    gain = slot_gain(config, page.click.mean(axis=2), page.play)  # (N, K, M)
+    reward, penalty = config.reward, config.bounce_penalty
+    gain = slot_gain(reward, penalty, page.click.mean(axis=2), page.play)  # (N, K, M)
     n_titles, n_art = sim.world.n_titles, sim.n_artworks
     totals = np.zeros((n_titles, n_art))
     np.add.at(totals, sim.titles.ravel(), gain.reshape(-1, n_art))
@@ -31,7 +34,8 @@ def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
     for title in np.flatnonzero(~shown):  # rare: titles no sampled member was shown
         sim.set_rows(np.full_like(sim.titles, title))
         page = sim.page_model()
-        totals[title] = slot_gain(config, page.click[:, 0, 0, :], page.play[:, 0, :]).sum(0)
+        totals[title] = slot_gain(reward, penalty, page.click[:, 0, 0, :],
+                                  page.play[:, 0, :]).sum(0)
     totals[~sim.world.artwork_exists] = -np.inf
     return totals.argmax(axis=1)
 
@@ -41,9 +45,7 @@ def fresh_members(config: ModelConfig, n_members: int, seed: int, first: int = 0
     """A simulator holding fresh members `first`..`first + n_members - 1` of the stream drawn
     from `seed`, on their first visit (the rows the recommender fills for them)."""
     sim = ArtworkSimulator(config, n_members)
-    keys = rng.derive_keys(np.full(n_members, seed, dtype=np.uint64),
-                           np.arange(first, first + n_members, dtype=np.uint64))
-    sim.reset_members(np.arange(n_members), keys)
+    sim.reset_members(np.arange(n_members), rng.numbered_keys(seed, first, n_members))
     return sim
 
 
@@ -58,9 +60,8 @@ def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
     """
     sim = fresh_members(config, n_visits, seed + 1)
     exists = sim.page_model().exists
-    draws = np.random.default_rng(seed).random(exists.shape) * exists
     actions = {
-        "random": draws.argmax(axis=2),
+        "random": random_allowed(np.random.default_rng(seed), exists),
         "global_best": best_nonpersonalised_artworks(config, n_members_for_best, seed)[sim.titles],
         "oracle": sim.oracle()[1],
     }

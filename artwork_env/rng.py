@@ -11,6 +11,7 @@ what the hash wants.
 from __future__ import annotations
 
 import numpy as np
+from gymnasium.utils import seeding
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -72,3 +73,28 @@ def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.nda
 def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
     """New (N,) uint64 keys from parent keys and a counter (one member episode from a stream)."""
     return _hashes(keys, counter, EPISODE, 1)[:, 0]
+
+
+# ------------------------------------------------------------------ member keys, in one place
+def stream_key(gen: np.random.Generator) -> np.uint64:
+    """The key of a member stream, drawn from a seeded generator (`reset(seed=s)` draws it
+    from `np_random` seeded with s; episode e of the stream is `derive_keys(key, e)`)."""
+    return np.uint64(gen.integers(0, 2**63, size=1)[0])
+
+
+def stream_keys(seeds: list[int | None]) -> np.ndarray:
+    """(N,) stream keys, each drawn exactly as `ArtworkEnv.reset(seed=s)` draws its own."""
+    return np.array([stream_key(seeding.np_random(s)[0]) for s in seeds], dtype=np.uint64)
+
+
+def numbered_keys(seed: int, first: int, n: int) -> np.ndarray:
+    """(n,) keys of members `first`..`first + n - 1` of the numbered stream of `seed` (the
+    fresh members of reference computations, independent of any env's streams)."""
+    return derive_keys(np.full(n, seed, dtype=np.uint64),
+                       np.arange(first, first + n, dtype=np.uint64))
+
+
+def spawn_seeds(seed: int, n: int) -> list[int]:
+    """`n` distinct member-stream seeds for one seed, well apart from other seeds' (NumPy's
+    `SeedSequence`): reset a vector env with them for streams no other seed shares."""
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(n, dtype=np.uint32)]

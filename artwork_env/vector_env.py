@@ -20,40 +20,20 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator, VisitOutcome
-from artwork_env.env import ArtworkEnv, observation_space, validate_actions
+from artwork_env.env import (
+    STEP_KEYS,
+    ArtworkEnv,
+    batched_info,
+    observation_space,
+    validate_actions,
+)
 from artwork_env.rendering import render_visit
-
-STEP_KEYS = ("clicks", "plays", "bounces", "titles", "n_impressions", "n_clicks", "n_plays",
-             "n_bounces", "churned", "expected_reward", "oracle_expected_reward",
-             "oracle_action", "regret")
-
-
-def stream_keys(seeds: list[int | None]) -> np.ndarray:
-    """(N,) member stream keys, drawn exactly as `ArtworkEnv.reset(seed=s)` draws its own."""
-    return np.array([seeding.np_random(s)[0].integers(0, 2**63, size=1)[0] for s in seeds],
-                    dtype=np.uint64)
-
-
-def batched_info(outcome: VisitOutcome) -> dict[str, np.ndarray]:
-    """The step keys of `info` for every member as (N, ...) arrays (see `env.step_info`)."""
-    n, n_slots = outcome.clicks.shape
-    regret = np.maximum(0.0, outcome.oracle_expected_reward - outcome.expected_reward)
-    return {
-        "clicks": outcome.clicks, "plays": outcome.plays, "bounces": outcome.bounces,
-        "titles": outcome.titles, "n_impressions": np.full(n, n_slots),
-        "n_clicks": outcome.clicks.sum(axis=1), "n_plays": outcome.plays.sum(axis=1),
-        "n_bounces": outcome.bounces.sum(axis=1), "churned": outcome.churned,
-        "expected_reward": outcome.expected_reward,
-        "oracle_expected_reward": outcome.oracle_expected_reward,
-        "oracle_action": outcome.oracle_action, "regret": regret,
-    }
 
 
 class ArtworkVectorEnv(VectorEnv):
@@ -95,7 +75,7 @@ class ArtworkVectorEnv(VectorEnv):
             raise ValueError(f"seed must be an int or a list of {self.num_envs} seeds")
         super().reset(seed=None if seed is None else seed[0])
         if seed is not None or self._stream_keys is None:
-            self._stream_keys = stream_keys(seed or [None] * self.num_envs)
+            self._stream_keys = rng.stream_keys(seed or [None] * self.num_envs)
             self._episodes[:] = 0
         else:
             self._episodes += np.uint64(1)

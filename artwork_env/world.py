@@ -1,4 +1,4 @@
-"""The world: genres, cast, titles and their candidate artworks (DESIGN.md section 2).
+"""The world: genres, cast, titles and their candidate artworks (docs/model.md, section 2).
 
 A `World` is fixed per environment instance: it is generated from `world_seed`, separately
 from the episode seed, so the catalog is the same across episodes and vectorised copies.
@@ -13,8 +13,10 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from artwork_env.arrays import sigmoid
 from artwork_env.config import GENRE_NAMES, VISUAL_NAMES, ModelConfig
 from artwork_env.demo_catalog import DEMO_TITLES
+from artwork_env.layout import artwork_columns
 
 NO_FACE = -1
 SALIENCE_TABLE_LIMIT = 8_000_000  # entries of the precomputed (T, T, M, M) salience table
@@ -84,12 +86,12 @@ class World:
         one-hot, face one-hot (last = none), visual attributes, and two columns the
         simulator fills per member (times shown, shown last time)."""
         n_titles, n_art = self.artwork_exists.shape
-        g, a = self.n_genres, self.n_actors
-        out = np.zeros((n_titles, n_art, g + a + 1 + self.n_visual + 2), dtype=np.float32)
+        cols = artwork_columns(self.n_genres, self.n_actors, self.n_visual)
+        out = np.zeros((n_titles, n_art, cols.width), dtype=np.float32)
         t_idx, m_idx = np.nonzero(self.artwork_exists)
-        out[t_idx, m_idx, self.artwork_theme[t_idx, m_idx]] = 1.0
-        out[t_idx, m_idx, g + self.face_slot[t_idx, m_idx]] = 1.0
-        out[t_idx, m_idx, g + a + 1:-2] = self.artwork_visual[t_idx, m_idx]
+        out[t_idx, m_idx, cols["theme"].start + self.artwork_theme[t_idx, m_idx]] = 1.0
+        out[t_idx, m_idx, cols["face"].start + self.face_slot[t_idx, m_idx]] = 1.0
+        out[t_idx, m_idx, cols["visual"]] = self.artwork_visual[t_idx, m_idx]
         return out
 
     @cached_property
@@ -169,7 +171,7 @@ def _generated_world(config: ModelConfig) -> World:
         p = actor_popularity / actor_popularity.sum()
         title_cast[t, rng.choice(n_actors, size=size, replace=False, p=p)] = True
     title_quality = rng.normal(0.0, 1.0, n_titles)
-    title_popularity = _sigmoid(title_quality + rng.normal(0.0, 0.7, n_titles))
+    title_popularity = sigmoid(title_quality + rng.normal(0.0, 0.7, n_titles))
 
     counts = rng.integers(low, high + 1, n_titles)
     exists = np.arange(high)[None, :] < counts[:, None]
@@ -232,7 +234,7 @@ def _demo_world(config: ModelConfig) -> World:
     names = tuple(tuple(a[0] for a in title["artworks"]) for title in DEMO_TITLES)
     return World(genre_names, tuple(actors), np.full(len(actors), 0.5),
                  tuple(t["name"] for t in DEMO_TITLES), title_genres, title_cast, quality,
-                 _sigmoid(quality), exists, theme, face, visual, appeal, names)
+                 sigmoid(quality), exists, theme, face, visual, appeal, names)
 
 
 def _describe(theme: str, face: str | None, visual: np.ndarray) -> str:
@@ -245,7 +247,3 @@ def _describe(theme: str, face: str | None, visual: np.ndarray) -> str:
     if visual[4] > 0.7:
         parts.append("text-heavy")
     return f"{parts[0]}: " + ", ".join(parts[1:])
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))

@@ -24,8 +24,8 @@ import numpy as np
 from agents.base import ProblemSpec
 from agents.linear import HybridLinearModel
 from agents.registry import make_agent
-from agents.training import make_vector_env
 from artwork_env.env import agent_observation
+from experiments.training import make_vector_env
 
 D, ARMS = 20, 10
 

@@ -32,14 +32,16 @@ from agents.policies import GreedyPolicy
 from agents.registry import make_agent
 from artwork_env.config import ModelConfig
 from artwork_env.env import agent_observation
-from artwork_env.ope import member_seeds, online_curve, true_value
+from artwork_env.ope import true_value
+from artwork_env.rng import spawn_seeds
+from experiments.ope_study import online_curve
 
 
 def one_log(target: GreedyPolicy, n_visits: int, seed: int) -> dict[str, float]:
     """One uniform log of `n_visits` fresh members: each estimate's value."""
     env = gym.make_vec("ArtworkBandit-v0", num_envs=n_visits,
                        vectorization_mode="vector_entry_point")
-    obs, info = env.reset(seed=member_seeds(seed, n_visits))
+    obs, info = env.reset(seed=spawn_seeds(seed, n_visits))
     page = env.unwrapped.sim.page_model()
     n, k, m = page.play.shape
     chosen = target.action_distribution(agent_observation(obs, info)).argmax(axis=2)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 
 from artwork_env import ModelConfig
-from artwork_env.cli import parse_env_kwargs
 from artwork_env.reference import reference_values
+from experiments.cli import parse_env_kwargs
 
 
 def main() -> None:

@@ -24,11 +24,12 @@ import gymnasium as gym
 
 from agents.base import ProblemSpec
 from agents.policies import make_policy
-from agents.registry import AGENTS
-from agents.training import load_trained_agent
+from agents.registry import agent_names
 from artwork_env import ENV_IDS
-from artwork_env.cli import dataclass_parser, parse_env_kwargs
-from artwork_env.ope import collect, write_parquet
+from artwork_env.ope import write_parquet
+from experiments.cli import dataclass_parser, parse_env_kwargs
+from experiments.collect import collect
+from experiments.training import load_trained_agent
 
 LOGGING_POLICIES = ("uniform", "egreedy", "thompson")
 
@@ -71,8 +72,7 @@ def choose_agent(parser: argparse.ArgumentParser, args: Args) -> str | None:
         return None
     if args.agent_from:
         return None
-    bandits = [name for name, cls in AGENTS.items()
-               if not cls.reference and not getattr(cls, "deep", False)]
+    bandits = agent_names("bandit")
     if args.agent not in bandits:
         parser.error(f"--agent must be one of {', '.join(bandits)} (deep agents: train them "
                      f"with scripts/train.py, then --agent-from RUN_DIR), got {args.agent!r}")
@@ -105,9 +105,8 @@ def main(argv: list[str] | None = None) -> Path:
                              f"agent was trained there: leave them out")
             env_id, env_kwargs = run.env_id, run.env_kwargs
         env = gym.make(env_id, **env_kwargs)
-        learn = args.learn and not getattr(agent, "deep", False)  # deep agents learn in train.py
         policy = make_policy(args.policy, ProblemSpec.from_env(env), args.seed, agent=agent,
-                             epsilon=args.epsilon, learn=learn)
+                             epsilon=args.epsilon, learn=args.learn)
     except ValueError as error:
         parser.error(str(error))
     data = collect(policy, args.visits, env_id, env_kwargs, args.seed, args.batch_size,

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from agents.report import load_runs, results_table, summarise, write_report
+from experiments.report import load_runs, results_table, summarise, write_report
 
 
 def main(argv: list[str] | None = None) -> int:

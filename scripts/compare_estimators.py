@@ -27,9 +27,9 @@ from agents.base import ProblemSpec
 from agents.policies import GreedyPolicy, Policy, make_policy
 from agents.registry import make_agent
 from agents.reward_model import reward_estimates
-from artwork_env.cli import dataclass_parser, parse_env_kwargs
-from artwork_env.ope import (
-    collect,
+from experiments.cli import dataclass_parser, parse_env_kwargs
+from experiments.collect import collect
+from experiments.ope_study import (
     compare_estimators,
     online_curve,
     replay_learning,

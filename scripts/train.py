@@ -13,16 +13,16 @@ TensorBoard event files (tags in README.md), config.json and the trained agent.
 from __future__ import annotations
 
 import inspect
-import itertools
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from agents.registry import AGENTS, agent_names, default_agents
-from agents.report import load_runs, results_table, summarise
-from agents.training import RunConfig, RunResult, load_run_config, run_many, train_run
+from agents.registry import agent_class, agent_names, default_agents
 from artwork_env import ENV_IDS, ModelConfig
-from artwork_env.cli import dataclass_parser, parse_env_kwargs, parse_value
+from experiments.cli import dataclass_parser, grid_points, parse_env_kwargs
+from experiments.launch import run_many
+from experiments.report import load_runs, results_table, summarise
+from experiments.training import RunConfig, RunResult, load_run_config, train_run
 
 
 @dataclass
@@ -100,7 +100,7 @@ def parse_args(argv: list[str] | None = None
         parser.error(f"--grid: {error}")
     for _, _, agent_kwargs in points[:1]:
         for name in names:
-            accepted = inspect.signature(AGENTS[name].__init__).parameters
+            accepted = inspect.signature(agent_class(name).__init__).parameters
             takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
             unknown = [key for key in agent_kwargs if key not in accepted and not takes_any]
             if unknown:
@@ -115,26 +115,6 @@ def parse_args(argv: list[str] | None = None
     if not args.seeds:
         parser.error("--seeds needs at least one seed")
     return args, names, env_kwargs, points
-
-
-def grid_points(items: list[str]) -> list[tuple[str, dict, dict]]:
-    """(label, env kwargs, agent kwargs) of every combination of `--grid` values."""
-    keys, values = [], []
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not text:
-            raise ValueError(f"malformed {item!r}: expected KEY=V1,V2")
-        keys.append(key)
-        values.append(text.split(","))
-    points = []
-    for combination in itertools.product(*values):
-        env_items = [f"{k}={v}" for k, v in zip(keys, combination) if not k.startswith("agent.")]
-        agent_items = [f"{k[6:]}={v}" for k, v in zip(keys, combination)
-                       if k.startswith("agent.")]
-        agent_kwargs = {k: parse_value(v) for k, _, v in (i.partition("=") for i in agent_items)}
-        label = ",".join(f"{k}={v}" for k, v in zip(keys, combination))
-        points.append((label, parse_env_kwargs(env_items), agent_kwargs))
-    return points or [("", {}, {})]
 
 
 def closing_table(results: list[RunResult]) -> str:

@@ -12,13 +12,16 @@ from test_training import read_scalars
 
 from agents.base import ProblemSpec
 from agents.deep import resolve_device
-from agents.registry import DEEP_AGENTS, make_agent
+from agents.registry import agent_names, make_agent
 from agents.slot_decisions import SlotDecisionVecEnv
-from agents.training import TAGS, RunConfig, train_run
 from artwork_env.env import agent_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
+from experiments.training import RunConfig, train_run
+from experiments.vocabulary import AGENT_DIR, TAGS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+DEEP_AGENTS = agent_names("deep")
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +53,9 @@ def test_deep_agents_save_and_load_give_the_same_greedy_actions(name, tiny_runs)
     obs = venv.reset()
     agent_obs = agent_observation(obs, {"row_titles": venv.row_titles})
     first = make_agent(name, spec)
-    first.load(Path(result.run_dir) / "agent.zip")
+    first.load(Path(result.run_dir) / AGENT_DIR)
     second = make_agent(name, spec, seed=5)
-    second.load(Path(result.run_dir) / "agent.zip")
+    second.load(Path(result.run_dir) / AGENT_DIR)
     assert np.array_equal(first.act(agent_obs, explore=False), second.act(agent_obs, explore=False))
 
 
@@ -97,7 +100,7 @@ def test_ppo_learns_clearly_above_random(tmp_path):
 
 
 def test_ppo_becomes_maskable_when_titles_have_different_numbers_of_artworks():
-    from agents.training import build_agent
+    from experiments.training import build_agent
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2, n_artworks=(2, 6))
     spec = ProblemSpec.from_env(venv.venv)
     assert build_agent(RunConfig(agent="ppo"), spec, masks_vary=True).name == "maskable_ppo"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from agents.training import RunConfig, run_many
+from experiments.launch import run_many
+from experiments.training import RunConfig
 
 SEED = 0
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from agents.base import ProblemSpec
+from agents.base import ProblemSpec, TrainingEnv
 from agents.policies import (
     EpsilonGreedyPolicy,
     GreedyPolicy,
@@ -26,20 +26,22 @@ from artwork_env.env import agent_observation
 from artwork_env.ope import (
     SCHEMA_VERSION,
     LoggedData,
-    collect,
-    compare_estimators,
     ips,
-    member_seeds,
-    online_curve,
     read_parquet,
     replay,
-    replay_learning,
-    summarise_estimates,
     target_distribution,
     true_value,
     write_parquet,
 )
 from artwork_env.reference import fresh_members
+from artwork_env.rng import spawn_seeds as member_seeds
+from experiments.collect import collect
+from experiments.ope_study import (
+    compare_estimators,
+    online_curve,
+    replay_learning,
+    summarise_estimates,
+)
 
 SMALL_WORLD = {"n_slots": 3, "n_artworks": 3}  # every variant is affordable: M^K = 27
 
@@ -347,8 +349,10 @@ def test_replayed_linucb_learns_like_online_linucb():
     early, late = replayed.at(edges), online.at(edges)
     assert abs(replayed.value() - online.value()) < 0.015
     assert abs(early[1] - late[1]) < 0.015  # after the first 2,000 visits, both have learned
-    with pytest.raises(ValueError, match="cannot be replayed"):
-        replay_learning(data, make_agent("ppo", spec))
+    ppo = make_agent("ppo", spec)
+    ppo.prepare(TrainingEnv("ArtworkBandit-v0", 4, seed=0, env_kwargs=SMALL_WORLD))
+    with pytest.raises(ValueError, match="cannot be replayed"):  # it acts, but cannot learn
+        replay_learning(data, ppo)
 
 
 def test_policies_by_name():

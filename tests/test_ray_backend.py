@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from test_training import read_scalars
 
-from agents.training import RunConfig, run_many
+from experiments.launch import run_many
+from experiments.training import RunConfig
 
 ray = pytest.importorskip("ray", reason="pip install -e '.[ray]'")
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from agents.report import bootstrap_ci, load_runs, summarise, win_probability, write_report
-from agents.training import TAGS
+from experiments.report import bootstrap_ci, load_runs, summarise, win_probability, write_report
+from experiments.vocabulary import TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 FINALS = {"alpha": [0.3, 0.4, 0.5], "beta": [0.1, 0.2, 0.3]}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from agents.training import TAGS, new_run_dir
+from experiments.training import new_run_dir
+from experiments.vocabulary import TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -41,7 +42,7 @@ def test_one_run_directory_per_agent_and_seed(smoke_runs):
         assert re.fullmatch(r"ArtworkBandit-v0__(random|linucb)__0__\d+", name)
         config = json.loads((logdir / name / "config.json").read_text())
         assert config["visits"] == 640 and "model_parameters" in config
-        assert (logdir / name / "agent.npz").exists()
+        assert (logdir / name / "agent" / "state.npz").exists()
 
 
 def test_event_files_hold_exactly_the_documented_tags(smoke_runs):
@@ -57,7 +58,7 @@ def test_event_files_hold_exactly_the_documented_tags(smoke_runs):
 
 def test_closing_table_reads_back_what_the_runs_returned(smoke_runs):
     """The closing table comes from the event files; it agrees with the runs' own numbers."""
-    from agents.report import load_runs, summarise
+    from experiments.report import load_runs, summarise
 
     _, results = smoke_runs
     assert {r.agent for r in results} == {"random", "linucb"}
@@ -104,7 +105,7 @@ def test_run_directories_are_never_overwritten(tmp_path):
 
 
 def test_evaluation_frequency_does_not_change_training(tmp_path):
-    from agents.training import RunConfig, train_run
+    from experiments.training import RunConfig, train_run
     common = dict(agent="thompson", visits=960, eval_members=32, logdir=str(tmp_path),
                   progress=False)
     rare = train_run(RunConfig(eval_every=960, **common))
@@ -149,4 +150,4 @@ def test_ctrl_c_saves_the_agent_and_the_progress(tmp_path):
     run_dir = next(tmp_path.iterdir())
     state = json.loads((run_dir / "state.json").read_text())
     assert 0 < state["visits"] < 10_000_000
-    assert (run_dir / "agent.npz").exists()
+    assert (run_dir / "agent" / "state.npz").exists()

@@ -39,6 +39,7 @@ import numpy as np
 
 from artwork_env.config import ModelConfig
 from artwork_env.env import Observation
+from artwork_env.layout import ObservationLayout
 from artwork_env.world import World, build_world
 
 SCHEMA_VERSION = 1
@@ -111,13 +112,19 @@ class LoggedData:
         """The world the data was logged in (cached per configuration)."""
         return build_world(self.config)
 
+    @property
+    def layout(self) -> ObservationLayout:
+        """The observation layout of the logged contexts."""
+        return ObservationLayout.of_world(self.config, self.world)
+
     def observations(self, start: int = 0, stop: int | None = None) -> Observation:
         """The agents' observation (with `title_ids`, `episode_start`) of visits start..stop."""
         part = slice(start, stop)
         title_ids = self.title_ids[part]
         artworks = self.world.artwork_features[title_ids]  # fancy indexing copies
-        artworks[..., -2] = self.artwork_seen[part]
-        artworks[..., -1] = self.artwork_last_shown[part]
+        cols = self.layout.artwork
+        artworks[..., cols.index("times_shown")] = self.artwork_seen[part]
+        artworks[..., cols.index("shown_last")] = self.artwork_last_shown[part]
         return {"member": self.member[part], "titles": self.titles[part],
                 "artworks": artworks, "action_mask": self.action_mask[part],
                 "title_ids": title_ids, "episode_start": self.episode_start[part]}

@@ -1,12 +1,13 @@
-"""Runs on Ray: every (env, agent, seed, grid point) run is a Ray task with its own CPU (and
-GPU, when asked), writing the same run directories and event files as the local backend.
+"""Launching many runs: in parallel processes on this machine, or as Ray tasks.
 
     pip install -e ".[ray]"
     python scripts/train.py --backend ray [--address HOST:PORT] [--storage /shared/runs]
 
-Without an address Ray starts on this machine with `workers` CPUs; with one, it joins that
-cluster (`ray start --head` on the head node; every node must see `--storage`). A run that
-raises is retried up to `MAX_RETRIES` times, then reported; the others go on.
+On Ray every (env, agent, seed, grid point) run is a task with its own CPU (and GPU, when
+asked), writing the same run directories and event files as the local backend. Without an
+address Ray starts on this machine with `workers` CPUs; with one, it joins that cluster
+(`ray start --head` on the head node; every node must see `--storage`). A run that raises
+is retried up to `MAX_RETRIES` times, then reported; the others go on.
 """
 
 from __future__ import annotations
@@ -14,9 +15,19 @@ from __future__ import annotations
 import os
 import sys
 
-from agents.training import RunConfig, RunResult, train_run
+from experiments.processes import THREAD_VARIABLES, process_map
+from experiments.training import RunConfig, RunResult, train_run
 
 MAX_RETRIES = 2
+
+
+def run_many(configs: list[RunConfig], workers: int, backend: str = "local",
+             address: str | None = None, gpus_per_run: float = 0.0) -> list[RunResult]:
+    """Run several configurations, in `workers` parallel processes when > 1 (single-threaded
+    BLAS each: `process_map`), or on Ray (`backend="ray"`: `run_on_ray`)."""
+    if backend == "ray":
+        return run_on_ray(configs, workers, address, gpus_per_run)
+    return process_map(train_run, configs, workers)
 
 
 def _single_threaded_train_run(config: RunConfig) -> RunResult:
@@ -35,9 +46,7 @@ def run_on_ray(configs: list[RunConfig], workers: int, address: str | None = Non
 
     ray.init(address=address, num_cpus=None if address else workers,
              include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
-             runtime_env={"env_vars": {name: "1" for name in
-                                       ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                        "MKL_NUM_THREADS")}})
+             runtime_env={"env_vars": {name: "1" for name in THREAD_VARIABLES}})
     task = ray.remote(num_cpus=1, num_gpus=gpus_per_run, max_retries=MAX_RETRIES,
                       retry_exceptions=True)(_single_threaded_train_run)
     refs = [task.remote(config) for config in configs]

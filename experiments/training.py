@@ -1,18 +1,9 @@
-"""Training and evaluation of any agent, logged to TensorBoard in one vocabulary.
+"""Training runs of any agent, logged to TensorBoard in one vocabulary.
 
 `train_run` is the library function behind `scripts/train.py`: it trains one agent on one
-env with one seed, evaluates it greedily every `eval_every` visits on a fixed held-out
-set of members, and writes the run directory (event files, `config.json`, the agent).
-
-Tags (x-axis: visits trained on):
-
-- `eval/take_rate` quality plays per impression, `eval/reward` reward per visit,
-  `eval/return` return per member episode, `eval/pct_of_oracle` 100 x expected reward /
-  the myopic oracle's, `eval/regret` the oracle's expected reward minus the agent's, per
-  visit; all greedy (`explore=False`) on the held-out members, no learning.
-- `train/take_rate`, `train/reward`, `train/regret`, `train/bounce_rate` (bounces per
-  impression), `train/return` (episodes ended in the window) over the visits since the last
-  log; `train/cumulative_regret` summed over all training visits.
+env with one seed (`Agent.learn`, whatever the agent), evaluates it greedily every
+`eval_every` visits on a fixed held-out set of members, and writes the run directory
+(event files, `config.json`, the checkpointed agent). Tags: `experiments.vocabulary`.
 """
 
 from __future__ import annotations
@@ -25,34 +16,20 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import configure
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
 import artwork_env  # noqa: F401  (registers the environments)
-from agents.base import Agent, ProblemSpec
-from agents.deep import tuned_hyperparameters
-from agents.registry import AGENTS, make_agent
-from artwork_env.env import agent_observation
-from artwork_env.parallel import process_map
-from artwork_env.sb3 import ArtworkSB3VecEnv
-
-EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
-             "eval/regret")
-TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",
-              "train/bounce_rate", "train/return")
-TAGS = EVAL_TAGS + TRAIN_TAGS
-# TensorBoard's CUSTOM SCALARS view: every agent on one chart per question
-CUSTOM_SCALARS_LAYOUT = {
-    "comparison": {"eval reward, all agents": ["Multiline", ["eval/reward"]],
-                   "% of oracle, all agents": ["Multiline", ["eval/pct_of_oracle"]],
-                   "eval take rate, all agents": ["Multiline", ["eval/take_rate"]]},
-    "training": {"train regret per visit": ["Multiline", ["train/regret"]],
-                 "cumulative regret": ["Multiline", ["train/cumulative_regret"]]},
-}
-EVAL_SEED = 20_171_207  # the held-out members: the same for every agent, seed and run
+from agents.base import Agent, ProblemSpec, TrainingEnv
+from agents.registry import agent_class, make_agent
+from experiments.evaluation import evaluate
+from experiments.vocabulary import (
+    AGENT_DIR,
+    CUSTOM_SCALARS_LAYOUT,
+    EVAL_TAGS,
+    run_label,
+)
 
 
 @dataclass
@@ -97,11 +74,6 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]) -> A
                         **env_kwargs)
 
 
-def run_label(agent: str, variant: str = "") -> str:
-    """The agent's name in run directories and tables: `agent` or `agent@variant`."""
-    return f"{agent}@{variant}" if variant else agent
-
-
 def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
     """`{logdir}/{env}__{agent}__{seed}__{timestamp}`, never an existing directory."""
     base = Path(logdir) / f"{env_id}__{agent}__{seed}__{int(time.time())}"
@@ -113,44 +85,6 @@ def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
         except FileExistsError:
             path = base.with_name(f"{base.name}-{suffix}")
             suffix += 1
-
-
-def evaluate(agent: Agent, env: Any) -> dict[str, float]:
-    """Greedy evaluation on the held-out members: one full episode each, no learning.
-
-    The env is reset with `EVAL_SEED` every time, so every evaluation (of every agent)
-    meets the same members, and the same random outcomes (paired comparisons). The agent's
-    random state is restored afterwards: how often a run evaluates never changes how it
-    trains.
-    """
-    rng_state = agent.rng.bit_generator.state
-    agent.attach(env)
-    obs, info = env.reset(seed=EVAL_SEED)
-    n = env.num_envs
-    active = np.ones(n, dtype=bool)
-    episode_start = np.ones(n, dtype=bool)
-    totals = dict(reward=np.zeros(n), visits=np.zeros(n), plays=0.0, impressions=0.0,
-                  expected=0.0, oracle=0.0)
-    while active.any():
-        actions = agent.act(agent_observation(obs, info, episode_start), explore=False)
-        obs, reward, terminated, truncated, info = env.step(actions)
-        episode_start = terminated | truncated
-        totals["reward"] += reward * active
-        totals["visits"] += active
-        totals["plays"] += float(info["n_plays"][active].sum())
-        totals["impressions"] += float(info["n_impressions"][active].sum())
-        totals["expected"] += float(info["expected_reward"][active].sum())
-        totals["oracle"] += float(info["oracle_expected_reward"][active].sum())
-        active &= ~(terminated | truncated)
-    agent.rng.bit_generator.state = rng_state
-    visits = totals["visits"].sum()
-    return {
-        "eval/take_rate": totals["plays"] / totals["impressions"],
-        "eval/reward": float(totals["reward"].sum() / visits),
-        "eval/return": float(totals["reward"].mean()),
-        "eval/pct_of_oracle": 100.0 * totals["expected"] / totals["oracle"],
-        "eval/regret": (totals["oracle"] - totals["expected"]) / visits,
-    }
 
 
 class TrainWindow:
@@ -247,8 +181,9 @@ class Trainer:
         _log(self.writer, self.metrics, self.visits)
         return self.metrics
 
-    def after_visits(self, reward: np.ndarray, ended: np.ndarray, info: dict[str, Any]) -> None:
-        """Account a batched visit; log, evaluate and checkpoint when due."""
+    def after_visits(self, reward: np.ndarray, ended: np.ndarray, info: dict[str, Any]) -> bool:
+        """Account a batched visit; log, evaluate and checkpoint when due; False once the
+        budget is spent (an `agents.base.VisitReport`)."""
         self.window.add(reward, ended, info)
         self.visits += len(reward)
         self.bar.update(len(reward))
@@ -260,6 +195,7 @@ class Trainer:
             self.evaluate()
             self.next_eval += self.config.eval_every
             self.checkpoint()
+        return not self.done
 
     def checkpoint(self) -> None:
         """Save the agent and the run's progress, flush the event files (also on interruption).
@@ -267,7 +203,7 @@ class Trainer:
         `state.json` is written last and atomically: a resumed run starts from the agent
         and the visit count of the same checkpoint.
         """
-        self.agent.save(self.run_dir / agent_file(self.agent))
+        self.agent.save(self.run_dir / AGENT_DIR)
         self.writer.flush()
         state = {"visits": self.visits, "next_log": self.next_log, "next_eval": self.next_eval,
                  "cumulative_regret": self.window.cumulative_regret, "metrics": self.metrics}
@@ -282,22 +218,21 @@ class Trainer:
         self.writer.close()
 
 
-def agent_file(agent: Agent) -> str:
-    """The file name an agent is saved under in its run directory."""
-    return "agent.zip" if getattr(agent, "deep", False) else "agent.npz"
-
-
 def build_agent(config: RunConfig, spec: ProblemSpec, masks_vary: bool = False) -> Agent:
-    """The agent of a run: deep agents get the tuned hyperparameters of their env id
-    (`agents/hyperparams.yaml`), overridden by `agent_kwargs`, and the device. `ppo` on a
-    world whose titles have different numbers of artworks (`masks_vary`) is MaskablePPO,
-    so it never picks a missing artwork."""
+    """The agent of a run: its defaults for the env id (tuned agents: `agents/hyperparams.yaml`
+    and the device), overridden by `agent_kwargs`. `ppo` on a world whose titles have
+    different numbers of artworks (`masks_vary`) is MaskablePPO, so it never picks a missing
+    artwork."""
     name = "maskable_ppo" if config.agent == "ppo" and masks_vary else config.agent
-    if name in AGENTS and AGENTS[name].tuned:
-        kwargs = {**tuned_hyperparameters(name, config.env_id), **config.agent_kwargs,
-                  "device": config.device}
-        return make_agent(name, spec, config.seed, **kwargs)
-    return make_agent(name, spec, config.seed, **config.agent_kwargs)
+    defaults = agent_class(name).default_hyperparameters(config.env_id, config.device)
+    return make_agent(name, spec, config.seed, **{**defaults, **config.agent_kwargs})
+
+
+def run_spec(config: RunConfig) -> tuple[ProblemSpec, bool]:
+    """The problem of a run's env and whether its titles have different artwork counts."""
+    env = gym.make(config.env_id, **config.env_kwargs)
+    counts = env.unwrapped.world.n_artworks
+    return ProblemSpec.from_env(env), bool(counts.min() < counts.max())
 
 
 def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunResult:
@@ -306,43 +241,30 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
     Checkpoints (agent, progress) are written at every evaluation and when the run ends or
     is interrupted (Ctrl-C). With `resume_dir`, a run directory written before goes on from
     its last checkpoint: the same step counter, the same event files, up to
-    `config.visits` visits in all.
+    `config.visits` visits in all, on fresh members.
     """
     start = time.perf_counter()
-    env = make_vector_env(config.env_id, config.num_envs, config.env_kwargs)
     eval_env = make_vector_env(config.env_id, config.eval_members, config.env_kwargs)
-    counts = env.unwrapped.world.n_artworks
-    agent = build_agent(config, ProblemSpec.from_env(env), counts.min() < counts.max())
-    deep = getattr(agent, "deep", False)
-    if deep:
-        venv = ArtworkSB3VecEnv(config.env_id, config.num_envs, **config.env_kwargs)
+    agent = build_agent(config, *run_spec(config))
     resume = None
     if resume_dir is None:
         run_dir = new_run_dir(config.logdir, config.env_id,
                               run_label(config.agent, config.variant), config.seed)
         (run_dir / "config.json").write_text(json.dumps(
-            {**asdict(config), "agent_hyperparameters": agent.hyperparameters(),
-             "model_parameters": env.unwrapped.config.to_dict()}, indent=2, default=str))
-        if deep:
-            venv.seed(config.seed)
-            agent.build(venv, sb3_log_dir=str(run_dir / "sb3"))
+            {**asdict(config), "reference": agent.reference,
+             "agent_hyperparameters": agent.hyperparameters(),
+             "model_parameters": eval_env.unwrapped.config.to_dict()}, indent=2, default=str))
     else:
         run_dir = Path(resume_dir)
         resume = json.loads((run_dir / "state.json").read_text())
-        if deep:
-            venv.seed(config.seed + resume["visits"])  # fresh members, not a replay
-            agent.load(run_dir / agent_file(agent), venv)
-            agent.model.set_logger(configure(str(run_dir / "sb3"), ["tensorboard"]))
-        else:
-            agent.load(run_dir / agent_file(agent))
+        agent.load(run_dir / AGENT_DIR)
+    done = 0 if resume is None else resume["visits"]
+    training = TrainingEnv(config.env_id, config.num_envs, config.seed + done,
+                           dict(config.env_kwargs), str(run_dir / "sb3"))
+    agent.prepare(training)
     trainer = Trainer(config, agent, eval_env, run_dir, resume)
     try:
-        if deep:
-            per_visit = agent.spec.n_slots if agent.slot_decisions else 1
-            remaining = max(0, config.visits - trainer.visits)
-            agent.learn(remaining * per_visit, VocabularyCallback(trainer, venv))
-        else:
-            bandit_loop(agent, env, trainer)
+        agent.learn(training, max(0, config.visits - trainer.visits), trainer.after_visits)
     finally:  # interrupted or not: keep what was learned and logged
         trainer.close()
     return RunResult(config.env_id, config.agent, config.seed, agent.reference,
@@ -360,69 +282,17 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
 def load_trained_agent(run_dir: str | Path) -> tuple[Agent, RunConfig]:
     """The agent a `scripts/train.py` run saved (its last checkpoint) and the run's config.
 
-    Any agent: bandits from agent.npz, deep agents from agent.zip (acting, not training).
+    Any agent, ready to act (not to go on training: use `train_run(..., resume_dir)`).
     """
     path = Path(run_dir)
     if not (path / "config.json").is_file():
         raise ValueError(f"{run_dir}: not a run directory of scripts/train.py (no config.json)")
     config = load_run_config(path)
-    env = make_vector_env(config.env_id, 1, config.env_kwargs)
-    counts = env.unwrapped.world.n_artworks
-    agent = build_agent(replace(config, device="cpu"), ProblemSpec.from_env(env),
-                        counts.min() < counts.max())
-    saved = path / agent_file(agent)
-    if not saved.is_file():
-        raise ValueError(f"{run_dir}: no saved agent ({saved.name})")
-    agent.load(saved)
+    agent = build_agent(replace(config, device="cpu"), *run_spec(config))
+    agent.load(path / AGENT_DIR)
     return agent, config
-
-
-def bandit_loop(agent: Agent, env: Any, trainer: Trainer) -> None:
-    """Act, step, update on the native vector env until the budget is spent."""
-    agent.attach(env)
-    obs, info = env.reset(seed=trainer.config.seed + trainer.visits)  # resumed: new members
-    episode_start = np.ones(env.num_envs, dtype=bool)
-    while not trainer.done:
-        agent_obs = agent_observation(obs, info, episode_start)
-        actions = agent.act(agent_obs, explore=True)
-        obs, reward, terminated, truncated, info = env.step(actions)
-        agent.update(agent_obs, actions, reward, info)
-        episode_start = terminated | truncated
-        evaluations = trainer.next_eval
-        trainer.after_visits(reward, episode_start, info)
-        if trainer.next_eval != evaluations:  # evaluation attached the eval env
-            agent.attach(env)
-
-
-class VocabularyCallback(BaseCallback):
-    """Feeds SB3's training visits to the `Trainer`: the same tags, x-axis in visits (for
-    slot-by-slot DQN, pages, not decisions), the same evaluation; stops at the budget."""
-
-    def __init__(self, trainer: Trainer, venv: ArtworkSB3VecEnv) -> None:
-        super().__init__()
-        self.trainer, self.venv = trainer, venv
-        self.seen_visits = venv.visits
-
-    def _on_step(self) -> bool:
-        if self.venv.visits != self.seen_visits:  # a page was shown (not a mid-page decision)
-            self.seen_visits = self.venv.visits
-            self.trainer.after_visits(self.venv.last_reward, self.venv.last_done,
-                                      self.venv.last_info)
-        return not self.trainer.done
 
 
 def _log(writer: SummaryWriter, metrics: dict[str, float], visits: int) -> None:
     for tag, value in metrics.items():
         writer.add_scalar(tag, value, visits)
-
-
-def run_many(configs: list[RunConfig], workers: int, backend: str = "local",
-             address: str | None = None, gpus_per_run: float = 0.0) -> list[RunResult]:
-    """Run several configurations, in `workers` parallel processes when > 1 (single-threaded
-    BLAS each: `artwork_env.parallel.process_map`), or on Ray (`backend="ray"`: see
-    `agents.ray_backend`)."""
-    if backend == "ray":
-        from agents.ray_backend import run_on_ray
-
-        return run_on_ray(configs, workers, address, gpus_per_run)
-    return process_map(train_run, configs, workers)

@@ -1,9 +1,11 @@
-"""Small helpers shared by the command-line scripts."""
+"""Small helpers shared by the command-line scripts: CleanRL-style argument parsers, model
+parameters as KEY=VALUE, and sweep grids."""
 
 from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 from dataclasses import fields
 from typing import Any
 
@@ -58,3 +60,23 @@ def parse_value(text: str) -> object:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
+
+
+def grid_points(items: list[str]) -> list[tuple[str, dict, dict]]:
+    """(label, env kwargs, agent kwargs) of every combination of `--grid` values."""
+    keys, values = [], []
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not text:
+            raise ValueError(f"malformed {item!r}: expected KEY=V1,V2")
+        keys.append(key)
+        values.append(text.split(","))
+    points = []
+    for combination in itertools.product(*values):
+        env_items = [f"{k}={v}" for k, v in zip(keys, combination) if not k.startswith("agent.")]
+        agent_items = [f"{k[6:]}={v}" for k, v in zip(keys, combination)
+                       if k.startswith("agent.")]
+        agent_kwargs = {k: parse_value(v) for k, _, v in (i.partition("=") for i in agent_items)}
+        label = ",".join(f"{k}={v}" for k, v in zip(keys, combination))
+        points.append((label, parse_env_kwargs(env_items), agent_kwargs))
+    return points or [("", {}, {})]

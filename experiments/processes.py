@@ -1,4 +1,4 @@
-"""Parallel map over processes with single-threaded BLAS, for independent runs."""
+"""A parallel map over processes with single-threaded BLAS, for independent runs and logs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
@@ -24,7 +26,7 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
         raise ValueError(f"workers must be >= 1, got {workers}")
     if workers == 1 or len(items) <= 1:
         return list(_bar(map(fn, items), len(items), progress))
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for name in THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
     with ProcessPoolExecutor(min(workers, len(items)), mp_context=get_context("spawn")) as pool:
         return list(_bar(pool.map(fn, items), len(items), progress))

@@ -8,9 +8,12 @@ from typing import Any, Protocol
 import gymnasium as gym
 import numpy as np
 
-from artwork_env.core import slot_rewards
-from artwork_env.env import Observation, agent_observation
+from artwork_env.env import Observation
+from artwork_env.layout import ObservationLayout
 from artwork_env.ope.dataset import LoggedData, concatenate
+from artwork_env.rewards import slot_rewards
+from artwork_env.rng import spawn_seeds
+from artwork_env.rollout import Visit, rollout
 
 
 class LoggingPolicy(Protocol):
@@ -28,11 +31,6 @@ class LoggingPolicy(Protocol):
     def describe(self) -> dict[str, Any]:
         """Name and parameters (saved with the data)."""
         ...
-
-
-def member_seeds(seed: int, n: int) -> list[int]:
-    """`n` distinct member-stream seeds for a collection seed, well apart from other seeds'."""
-    return [int(s) for s in np.random.SeedSequence(seed).generate_state(n, dtype=np.uint32)]
 
 
 def collect(policy: LoggingPolicy, n_visits: int, env_id: str = "ArtworkBandit-v0",
@@ -53,24 +51,28 @@ def collect(policy: LoggingPolicy, n_visits: int, env_id: str = "ArtworkBandit-v
     env = gym.make_vec(env_id, num_envs=batch_size, vectorization_mode="vector_entry_point",
                        **env_kwargs)
     config = env.unwrapped.config
-    obs, info = env.reset(seed=member_seeds(seed, batch_size))
-    episode_start = np.ones(batch_size, dtype=bool)
     parts: list[LoggedData] = []
+    pscores: list[np.ndarray] = []
     logged, interrupted, started = 0, False, time.time()
     bar = _progress(n_visits) if progress else None
+
+    def choose(obs: Observation) -> np.ndarray:
+        actions, pscore = policy.sample(obs)
+        pscores.append(pscore)
+        return actions
+
+    def log(visit: Visit) -> bool:
+        nonlocal logged
+        take = min(batch_size, n_visits - logged)
+        parts.append(_batch(config, env.unwrapped.sim.layout, visit, pscores[-1], take))
+        policy.update(visit.obs, visit.actions, visit.reward, visit.info)
+        logged += take
+        if bar is not None:
+            bar.update(take)
+        return logged < n_visits
+
     try:
-        while logged < n_visits:
-            agent_obs = agent_observation(obs, info, episode_start)
-            actions, pscore = policy.sample(agent_obs)
-            obs, reward, terminated, truncated, step = env.step(actions)
-            take = min(batch_size, n_visits - logged)
-            parts.append(_batch(config, agent_obs, actions, pscore, step, take))
-            policy.update(agent_obs, actions, reward, step)
-            episode_start = terminated | truncated
-            info = step
-            logged += take
-            if bar is not None:
-                bar.update(take)
+        rollout(env, choose, log, seed=spawn_seeds(seed, batch_size))
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -85,22 +87,24 @@ def collect(policy: LoggingPolicy, n_visits: int, env_id: str = "ArtworkBandit-v
     return concatenate(parts, meta)
 
 
-def _batch(config: Any, obs: Observation, actions: np.ndarray, pscore: np.ndarray,
-           info: dict[str, Any], take: int) -> LoggedData:
+def _batch(config: Any, layout: ObservationLayout, visit: Visit, pscore: np.ndarray,
+           take: int) -> LoggedData:
     """The first `take` visits of a stepped batch as `LoggedData`."""
     part = slice(0, take)
+    obs, info = visit.obs, visit.info
     clicks, plays, bounces = (np.asarray(info[key], dtype=bool)[part]
                               for key in ("clicks", "plays", "bounces"))
+    cols = layout.artwork
     return LoggedData(
         config=config, member=obs["member"][part], titles=obs["titles"][part],
         title_ids=np.asarray(obs["title_ids"], dtype=np.int64)[part],
-        artwork_seen=obs["artworks"][part, ..., -2],
-        artwork_last_shown=obs["artworks"][part, ..., -1],
+        artwork_seen=obs["artworks"][part, ..., cols.index("times_shown")],
+        artwork_last_shown=obs["artworks"][part, ..., cols.index("shown_last")],
         action_mask=obs["action_mask"][part], episode_start=obs["episode_start"][part],
-        actions=np.asarray(actions, dtype=np.int64)[part],
+        actions=np.asarray(visit.actions, dtype=np.int64)[part],
         pscore=np.asarray(pscore, dtype=np.float64)[part], clicks=clicks, plays=plays,
         bounces=bounces,
-        slot_reward=slot_rewards(config.reward, config.bounce_penalty, clicks, plays, bounces))
+        slot_reward=slot_rewards(config.reward, config.bounce_penalty, clicks, plays))
 
 
 def _progress(total: int) -> Any:

@@ -17,10 +17,7 @@ import numpy as np
 import pandas as pd
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from agents.registry import AGENTS
-
-FINAL_TAGS = ("eval/reward", "eval/take_rate", "eval/pct_of_oracle", "eval/regret",
-              "eval/return", "train/cumulative_regret")
+from experiments.vocabulary import FINAL_TAGS, run_label
 
 
 @dataclass
@@ -33,17 +30,13 @@ class RunData:
     seed: int
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
     variant: str = ""
+    reference: bool = False
+    """A cheating reference (reads ground truth), as the run recorded it."""
 
     @property
     def label(self) -> str:
         """The agent, with its grid point if any (`agent@variant`)."""
-        return f"{self.agent}@{self.variant}" if self.variant else self.agent
-
-    @property
-    def reference(self) -> bool:
-        """A cheating reference (reads ground truth)."""
-        cls = AGENTS.get(self.agent)
-        return bool(cls is not None and cls.reference)
+        return run_label(self.agent, self.variant)
 
     def final(self, tag: str) -> float:
         """The last logged value of a tag."""
@@ -79,7 +72,8 @@ def read_run(run_dir: str | Path) -> RunData:
     for tag in tags:
         events = accumulator.Scalars(tag)
         curves[tag] = (np.array([e.step for e in events]), np.array([e.value for e in events]))
-    return RunData(run_dir, env_id, agent, seed, curves, str(config.get("variant", "")))
+    return RunData(run_dir, env_id, agent, seed, curves, str(config.get("variant", "")),
+                   bool(config.get("reference", False)))
 
 
 def load_runs(runs: str | Path | list[str | Path]) -> tuple[list[RunData], list[str]]:

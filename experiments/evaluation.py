@@ -1,0 +1,49 @@
+"""Greedy evaluation of any agent on the held-out members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from agents.base import Agent
+from artwork_env.rollout import Visit, rollout
+from experiments.vocabulary import EVAL_SEED
+
+
+def evaluate(agent: Agent, env: Any) -> dict[str, float]:
+    """Greedy evaluation on the held-out members: one full episode each, no learning.
+
+    The env is reset with `EVAL_SEED` every time, so every evaluation (of every agent)
+    meets the same members, and the same random outcomes (paired comparisons). The agent's
+    random state is restored afterwards: how often a run evaluates never changes how it
+    trains.
+    """
+    rng_state = agent.rng.bit_generator.state
+    agent.attach(env)
+    n = env.num_envs
+    active = np.ones(n, dtype=bool)
+    totals = dict(reward=np.zeros(n), visits=np.zeros(n), plays=0.0, impressions=0.0,
+                  expected=0.0, oracle=0.0)
+
+    def account(visit: Visit) -> bool:
+        info = visit.info
+        totals["reward"] += visit.reward * active
+        totals["visits"] += active
+        totals["plays"] += float(info["n_plays"][active].sum())
+        totals["impressions"] += float(info["n_impressions"][active].sum())
+        totals["expected"] += float(info["expected_reward"][active].sum())
+        totals["oracle"] += float(info["oracle_expected_reward"][active].sum())
+        active[visit.ended] = False
+        return bool(active.any())
+
+    rollout(env, lambda obs: agent.act(obs, explore=False), account, seed=EVAL_SEED)
+    agent.rng.bit_generator.state = rng_state
+    visits = totals["visits"].sum()
+    return {
+        "eval/take_rate": totals["plays"] / totals["impressions"],
+        "eval/reward": float(totals["reward"].sum() / visits),
+        "eval/return": float(totals["reward"].mean()),
+        "eval/pct_of_oracle": 100.0 * totals["expected"] / totals["oracle"],
+        "eval/regret": (totals["oracle"] - totals["expected"]) / visits,
+    }

@@ -1,0 +1,40 @@
+"""The TensorBoard vocabulary and the names of runs, defined once for the runs that write
+them and the reports that read them (no heavy imports: reports stay light).
+
+Tags (x-axis: visits trained on):
+
+- `eval/take_rate` quality plays per impression, `eval/reward` reward per visit,
+  `eval/return` return per member episode, `eval/pct_of_oracle` 100 x expected reward /
+  the myopic oracle's, `eval/regret` the oracle's expected reward minus the agent's, per
+  visit; all greedy (`explore=False`) on the held-out members, no learning.
+- `train/take_rate`, `train/reward`, `train/regret`, `train/bounce_rate` (bounces per
+  impression), `train/return` (episodes ended in the window) over the visits since the last
+  log; `train/cumulative_regret` summed over all training visits.
+"""
+
+from __future__ import annotations
+
+EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
+             "eval/regret")
+TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",
+              "train/bounce_rate", "train/return")
+TAGS = EVAL_TAGS + TRAIN_TAGS
+FINAL_TAGS = ("eval/reward", "eval/take_rate", "eval/pct_of_oracle", "eval/regret",
+              "eval/return", "train/cumulative_regret")
+"""The tags a report reads the final value of (a run without them is skipped)."""
+
+# TensorBoard's CUSTOM SCALARS view: every agent on one chart per question
+CUSTOM_SCALARS_LAYOUT = {
+    "comparison": {"eval reward, all agents": ["Multiline", ["eval/reward"]],
+                   "% of oracle, all agents": ["Multiline", ["eval/pct_of_oracle"]],
+                   "eval take rate, all agents": ["Multiline", ["eval/take_rate"]]},
+    "training": {"train regret per visit": ["Multiline", ["train/regret"]],
+                 "cumulative regret": ["Multiline", ["train/cumulative_regret"]]},
+}
+EVAL_SEED = 20_171_207  # the held-out members: the same for every agent, seed and run
+AGENT_DIR = "agent"  # the checkpointed agent's folder in a run directory
+
+
+def run_label(agent: str, variant: str = "") -> str:
+    """The agent's name in run directories and tables: `agent` or `agent@variant`."""
+    return f"{agent}@{variant}" if variant else agent
