@@ -1,6 +1,6 @@
 """Every parameter of the simulated world, members and page response, with its default.
 
-`ModelConfig` is the single source of the model's knobs. Each effect of DESIGN.md has a
+`ModelConfig` is the single source of the model's knobs. Each effect of docs/model.md has a
 named weight; setting it to 0 switches the effect off (see `ModelConfig.plain_cascade`).
 Invalid values raise `ValueError` naming the parameter, so a bad `gymnasium.make(...)`
 keyword fails at construction time rather than deep inside numpy.
@@ -24,7 +24,7 @@ DEVICE_NAMES = ("tv", "phone", "desktop")
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """All parameters of the model (DESIGN.md sections 2-5), with calibrated defaults."""
+    """All parameters of the model (docs/model.md, sections 1-4), with calibrated defaults."""
 
     # --- the world (fixed per env instance, generated from `world_seed`) ---
     world_seed: int = 0

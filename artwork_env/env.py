@@ -31,14 +31,17 @@ def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spa
 
 
 def agent_observation(obs: Observation, info: dict[str, Any],
-                      episode_start: np.ndarray | None = None) -> Observation:
-    """The agent's observation: the env's (batched) observation plus `title_ids` (from
+                      episode_start: np.ndarray | bool | None = None) -> Observation:
+    """The agent's observation: the env's observation plus `title_ids` (from
     `info["row_titles"]`) and `episode_start` (N,) (True where a member is new: recurrent
-    agents restart their memory there)."""
+    agents restart their memory there). A single env's observation gets a batch axis of one,
+    so agents (batched over members) act on `ArtworkEnv` and `ArtworkVectorEnv` alike."""
+    if np.ndim(obs["action_mask"]) == 2:  # one member, unbatched
+        obs = {key: np.asarray(value)[None] for key, value in obs.items()}
     n = obs["action_mask"].shape[0]
     return {**obs, "title_ids": np.asarray(info["row_titles"]).reshape(n, -1),
             "episode_start": np.ones(n, dtype=bool) if episode_start is None
-            else np.asarray(episode_start, dtype=bool)}
+            else np.broadcast_to(np.asarray(episode_start, dtype=bool), (n,))}
 
 
 def validate_actions(actions: Any, exists: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The hidden member population (DESIGN.md section 3).
+"""The hidden member population (docs/model.md, section 2).
 
 Members come from `n_communities` taste communities with mixed membership
 (logistic-normal weights, shifted by region). A member has a genre taste theta, a cast

@@ -1,4 +1,4 @@
-"""The world: genres, cast, titles and their candidate artworks (docs/model.md, section 2).
+"""The world: genres, cast, titles and their candidate artworks (docs/model.md, section 1).
 
 A `World` is fixed per environment instance: it is generated from `world_seed`, separately
 from the episode seed, so the catalog is the same across episodes and vectorised copies.

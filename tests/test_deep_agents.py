@@ -36,6 +36,7 @@ def tiny_runs(tmp_path_factory):
     return {result.agent: result for result in results}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DEEP_AGENTS)
 def test_deep_agents_write_the_documented_tags(name, tiny_runs):
     result = tiny_runs[name]
@@ -45,6 +46,7 @@ def test_deep_agents_write_the_documented_tags(name, tiny_runs):
     assert (Path(result.run_dir) / "sb3").is_dir()  # SB3's own curves, beside ours
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DEEP_AGENTS)
 def test_deep_agents_save_and_load_give_the_same_greedy_actions(name, tiny_runs):
     result = tiny_runs[name]
@@ -89,6 +91,7 @@ def test_device_auto_is_the_cpu():
         resolve_device("tpu")
 
 
+@pytest.mark.slow
 def test_ppo_learns_clearly_above_random(tmp_path):
     """Seed 0, 20,000 visits, 2,000 held-out members: measured PPO 0.249 reward per visit
     against random's 0.175 (and 0.261 at 50,000 visits); the margin asserted is 0.03."""

@@ -149,3 +149,63 @@ def test_render_modes():
 def test_env_ids_registered():
     for env_id in artwork_env.ENV_IDS:
         assert env_id in gym.registry
+
+
+def test_single_env_gives_the_next_row_like_the_vector_env():
+    """`info["row_titles"]` at reset and after every step is the row of the returned
+    observation, in the single env as in the vector env; an agent acts on both through
+    `agent_observation` and chooses the same artworks for the same member."""
+    from agents.base import ProblemSpec
+    from agents.registry import make_agent
+    from artwork_env.env import agent_observation
+
+    single = gym.make("ArtworkPersonalization-v0")
+    vector = gym.make_vec("ArtworkPersonalization-v0", num_envs=1,
+                          vectorization_mode="vector_entry_point")
+    agent = make_agent("linucb", ProblemSpec.from_env(single), seed=0)
+    obs, info = single.reset(seed=11)
+    vobs, vinfo = vector.reset(seed=11)
+    start = True
+    for _ in range(6):
+        assert np.array_equal(info["row_titles"], vinfo["row_titles"][0])
+        assert np.array_equal(obs["titles"], vobs["titles"][0])
+        seen = agent_observation(obs, info, start)
+        assert np.array_equal(seen["title_ids"], vinfo["row_titles"])
+        action = agent.act(seen, explore=False)
+        assert np.array_equal(action, agent.act(agent_observation(vobs, vinfo, [start]),
+                                                explore=False))
+        obs, _, terminated, _, info = single.step(action[0])
+        vobs, _, _, _, vinfo = vector.step(action)
+        start = False
+        if terminated:
+            break
+
+
+def test_the_observation_layout_names_what_the_env_writes():
+    """Every named block holds what its name says: widths add up to the spaces, one-hots
+    sum to one, counters start at zero, and the per-member artwork columns move when an
+    artwork is shown."""
+    env = gym.make("ArtworkPersonalization-v0", n_artworks=(3, 6))
+    layout = env.unwrapped.sim.layout
+    for key, shape in layout.shapes().items():
+        assert env.observation_space[key].shape == shape
+    obs, info = env.reset(seed=4)
+    member, titles, artworks = obs["member"], obs["titles"], obs["artworks"]
+    exists = obs["action_mask"] > 0
+    assert member[layout.member["device"]].sum() == 1.0
+    assert member[layout.member["region"]].sum() == 1.0
+    assert member[layout.member.index("visit_progress")] == 0.0
+    assert np.allclose(titles[:, layout.title["genres"]].sum(axis=1), 1.0, atol=1e-5)
+    assert np.all(artworks[..., layout.artwork["theme"]].sum(axis=2)[exists] == 1.0)
+    assert np.all(artworks[..., layout.artwork["face"]].sum(axis=2)[exists] == 1.0)
+    shown_last = layout.artwork.index("shown_last")
+    assert artworks[..., shown_last].sum() == 0.0
+    action = np.argmax(exists, axis=1)
+    obs, _, _, _, info = env.step(action)
+    again = np.flatnonzero(np.isin(info["row_titles"], info["titles"]))
+    assert again.size > 0  # this seed shows two titles again
+    for slot in again:  # a title shown before shows which artwork it had
+        title = info["row_titles"][slot]
+        before = int(np.flatnonzero(info["titles"] == title)[0])
+        assert obs["artworks"][slot, action[before], shown_last] == 1.0
+        assert obs["titles"][slot, layout.title.index("times_shown")] > 0

@@ -16,6 +16,8 @@ from experiments.training import RunConfig
 
 SEED = 0
 
+pytestmark = pytest.mark.slow  # minutes of training: the full suite only
+
 
 def run_all(configs: list[RunConfig]) -> dict[str, dict[str, float]]:
     return {r.agent: r.metrics for r in run_many(configs, workers=2)}

@@ -155,6 +155,7 @@ def test_uniform_and_egreedy_propensities():
     assert abs(np.mean(data.pscore == exploit) - exploit) < 0.01
 
 
+@pytest.mark.slow
 def test_thompson_propensities_are_its_choice_frequencies():
     spec = spec_of()
     agent = make_agent("thompson", spec, seed=0)
@@ -279,6 +280,7 @@ def small_world_comparison():
     return frame, summarise_estimates(frame).set_index(["estimator", "variant"])
 
 
+@pytest.mark.slow
 def test_unbiased_replay_and_ips_cover_the_truth(small_world_comparison):
     """Replay and IPS with cascade or whole-page weights are unbiased for this model: their
     95 % CIs hold the truth in the large majority of 30 logs (>= 80 %; below that has
@@ -291,12 +293,14 @@ def test_unbiased_replay_and_ips_cover_the_truth(small_world_comparison):
             assert abs(row["bias"]) < 3 * row["std"] / np.sqrt(30) + 3 * row["truth"] * 0.002
 
 
+@pytest.mark.slow
 def test_replay_keeps_about_one_event_in_m(small_world_comparison):
     _, summary = small_world_comparison
     assert abs(summary.loc[("replay", "slot"), "events_used"] - 1 / 3) < 0.01
     assert abs(summary.loc[("replay", "page"), "events_used"] - 1 / 27) < 0.005
 
 
+@pytest.mark.slow
 def test_doubly_robust_has_lower_variance_than_ips(small_world_comparison):
     """DR's standard error (bootstrap, the same resamples as IPS's, averaged over 30 logs) is
     below IPS's in every variant. The gain is small (2-7 % in docs/offline_evaluation.md):
@@ -308,6 +312,7 @@ def test_doubly_robust_has_lower_variance_than_ips(small_world_comparison):
                 < summary.loc[("ips", variant), "bootstrap_se"]), variant
 
 
+@pytest.mark.slow
 def test_snips_stays_within_the_reward_range(small_world_comparison):
     frame, _ = small_world_comparison
     snips = frame[frame["estimator"] == "snips"]
@@ -317,6 +322,7 @@ def test_snips_stays_within_the_reward_range(small_world_comparison):
     assert np.all((page >= -0.1 * 3) & (page <= 1.0))  # a visit's reward range
 
 
+@pytest.mark.slow
 def test_per_slot_estimates_are_biased_by_the_cascade_in_the_default_world():
     """Slot k's reward depends on the artworks left of it (a quality play ends the scan;
     salience), so the factorised per-slot replay and IPS over-state a policy that gets more
@@ -333,6 +339,7 @@ def test_per_slot_estimates_are_biased_by_the_cascade_in_the_default_world():
     assert np.mean(estimates) > 1.08 * truth
 
 
+@pytest.mark.slow
 def test_replayed_linucb_learns_like_online_linucb():
     """Li et al.'s replay of a learning policy: LinUCB replayed through 24,000 uniform visits
     of the small world (about 8,000 visits of feedback) earns what it earns online over as
@@ -419,6 +426,7 @@ def test_collect_script_refuses_bad_arguments(argv, message, tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_compare_estimators_script_writes_its_tables(tmp_path):
     summary = load_script("compare_estimators").main([
         "--env-kwargs", "n_slots=2", "n_artworks=3", "--logs", "2", "--visits", "400",
@@ -431,6 +439,7 @@ def test_compare_estimators_script_writes_its_tables(tmp_path):
         load_script("compare_estimators").main(["--logging", "thompson"])
 
 
+@pytest.mark.slow
 def test_the_comparison_gives_the_same_numbers_on_one_process_or_two():
     from functools import partial
 

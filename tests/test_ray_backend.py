@@ -13,6 +13,8 @@ from experiments.training import RunConfig
 
 ray = pytest.importorskip("ray", reason="pip install -e '.[ray]'")
 
+pytestmark = pytest.mark.slow  # Ray start-up and training runs: the full suite only
+
 
 @pytest.fixture(scope="module")
 def both_backends(tmp_path_factory):

@@ -102,6 +102,7 @@ def get_json(url: str):
         return json.loads(response.read())
 
 
+@pytest.mark.slow
 def test_tensorboard_serves_every_run_and_tag(runs_dir):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir",

@@ -45,6 +45,7 @@ def test_expectations_hold_along_a_lifetime():
     assert sim.trust.min() < 1.0 and sim.streak.max() > 1  # the state effects were exercised
 
 
+@pytest.mark.slow
 def test_env_info_matches_empirical_take_rate():
     """Through gym.make: 3,000 visits, plays per impression matches the expectation (4 s.e.)."""
     env = gym.make("ArtworkBandit-v0", reward="play")

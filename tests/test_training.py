@@ -133,6 +133,7 @@ def test_resume_of_something_else_exits_2(tmp_path, capsys):
     assert exit_info.value.code == 2 and "not a run directory" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_the_agent_and_the_progress(tmp_path):
     import signal
     import time
