@@ -1,10 +1,11 @@
-"""The batch-first simulator core: N members, one set of array operations per visit.
+"""The simulator core every env runs: N members, one compiled pass per visit.
 
-`ArtworkSimulator` holds every member's hidden and observable state as arrays with the
-members on axis 0. A visit is: the recommender fills each member's row (`titles`), the
-agent picks one artwork per slot, the member scans the row as a cascade (docs/model.md,
-section 4), and the state is updated once the visit is over. The single environment is
-this core with N = 1; the vector environment uses it with N members.
+`ArtworkSimulator` keeps the state of `NumpySimulator` (the numpy specification in
+`artwork_env.numpy_core`, one array per state variable, members on axis 0) and runs the
+visit path through the numba kernels of `artwork_env.kernels`: the member draw, the
+recommender, the page model, the exact expected reward and myopic oracle, the cascade, the
+state update and the observation, each a loop over members with no Python in between. The
+single environment is this core with N = 1; the vector environment uses it with N members.
 
 Ground truth is exact: `page_model()` gives every slot's click and play probability for
 every artwork choice (and every left neighbour, for salience), from which
@@ -13,277 +14,98 @@ every artwork choice (and every left neighbour, for salience), from which
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from artwork_env import rng
-from artwork_env.arrays import sigmoid
+from artwork_env import kernels
 from artwork_env.config import ModelConfig
-from artwork_env.layout import ObservationLayout
-from artwork_env.members import (
-    Population,
-    build_population,
-    history_length,
-    sample_members,
-    top_k,
+from artwork_env.members import DEVICE_VISUAL, Population
+from artwork_env.numpy_core import NumpySimulator
+from artwork_env.page import (
+    PageModel,
+    VisitOutcome,
+    cascade_expected_reward,
+    policy_expected_reward,
 )
-from artwork_env.rewards import slot_gain, slot_rewards
-from artwork_env.world import World, build_world
+from artwork_env.world import World
 
-# A saturating count feature is divided by this and clipped to 1 in the observation.
-COUNT_SCALE = 10.0
+PARALLEL_FROM = 64
+"""Batches of at least this many members run the kernels on every core (`prange`)."""
 
-
-@dataclass(frozen=True, eq=False)
-class PageModel:
-    """Response probabilities of the current rows for every artwork choice.
-
-    `click[n, k, b, a]`: probability that member n clicks slot k, if examined, when it
-    shows artwork a and slot k-1 shows artwork b (slot 0 ignores b). `play[n, k, a]`:
-    probability of a quality play after that click. `patience[n]`: probability of looking
-    at the next slot. `exists[n, k, a]`: artwork a is a real candidate in slot k.
-    """
-
-    click: np.ndarray  # (N, K, M, M) float32
-    play: np.ndarray  # (N, K, M) float32
-    patience: np.ndarray  # (N,)
-    exists: np.ndarray  # (N, K, M) bool
+__all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_reward",
+           "policy_expected_reward"]
 
 
-@dataclass(frozen=True, eq=False)
-class VisitOutcome:
-    """What happened on one visit, for every member of the batch."""
-
-    reward: np.ndarray  # (N,) float
-    terminated: np.ndarray  # (N,) bool: churn or end of lifetime
-    churned: np.ndarray  # (N,) bool
-    clicks: np.ndarray  # (N, K) bool
-    plays: np.ndarray  # (N, K) bool
-    bounces: np.ndarray  # (N, K) bool
-    examined: np.ndarray  # (N, K) bool (ground truth: hidden from a real system)
-    titles: np.ndarray  # (N, K) int
-    expected_reward: np.ndarray  # (N,)
-    oracle_expected_reward: np.ndarray  # (N,)
-    oracle_action: np.ndarray  # (N, K)
-
-
-def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.ndarray,
-                            patience: np.ndarray) -> np.ndarray:
-    """Expected reward of rows with per-slot click (N, K) and play (N, K) probabilities.
-
-    Slot k is reached if the member looked that far (patience^k) and no earlier slot ended
-    the visit with a quality play: E[R] = sum_k patience^k prod_{j<k}(1 - c_j p_j) g_k.
-    """
-    go_on = patience[:, None] * (1.0 - click * play)
-    reach = np.ones_like(click)
-    reach[:, 1:] = np.cumprod(go_on[:, :-1], axis=1)
-    return (reach * slot_gain(config.reward, config.bounce_penalty, click, play)).sum(axis=1)
-
-
-def policy_expected_reward(config: ModelConfig, page: PageModel,
-                           probabilities: np.ndarray) -> np.ndarray:
-    """(N,) exact expected reward of a policy that draws each slot's artwork independently.
-
-    `probabilities` (N, K, M) is the policy's distribution over artworks per slot (a one-hot
-    row is a deterministic choice). Because the click at slot k depends only on the artworks
-    at k and k-1, the expectation over all M^K rows is a forward pass over slots in
-    O(K M^2): `reach[b]` = E[probability of reaching the slot x 1(left artwork = b)].
-    """
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    n, n_slots, n_art = page.play.shape
-    reach = np.zeros((n, n_art))
-    reach[:, 0] = 1.0  # slot 0 ignores its (absent) left neighbour
-    value = np.zeros(n)
-    for k in range(n_slots):
-        joint = reach[:, :, None] * probabilities[:, k, None, :]  # (N, b, a)
-        click = page.click[:, k].astype(np.float64)
-        play = page.play[:, k, None, :].astype(np.float64)
-        value += np.einsum("nba,nba->n", joint,
-                           slot_gain(config.reward, config.bounce_penalty, click, play))
-        reach = np.einsum("nba,nba->na", joint, 1.0 - click * play) * page.patience[:, None]
-    return value
-
-
-class ArtworkSimulator:
-    """N members with their state, and the exact page response; the core of every env."""
+class ArtworkSimulator(NumpySimulator):
+    """N members with their state and the exact page response, run by compiled kernels."""
 
     def __init__(self, config: ModelConfig, n_members: int, world: World | None = None,
                  population: Population | None = None) -> None:
-        self.config = config
-        self.world = world if world is not None else build_world(config)
-        self.population = population or build_population(config, self.world)
-        self.n = n_members
-        self.n_slots = config.n_slots
-        self.n_artworks = self.world.max_artworks
-        self.history_length = history_length(config, self.world)
-        self.layout = ObservationLayout.of_world(config, self.world)
+        super().__init__(config, n_members, world, population)
         w = self.world
-        self._misrepresents = w.misrepresents.astype(np.float64)
-        self._cast_counts = w.title_cast.astype(np.float64)
-        self._arange_m = np.arange(self.n_artworks)
-        self._popularity_score = (config.recommender_popularity_weight
-                                  * w.title_popularity).astype(np.float32)
-        self._allocate(n_members)
-        self._page: PageModel | None = None
+        self._p = kernels.parameter_vector(config)
+        self._reward = kernels.REWARD_CODES[config.reward]
+        index, weight = w.sparse_genres
+        self._world_page = (np.ascontiguousarray(w.artwork_theme),
+                            np.ascontiguousarray(w.face_slot), w.artwork_appeal,
+                            w.visual_centred, np.ascontiguousarray(w.artwork_visual),
+                            w.title_quality, self._misrepresents)
+        self._exists = np.ascontiguousarray(w.artwork_exists)
+        self._sparse = (np.ascontiguousarray(index), np.ascontiguousarray(weight))
+        self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])
+        lay = self.layout
+        self._member_cols = np.array([lay.member[name].start for name in lay.member.names])
+        self._title_cols = np.array([lay.title[name].start for name in lay.title.names])
+        self._artwork_cols = np.array([lay.artwork.index("times_shown"),
+                                       lay.artwork.index("shown_last")])
+
+    def _kernel(self, n: int, name: str):  # noqa: ANN202  (a numba dispatcher)
+        """The parallel kernel for large batches, the serial one for small."""
+        return getattr(kernels, name) if n >= PARALLEL_FROM else getattr(kernels.serial, name)
 
     # ------------------------------------------------------------------ state
-    def _allocate(self, n: int) -> None:
-        w, c = self.world, self.config
-        n_titles, n_slots, n_art = w.n_titles, c.n_slots, self.n_artworks
-        self.keys = np.zeros(n, dtype=np.uint64)
-        self.visit = np.zeros(n, dtype=np.uint64)
-        self.theta = np.zeros((n, w.n_genres))
-        self.psi = np.zeros((n, w.n_actors + 1))
-        self.nu = np.zeros((n, w.n_visual))
-        self.beta = np.zeros(n)
-        self.patience = np.zeros(n)
-        self.kappa = np.zeros(n)
-        self.device = np.zeros(n, dtype=np.int64)
-        self.region = np.zeros(n, dtype=np.int64)
-        self.trust = np.ones(n)
-        self.rel = np.zeros((n, n_titles), dtype=np.float32)
-        self.history = np.zeros((n, self.history_length), dtype=np.int64)
-        self.history_pos = np.zeros(n, dtype=np.int64)
-        self.history_count = np.zeros((n, n_titles), dtype=np.uint8)
-        self.genre_hist = np.zeros((n, w.n_genres))
-        self.cast_exposure = np.zeros((n, w.n_actors))
-        self.clicked_before = np.zeros((n, n_titles), dtype=bool)
-        self.played = np.zeros((n, n_titles), dtype=bool)
-        self.title_shown = np.zeros((n, n_titles), dtype=np.uint8)
-        self.seen_count = np.zeros((n, n_titles, n_art), dtype=np.uint8)
-        self.last_shown = np.full((n, n_titles), -1, dtype=np.int8)
-        self.last_seen = np.full((n, n_titles), -1, dtype=np.int8)
-        self.streak = np.zeros((n, n_titles), dtype=np.uint8)
-        self.empty_streak = np.zeros(n, dtype=np.int64)
-        self.last_bounces = np.zeros(n, dtype=np.int64)
-        self.plays_total = np.zeros(n, dtype=np.int64)
-        self.titles = np.zeros((n, n_slots), dtype=np.int64)
-
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
         """Draw fresh members with the given uint64 keys into the batch positions `index`."""
-        m = sample_members(self.config, self.world, self.population, keys)
-        if len(index) == self.n:  # everyone (sorted, unique indices): a slice writes faster
-            index = slice(None)
-        self.keys[index] = keys
-        self.visit[index] = 0
-        self.theta[index] = m.theta
-        self.psi[index] = m.psi
-        self.nu[index] = m.nu
-        self.beta[index] = m.beta
-        self.patience[index] = m.patience
-        self.kappa[index] = m.kappa
-        self.device[index] = m.device
-        self.region[index] = m.region
-        self.trust[index] = 1.0
-        self.rel[index] = m.relevance
-        self.history[index] = m.history
-        self.history_pos[index] = 0
-        counts = np.zeros((len(keys), self.world.n_titles), dtype=np.uint8)
-        counts[np.arange(len(keys))[:, None], m.history] = 1  # the history is distinct titles
-        self.history_count[index] = counts
-        self.genre_hist[index] = self.world.title_genres[m.history].sum(axis=1)
-        self.cast_exposure[index] = self._cast_counts[m.history].sum(axis=1)
-        for array in (self.clicked_before, self.played, self.title_shown, self.seen_count,
-                      self.streak):
-            array[index] = 0
-        self.last_shown[index] = -1
-        self.last_seen[index] = -1
-        self.empty_streak[index] = 0
-        self.last_bounces[index] = 0
-        self.plays_total[index] = 0
+        index = np.ascontiguousarray(index, dtype=np.int64)
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        pop = self.population
+        self._kernel(len(index), "draw_members")(
+            index, keys, self._p, pop.community_taste, pop.community_cast,
+            pop.community_visual, pop.region_bias, pop.device_cdf, self._device_visual,
+            *self._sparse, self.world.title_genres, self._cast_counts, self.keys, self.visit,
+            self.theta, self.psi, self.nu, self.beta, self.patience, self.kappa, self.device,
+            self.region, self.trust, self.rel, self.history, self.history_pos,
+            self.history_count, self.genre_hist, self.cast_exposure, self.clicked_before,
+            self.played, self.title_shown, self.seen_count, self.last_shown, self.last_seen,
+            self.streak, self.empty_streak, self.last_bounces, self.plays_total)
         self._fill_rows(index)
 
     def _fill_rows(self, index: np.ndarray) -> None:
         """The recommender: top-K of noisy relevance + popularity, unplayed titles first."""
-        c = self.config
-        noise = rng.uniform32(self.keys[index], self.visit[index], rng.ROW, self.world.n_titles)
-        score = self.rel[index] + self._popularity_score
-        noise *= np.float32(c.recommender_noise)
-        score += noise
-        score -= np.float32(c.recommender_rewatch_penalty) * (self.history_count[index] > 0)
-        score -= np.float32(1e6) * self.played[index]
-        self.titles[index] = top_k(score, self.n_slots)
-        self._page = None
-
-    def set_rows(self, titles: np.ndarray) -> None:
-        """Replace the rows the recommender chose with (N, K) distinct titles per member."""
-        titles = np.asarray(titles, dtype=np.int64)
-        if titles.shape != self.titles.shape:
-            raise ValueError(f"titles must have shape {self.titles.shape}, got {titles.shape}")
-        self.titles[:] = titles
+        index = np.ascontiguousarray(index, dtype=np.int64)
+        self._kernel(len(index), "fill_rows")(
+            index, self._p, self._popularity_score, self.keys, self.visit, self.rel,
+            self.history_count, self.played, self.titles)
         self._page = None
 
     # ------------------------------------------------------------ page model
-    def page_model(self) -> PageModel:
-        """Exact response probabilities of the current rows (cached until the state changes)."""
-        if self._page is None:
-            self._page = self._compute_page_model()
-        return self._page
-
     def _compute_page_model(self) -> PageModel:
-        c, w, t = self.config, self.world, self.titles
-        n, n_slots, n_art = self.n, self.n_slots, self.n_artworks
-        rel = np.take_along_axis(self.rel, t, axis=1).astype(np.float64)  # (N, K)
-        theme = w.artwork_theme[t]  # (N, K, M)
-        theta_theme = np.take_along_axis(self.theta, theme.reshape(n, -1), axis=1
-                                         ).reshape(n, n_slots, n_art)
-        psi_face = np.take_along_axis(self.psi, w.face_slot[t].reshape(n, -1), axis=1
-                                      ).reshape(n, n_slots, n_art)
-        visual_taste = np.zeros((n, n_slots, n_art))
-        for v, centred in enumerate(w.visual_centred):  # V small adds in a fixed order
-            visual_taste += centred[t] * self.nu[:, v, None, None]
-        uplift = (w.artwork_appeal[t] + c.theme_weight * (theta_theme - rel[..., None])
-                  + c.cast_weight * psi_face + c.visual_weight * visual_taste)
-        familiar = (np.take_along_axis(self.history_count, t, axis=1) > 0) | \
-            np.take_along_axis(self.clicked_before, t, axis=1)
-        gate = 1.0 - c.familiarity_discount * familiar
-        last = np.take_along_axis(self.last_seen, t, axis=1).astype(np.int64)  # (N, K)
-        is_last = self._arange_m == last[..., None]
-        changed = (last >= 0)[..., None] & ~is_last
-        change = np.where(familiar, -c.change_cost, c.second_look)[..., None] * \
-            self.kappa[:, None, None] * changed
-        streak = np.take_along_axis(self.streak, t, axis=1).astype(np.float64)
-        fatigue = -c.fatigue_weight * streak[..., None] * is_last
-        intent = self.beta[:, None] + c.relevance_weight * rel + c.quality_weight * \
-            w.title_quality[t]
-        trust = self.trust[:, None, None]
-        logit = intent[..., None] + trust * gate[..., None] * uplift + change + fatigue
-
-        # (N, K, M, M) in float32: the one big array of a visit
-        click_logit = np.repeat(logit.astype(np.float32)[:, :, None, :], n_art, axis=2)
-        if n_slots > 1 and c.salience_weight > 0:
-            if w.salience_table is not None:
-                dissim = w.salience_table[t[:, :-1], t[:, 1:]]
-            else:
-                dissim = w.dissimilarity(t[:, :-1], t[:, 1:])
-            dissim -= np.float32(0.5)
-            dissim *= (c.salience_weight * self.trust).astype(np.float32)[:, None, None, None]
-            click_logit[:, 1:] += dissim
-        click = sigmoid(click_logit, out=click_logit)
-
-        gap = np.maximum(0.0, theta_theme - rel[..., None])
-        misrep = self._misrepresents[t] + c.promise_gap_weight * gap
-        play_logit = (c.play_logit + c.fit_weight * rel[..., None]
-                      - c.bait_penalty * misrep).astype(np.float32)
-        play = sigmoid(play_logit, out=play_logit)
-        return PageModel(click, play, self.patience.copy(), w.artwork_exists[t])
+        n, k, m = self.n, self.n_slots, self.n_artworks
+        click = np.empty((n, k, m, m), dtype=np.float32)
+        play = np.empty((n, k, m), dtype=np.float32)
+        self._kernel(n, "page_model")(
+            self._p, self.titles, *self._world_page, self.theta, self.psi, self.nu,
+            self.beta, self.kappa, self.trust, self.rel, self.history_count,
+            self.clicked_before, self.last_seen, self.streak, click, play)
+        return PageModel(click, play, self.patience.copy(), self._exists[self.titles])
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
-        click, play = self.chosen_probabilities(self.page_model(), actions)
-        return cascade_expected_reward(self.config, click, play, self.page_model().patience)
-
-    @staticmethod
-    def chosen_probabilities(page: PageModel, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-slot click and play probabilities (N, K) of the chosen artworks."""
-        n, n_slots = actions.shape
-        prev = np.zeros_like(actions)
-        prev[:, 1:] = actions[:, :-1]
-        rows = np.arange(n)[:, None]
-        slots = np.arange(n_slots)[None, :]
-        return (page.click[rows, slots, prev, actions].astype(np.float64),
-                page.play[rows, slots, actions].astype(np.float64))
+        page = self.page_model()
+        values = np.empty(self.n)
+        self._kernel(self.n, "expected_rewards")(
+            self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
+            page.exists, np.ascontiguousarray(actions, dtype=np.int64), values)
+        return values
 
     def oracle(self) -> tuple[np.ndarray, np.ndarray]:
         """The myopic oracle: (N,) best expected reward and (N, K) artworks attaining it.
@@ -294,141 +116,56 @@ class ArtworkSimulator:
         the row it picks, so `expected_reward(oracle()[1]) == oracle()[0]` exactly.
         """
         page = self.page_model()
-        click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
-        play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
-        gain = slot_gain(self.config.reward, self.config.bounce_penalty, click, play)
-        go_on = click * play
-        np.subtract(1.0, go_on, out=go_on)
-        go_on *= page.patience.astype(np.float32)[:, None, None]
-        exists = page.exists.transpose(1, 0, 2)
-        n, n_slots, n_art = page.play.shape
-        future = np.zeros((n, n_art), dtype=np.float32)
-        best_next = np.zeros((n, n_slots, n_art), dtype=np.int64)
-        for k in range(n_slots - 1, -1, -1):  # K steps, each over all members at once
-            q = gain[k] + go_on[k] * future[:, None, :]
-            q[~np.broadcast_to(exists[k][:, None, :], q.shape)] = -np.inf
-            best_next[:, k] = q.argmax(axis=2)
-            future = np.take_along_axis(q, best_next[:, k][..., None], axis=2)[..., 0]
-        actions = np.zeros((n, n_slots), dtype=np.int64)
-        actions[:, 0] = best_next[:, 0, 0]
-        for k in range(1, n_slots):
-            actions[:, k] = best_next[np.arange(n), k, actions[:, k - 1]]
-        return self.expected_reward(actions), actions
+        actions = np.empty((self.n, self.n_slots), dtype=np.int64)
+        values = np.empty(self.n)
+        self._kernel(self.n, "oracle")(
+            self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
+            page.exists, actions, values)
+        return values, actions
 
     # ------------------------------------------------------------------ visit
     def visit_step(self, actions: np.ndarray) -> VisitOutcome:
         """Show `actions` (N, K) on the current rows; the members answer; state moves on."""
-        c = self.config
-        page = self.page_model()
-        n, n_slots = actions.shape
-        click_p, play_p = self.chosen_probabilities(page, actions)
-        expected = cascade_expected_reward(c, click_p, play_p, page.patience)
-        oracle_value, oracle_action = self.oracle()
-
-        u = rng.uniform(self.keys, self.visit, rng.CASCADE, 3 * n_slots)
-        looks = u[:, :n_slots] < page.patience[:, None]
-        looks[:, 0] = True
-        patient = np.cumprod(looks, axis=1, dtype=bool)
-        would_click = u[:, n_slots:2 * n_slots] < click_p
-        would_play = would_click & (u[:, 2 * n_slots:] < play_p)
-        candidate = patient & would_play
-        no_play_before = np.cumsum(candidate, axis=1) - candidate == 0
-        examined = patient & no_play_before
-        clicks = examined & would_click
-        plays = examined & would_play
-        bounces = clicks & ~plays
-        n_plays, n_bounces = plays.sum(axis=1), bounces.sum(axis=1)
-        reward = slot_rewards(c.reward, c.bounce_penalty, clicks, plays).sum(axis=1)
-
-        titles = self.titles.copy()
-        self._update_state(actions, examined, clicks, plays, n_plays, n_bounces)
-        churn_u = rng.uniform(self.keys, self.visit, rng.CHURN, 1)[:, 0]
-        churned = (self.empty_streak >= c.churn_after) & (churn_u < c.churn_probability)
-        terminated = churned | (self.visit >= c.n_visits)
-        alive = np.flatnonzero(~terminated)
-        if alive.size:
-            self._fill_rows(alive)
+        n, k = self.n, self.n_slots
+        out = VisitOutcome(
+            reward=np.empty(n), terminated=np.empty(n, dtype=bool),
+            churned=np.empty(n, dtype=bool), clicks=np.empty((n, k), dtype=bool),
+            plays=np.empty((n, k), dtype=bool), bounces=np.empty((n, k), dtype=bool),
+            examined=np.empty((n, k), dtype=bool), titles=np.empty((n, k), dtype=np.int64),
+            expected_reward=np.empty(n), oracle_expected_reward=np.empty(n),
+            oracle_action=np.empty((n, k), dtype=np.int64))
+        self._kernel(n, "visit")(
+            self._reward, self._p, np.ascontiguousarray(actions, dtype=np.int64),
+            self._popularity_score, *self._world_page, self._exists, self.world.title_genres,
+            self._cast_counts, self.keys, self.visit, self.theta, self.psi, self.nu,
+            self.beta, self.patience, self.kappa, self.trust, self.rel, self.history,
+            self.history_pos, self.history_count, self.genre_hist, self.cast_exposure,
+            self.clicked_before, self.played, self.title_shown, self.seen_count,
+            self.last_shown, self.last_seen, self.streak, self.empty_streak,
+            self.last_bounces, self.plays_total, self.titles, out.reward, out.terminated,
+            out.churned, out.clicks, out.plays, out.bounces, out.examined, out.titles,
+            out.expected_reward, out.oracle_expected_reward, out.oracle_action)
         self._page = None
-        return VisitOutcome(reward, terminated, churned, clicks, plays, bounces, examined,
-                            titles, expected, oracle_value, oracle_action)
-
-    def _update_state(self, actions: np.ndarray, examined: np.ndarray, clicks: np.ndarray,
-                      plays: np.ndarray, n_plays: np.ndarray, n_bounces: np.ndarray) -> None:
-        """Everything a visit changes, applied once the visit is over (docs/model.md, section 4)."""
-        c, t = self.config, self.titles
-        rows = np.arange(self.n)[:, None]
-        art = actions.astype(np.int8)
-        # what was shown (observable impressions)
-        self.title_shown[rows, t] = np.minimum(self.title_shown[rows, t], 254) + 1
-        self.seen_count[rows, t, actions] = np.minimum(self.seen_count[rows, t, actions], 254) + 1
-        self.last_shown[rows, t] = art
-        # what the member looked at: fatigue streak and the artwork remembered per title
-        same = self.last_seen[rows, t] == art
-        streak = np.where(clicks, 0, np.where(same, np.minimum(self.streak[rows, t], 254) + 1, 1))
-        self.streak[rows, t] = np.where(examined, streak, self.streak[rows, t])
-        self.last_seen[rows, t] = np.where(examined, art, self.last_seen[rows, t])
-        self.clicked_before[rows, t] |= clicks
-        # a quality play: the title joins the history (ring buffer) and leaves the row pool
-        played_member = np.flatnonzero(n_plays > 0)
-        if played_member.size:
-            title = t[played_member, plays[played_member].argmax(axis=1)]
-            slot = self.history_pos[played_member]
-            old = self.history[played_member, slot]
-            self.history[played_member, slot] = title
-            self.history_pos[played_member] = (slot + 1) % self.history_length
-            self.history_count[played_member, old] -= 1
-            self.history_count[played_member, title] += 1
-            g = self.world.title_genres
-            self.genre_hist[played_member] += g[title] - g[old]
-            self.cast_exposure[played_member] += self._cast_counts[title] - self._cast_counts[old]
-            self.played[played_member, title] = True
-        # trust falls on bounces and otherwise recovers; the empty-visit streak feeds churn
-        self.trust = np.where(n_bounces > 0, self.trust * (1.0 - c.trust_loss) ** n_bounces,
-                              self.trust + c.trust_recovery * (1.0 - self.trust))
-        self.empty_streak = np.where(n_plays > 0, 0, self.empty_streak + 1)
-        self.last_bounces = n_bounces
-        self.plays_total += n_plays
-        self.visit += np.uint64(1)
+        return out
 
     # ------------------------------------------------------------ observation
     def observe(self, index: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
         written by name with `self.layout`."""
-        c, w, lay = self.config, self.world, self.layout
-        rows = np.arange(self.n) if index is None else np.asarray(index)
-        t = self.titles[rows]
-        n, h = len(rows), float(self.history_length)
-        shapes = lay.shapes()
-        cols = lay.member
-        member = np.zeros((n, *shapes["member"]), dtype=np.float32)
-        # clip: float drift of the running sums
-        member[:, cols["genre_history"]] = np.clip(self.genre_hist[rows] / h, 0.0, 1.0)
-        member[:, cols["cast_exposure"]] = np.clip(self.cast_exposure[rows] / h, 0.0, 1.0)
-        member[np.arange(n), cols["device"].start + self.device[rows]] = 1.0
-        member[np.arange(n), cols["region"].start + self.region[rows]] = 1.0
-        visit = self.visit[rows]
-        member[:, cols.index("visit_progress")] = np.minimum(visit / c.n_visits, 1.0)
-        member[:, cols.index("empty_streak")] = np.minimum(
-            self.empty_streak[rows] / c.churn_after, 1.0)
-        member[:, cols.index("last_bounces")] = self.last_bounces[rows] / self.n_slots
-        member[:, cols.index("play_rate")] = self.plays_total[rows] / np.maximum(visit, 1)
-
-        r = rows[:, None]
-        cols = lay.title
-        titles = np.empty((n, *shapes["titles"]), dtype=np.float32)
-        titles[..., cols["genres"]] = w.title_genres[t]
-        titles[..., cols.index("popularity")] = w.title_popularity[t]
-        titles[..., cols.index("in_history")] = self.history_count[r, t] > 0
-        titles[..., cols.index("clicked_before")] = self.clicked_before[r, t]
-        titles[..., cols.index("times_shown")] = np.minimum(
-            self.title_shown[r, t] / COUNT_SCALE, 1.0)
-
-        cols = lay.artwork
-        artworks = w.artwork_features[t]  # the static blocks; fancy indexing copies
-        exists = w.artwork_exists[t]
-        seen = np.minimum(self.seen_count[r, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
-        artworks[..., cols.index("times_shown")] = seen * exists
-        artworks[..., cols.index("shown_last")] = \
-            (self.last_shown[r, t][..., None] == self._arange_m) & exists
-        return {"member": member, "titles": titles, "artworks": artworks,
-                "action_mask": exists.astype(np.int8)}
+        rows = np.arange(self.n) if index is None else np.asarray(index, dtype=np.int64)
+        shapes = self.layout.shapes()
+        n = len(rows)
+        obs = {"member": np.empty((n, *shapes["member"]), dtype=np.float32),
+               "titles": np.empty((n, *shapes["titles"]), dtype=np.float32),
+               "artworks": np.empty((n, *shapes["artworks"]), dtype=np.float32),
+               "action_mask": np.empty((n, *shapes["action_mask"]), dtype=np.int8)}
+        w = self.world
+        self._kernel(n, "observe")(
+            rows, self._p, float(self.n_slots), float(self.history_length),
+            self._member_cols, self._title_cols, self._artwork_cols, w.title_genres,
+            w.title_popularity, w.artwork_features, self._exists, self.titles,
+            self.genre_hist, self.cast_exposure, self.device, self.region, self.visit,
+            self.empty_streak, self.last_bounces, self.plays_total, self.history_count,
+            self.clicked_before, self.title_shown, self.seen_count, self.last_shown,
+            obs["member"], obs["titles"], obs["artworks"], obs["action_mask"])
+        return obs

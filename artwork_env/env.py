@@ -148,7 +148,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         """Show the row with the chosen artworks; the member scans it and answers."""
         if self._needs_reset:
             raise RuntimeError("call reset() before step() (and again after the episode ends)")
-        actions = validate_actions(action, self.sim.page_model().exists)
+        actions = validate_actions(action, self.sim.candidates())
         outcome = self.sim.visit_step(actions)
         terminated = bool(outcome.terminated[0])
         self._needs_reset = terminated
@@ -169,7 +169,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
     def expected_reward(self, action: np.ndarray) -> float:
         """Ground truth: the exact expected reward of `action` on the page now shown."""
         self._require_page()
-        actions = validate_actions(action, self.sim.page_model().exists)
+        actions = validate_actions(action, self.sim.candidates())
         return float(self.sim.expected_reward(actions)[0])
 
     def oracle(self) -> tuple[float, np.ndarray]:

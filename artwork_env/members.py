@@ -17,6 +17,7 @@ import numpy as np
 
 from artwork_env import rng
 from artwork_env.config import DEVICE_NAMES, ModelConfig
+from artwork_env.elementary import exp_batch
 from artwork_env.world import World
 
 # Device effect on visual taste (brightness, close-up, expressive, crowded, text-heavy):
@@ -125,7 +126,7 @@ def sample_members(config: ModelConfig, world: World, population: Population,
     device = np.minimum(np.searchsorted(population.device_cdf, u[:, 1], side="right"),
                         len(DEVICE_NAMES) - 1)
     logits = config.community_mixing * z_comm + population.region_bias[region]
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    weights = exp_batch(logits - logits.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
 
     theta = _mix(weights, population.community_taste) + config.taste_noise * z_taste

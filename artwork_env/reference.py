@@ -59,7 +59,7 @@ def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
     the only noise is the choice of members (and the random policy's draws).
     """
     sim = fresh_members(config, n_visits, seed + 1)
-    exists = sim.page_model().exists
+    exists = sim.candidates()
     actions = {
         "random": random_allowed(np.random.default_rng(seed), exists),
         "global_best": best_nonpersonalised_artworks(config, n_members_for_best, seed)[sim.titles],

@@ -61,13 +61,14 @@ def uniform32(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.
 
 
 def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
-    """(N, n) standard normals (float32 precision) by the Box-Muller transform."""
-    half = (n + 1) // 2
-    u = uniform32(keys, counter, stream, 2 * half)
-    radius = np.sqrt(np.float32(-2.0) * np.log(u[:, :half]))
-    angle = np.float32(2.0 * np.pi) * u[:, half:]
-    out = np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :n]
-    return out.astype(np.float64)
+    """(N, n) standard normals (float32 precision) by the Box-Muller transform on
+    `uniform32`: sqrt(-2 log u_j) (cos, sin)(2 pi u_{half + j}). Computed by the compiled
+    `elementary.normals`, the one implementation of its log, cos and sin."""
+    from artwork_env.elementary import normal_batch
+
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
+    return normal_batch(keys, counter, stream, n)
 
 
 def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:

@@ -84,7 +84,7 @@ class ArtworkSB3VecEnv(VecEnv):
 
     def action_masks(self) -> np.ndarray:
         """(N, K * M) bool: the allowed artworks of every slot, flattened (MaskablePPO)."""
-        return self.venv.sim.page_model().exists.reshape(self.num_envs, -1).copy()
+        return self.venv.sim.candidates().reshape(self.num_envs, -1).copy()
 
     def close(self) -> None:
         """Close the underlying vector env."""

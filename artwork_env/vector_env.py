@@ -90,7 +90,7 @@ class ArtworkVectorEnv(VectorEnv):
         """One visit for every member; ended members are replaced at once (SAME_STEP)."""
         if self._stream_keys is None:
             raise RuntimeError("call reset() before step()")
-        actions = validate_actions(actions, self.sim.page_model().exists)
+        actions = validate_actions(actions, self.sim.candidates())
         member = self.render_member
         outcome = self.sim.visit_step(actions)
         self._shown = (outcome.titles[member], actions[member], outcome,
@@ -129,7 +129,7 @@ class ArtworkVectorEnv(VectorEnv):
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """Ground truth: (N,) exact expected reward of `actions` on the pages now shown."""
-        return self.sim.expected_reward(validate_actions(actions, self.sim.page_model().exists))
+        return self.sim.expected_reward(validate_actions(actions, self.sim.candidates()))
 
 
 __all__ = ["ArtworkEnv", "ArtworkVectorEnv"]

@@ -1,0 +1,679 @@
+"""The compiled visit path: numba kernels that run every member of a batch without Python in
+between. `artwork_env.core.ArtworkSimulator` calls them; `artwork_env.numpy_core` is the
+same model in numpy, the executable specification the tests compare these kernels with.
+
+The equations are those of docs/model.md, with the same names, written as loops over
+members (`prange`: members are independent). Every operation mirrors the numpy
+specification's order, so the draws, rows, clicks, plays and bounces are the same; values
+agree to float rounding (numba's exp, log, sin and cos may differ from numpy's in the last
+bit). Kernels are compiled once per machine (`cache=True`): a second process starts warm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from artwork_env.elementary import (
+    ONE,
+    base,
+    exp,
+    normals,
+    power,
+    sigmoid32,
+    uniforms,
+    uniforms32,
+)
+from artwork_env.rng import CASCADE, CHURN, HISTORY, MEMBER, ROW
+
+# --------------------------------------------------------------------------- parameters
+# The model's scalar parameters travel to the kernels as one float64 vector, by name.
+PARAMETERS = (
+    "theme_weight", "cast_weight", "visual_weight", "familiarity_discount", "change_cost",
+    "second_look", "fatigue_weight", "relevance_weight", "quality_weight", "salience_weight",
+    "play_logit", "fit_weight", "bait_penalty", "promise_gap_weight", "bounce_penalty",
+    "trust_loss", "trust_recovery", "churn_after", "churn_probability", "n_visits",
+    "recommender_noise", "recommender_rewatch_penalty", "community_mixing", "taste_noise",
+    "base_logit", "base_logit_sd", "position_decay", "patience_spread",
+    "change_sensitivity", "history_noise", "n_regions",
+)
+(THEME_WEIGHT, CAST_WEIGHT, VISUAL_WEIGHT, FAMILIARITY_DISCOUNT, CHANGE_COST, SECOND_LOOK,
+ FATIGUE_WEIGHT, RELEVANCE_WEIGHT, QUALITY_WEIGHT, SALIENCE_WEIGHT, PLAY_LOGIT, FIT_WEIGHT,
+ BAIT_PENALTY, PROMISE_GAP_WEIGHT, BOUNCE_PENALTY, TRUST_LOSS, TRUST_RECOVERY, CHURN_AFTER,
+ CHURN_PROBABILITY, N_VISITS, RECOMMENDER_NOISE, RECOMMENDER_REWATCH_PENALTY,
+ COMMUNITY_MIXING, TASTE_NOISE, BASE_LOGIT, BASE_LOGIT_SD, POSITION_DECAY, PATIENCE_SPREAD,
+ CHANGE_SENSITIVITY, HISTORY_NOISE, N_REGIONS) = range(len(PARAMETERS))
+REWARD_CODES = {"quality_play": 0, "play": 1, "click": 2}
+
+
+def parameter_vector(config: object) -> np.ndarray:
+    """The scalar parameters of a `ModelConfig`, in `PARAMETERS` order."""
+    return np.array([float(getattr(config, name)) for name in PARAMETERS])
+
+
+# ---------------------------------------------------------------------- small helpers
+@njit(cache=True)
+def _pairwise_sum(a: np.ndarray) -> float:
+    """numpy's pairwise summation of a contiguous float64 run (what `.sum()` computes)."""
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise_sum(a[:n2]) + _pairwise_sum(a[n2:])
+
+
+@njit(cache=True)
+def _top_k(score: np.ndarray, out: np.ndarray) -> None:
+    """The k = len(out) largest scores, largest first, ties to the lower index (`top_k`)."""
+    k = out.shape[0]
+    best = np.empty(k, dtype=score.dtype)
+    filled = 0
+    for t in range(score.shape[0]):
+        s = score[t]
+        if filled == k and not s > best[k - 1]:
+            continue
+        pos = filled if filled < k else k - 1
+        while pos > 0 and s > best[pos - 1]:  # after equal scores: lower index first
+            if pos < k:
+                best[pos] = best[pos - 1]
+                out[pos] = out[pos - 1]
+            pos -= 1
+        best[pos] = s
+        out[pos] = t
+        if filled < k:
+            filled += 1
+
+
+@njit(cache=True, inline="always")
+def _gain(reward: int, bounce_penalty: float, click: float, play: float) -> float:
+    """`rewards.slot_gain` for one slot."""
+    if reward == 2:
+        return click
+    if reward == 1:
+        return click * play
+    return click * (play - bounce_penalty * (1.0 - play))
+
+
+@njit(cache=True, inline="always")
+def _gain32(reward: int, bounce_penalty: np.float32, click: np.float32,
+            play: np.float32) -> np.float32:
+    if reward == 2:
+        return click
+    if reward == 1:
+        return click * play
+    return click * (play - bounce_penalty * (np.float32(1.0) - play))
+
+
+# ------------------------------------------------------------------------ member draw
+@njit(cache=True)
+def _mix_into(weights, table, z, noise, out):
+    """out = sum_c weights[c] table[c] (summed in order c = 0, 1, ...) + noise z."""
+    for x in range(out.shape[0]):
+        acc = weights[0] * table[0, x]
+        for c in range(1, weights.shape[0]):
+            acc += weights[c] * table[c, x]
+        out[x] = acc + noise * z[x]
+
+
+@njit(cache=True)
+def _draw_members_one(j, index, keys, p, community_taste, community_cast, community_visual,
+                      region_bias, device_cdf, device_visual, sparse_index, sparse_weight,
+                      title_genres, cast_counts, s_keys, s_visit, s_theta, s_psi, s_nu, s_beta,
+                      s_patience, s_kappa, s_device, s_region, s_trust, s_rel, s_history,
+                      s_history_pos, s_history_count, s_genre_hist, s_cast_exposure,
+                      s_clicked_before, s_played, s_title_shown, s_seen_count, s_last_shown,
+                      s_last_seen, s_streak, s_empty_streak, s_last_bounces, s_plays_total):
+    n_comm, n_genres = community_taste.shape
+    n_actors, n_visual = community_cast.shape[1], community_visual.shape[1]
+    n_titles, n_hist = s_rel.shape[1], s_history.shape[1]
+    n_regions = int(p[N_REGIONS])
+    n_z = n_comm + n_genres + n_actors + n_visual + 2
+    i = index[j]
+    key = keys[j]
+    scratch = np.empty(max(n_z + 1, n_titles + 1), dtype=np.float32)
+    z = np.empty(n_z)
+    normals(base(key, np.uint64(0), MEMBER), n_z, scratch, z)
+    u = np.empty(3)
+    uniforms(base(key, np.uint64(0), MEMBER + 100), u)
+    region = min(int(u[0] * n_regions), n_regions - 1)
+    device = 0
+    while device < device_cdf.shape[0] and device_cdf[device] <= u[1]:
+        device += 1
+    device = min(device, device_cdf.shape[0] - 1)
+    logits = np.empty(n_comm)
+    for c in range(n_comm):
+        logits[c] = p[COMMUNITY_MIXING] * z[c] + region_bias[region, c]
+    top = logits.max()
+    weights = np.empty(n_comm)
+    for c in range(n_comm):
+        weights[c] = exp(logits[c] - top)
+    total = _pairwise_sum(weights)
+    for c in range(n_comm):
+        weights[c] /= total
+    taste_noise = p[TASTE_NOISE]
+    # theta: community taste mixed by weight, plus noise, centred over genres
+    theta = s_theta[i]
+    _mix_into(weights, community_taste, z[n_comm:], taste_noise, theta)
+    mean = _pairwise_sum(theta) / n_genres
+    for g in range(n_genres):
+        theta[g] -= mean
+    o = n_comm + n_genres
+    cast = s_psi[i, :n_actors]
+    _mix_into(weights, community_cast, z[o:], taste_noise, cast)
+    mean = _pairwise_sum(cast) / n_actors
+    for a in range(n_actors):
+        cast[a] -= mean
+    s_psi[i, n_actors] = 0.0
+    o += n_actors
+    nu = s_nu[i]
+    for v in range(n_visual):
+        acc = weights[0] * community_visual[0, v]
+        for c in range(1, n_comm):
+            acc += weights[c] * community_visual[c, v]
+        nu[v] = (acc + device_visual[device, v]) + taste_noise * z[o + v]
+    o += n_visual
+    s_keys[i] = key
+    s_visit[i] = 0
+    s_beta[i] = p[BASE_LOGIT] + p[BASE_LOGIT_SD] * z[o]
+    s_patience[i] = min(max(p[POSITION_DECAY] + p[PATIENCE_SPREAD] * z[o + 1], 0.0), 1.0)
+    s_kappa[i] = (2.0 * p[CHANGE_SENSITIVITY]) * u[2]
+    s_device[i] = device
+    s_region[i] = region
+    s_trust[i] = 1.0
+    # relevance <theta, g_t> in float32, over each title's few genres
+    theta32 = np.empty(n_genres, dtype=np.float32)
+    for g in range(n_genres):
+        theta32[g] = theta[g]
+    rel = s_rel[i]
+    for t in range(n_titles):
+        r = theta32[sparse_index[t, 0]] * np.float32(sparse_weight[t, 0])
+        for q in range(1, sparse_index.shape[1]):
+            r += theta32[sparse_index[t, q]] * np.float32(sparse_weight[t, q])
+        rel[t] = r
+    # the viewing history: top H of relevance + history_noise x uniform, most recent last
+    score = scratch[:n_titles]
+    uniforms32(base(key, np.uint64(0), HISTORY), score)
+    history_noise = np.float32(p[HISTORY_NOISE])
+    for t in range(n_titles):
+        score[t] = rel[t] + history_noise * score[t]
+    top_titles = np.empty(n_hist, dtype=np.int64)
+    _top_k(score, top_titles)
+    s_history_count[i] = 0
+    genre_hist = s_genre_hist[i]
+    genre_hist[:] = 0.0
+    exposure = s_cast_exposure[i]
+    exposure[:] = 0.0
+    for h in range(n_hist):
+        title = top_titles[n_hist - 1 - h]
+        s_history[i, h] = title
+        s_history_count[i, title] = 1
+        for g in range(n_genres):
+            genre_hist[g] += title_genres[title, g]
+        for a in range(n_actors):
+            exposure[a] += cast_counts[title, a]
+    s_history_pos[i] = 0
+    s_clicked_before[i] = False
+    s_played[i] = False
+    s_title_shown[i] = 0
+    s_seen_count[i] = 0
+    s_streak[i] = 0
+    s_last_shown[i] = -1
+    s_last_seen[i] = -1
+    s_empty_streak[i] = 0
+    s_last_bounces[i] = 0
+    s_plays_total[i] = 0
+
+
+@njit(cache=True, parallel=True)
+def draw_members(*args):
+    """Draw a fresh member with key `keys[j]` into batch position `index[j]`
+    (`members.sample_members`) and reset its state (`ArtworkSimulator.reset_members`)."""
+    for j in prange(args[0].shape[0]):
+        _draw_members_one(j, *args)
+
+
+@njit(cache=True)
+def draw_members_serial(*args):
+    """`draw_members`, one core."""
+    for j in range(args[0].shape[0]):
+        _draw_members_one(j, *args)
+
+
+# ------------------------------------------------------------------------ recommender
+@njit(cache=True)
+def _fill_row(i, p, popularity_score, keys, visit, rel, history_count, played, titles):
+    """The recommender for member i: top K of relevance + popularity + noise, unplayed
+    titles first, already-seen titles penalised."""
+    n_titles = rel.shape[1]
+    noise = np.empty(n_titles, dtype=np.float32)
+    uniforms32(base(keys[i], visit[i], ROW), noise)
+    noise_scale = np.float32(p[RECOMMENDER_NOISE])
+    rewatch = np.float32(p[RECOMMENDER_REWATCH_PENALTY])
+    score = np.empty(n_titles, dtype=np.float32)
+    for t in range(n_titles):
+        s = rel[i, t] + popularity_score[t]
+        s += noise[t] * noise_scale
+        if history_count[i, t] > 0:
+            s -= rewatch
+        if played[i, t]:
+            s -= np.float32(1e6)
+        score[t] = s
+    _top_k(score, titles[i])
+
+
+@njit(cache=True)
+def _fill_rows_one(j, index, p, popularity_score, keys, visit, rel, history_count, played, titles):
+    _fill_row(index[j], p, popularity_score, keys, visit, rel, history_count, played,
+              titles)
+
+
+@njit(cache=True, parallel=True)
+def fill_rows(*args):
+    """The recommender for the members `index`."""
+    for j in prange(args[0].shape[0]):
+        _fill_rows_one(j, *args)
+
+
+@njit(cache=True)
+def fill_rows_serial(*args):
+    """`fill_rows`, one core."""
+    for j in range(args[0].shape[0]):
+        _fill_rows_one(j, *args)
+
+
+# ------------------------------------------------------------------------- page model
+@njit(cache=True)
+def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
+          w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel, history_count,
+          clicked_before, last_seen, streak, click, play):
+    """Member i's click[k, b, a] (slot k shows a, slot k-1 shows b) and play[k, a]
+    probabilities for the titles of `row` (docs/model.md, section 4):
+
+    c_k = sigma(s_t + tau (gate_t u_a + sal_k) + change_{t,a} + fatigue_{t,a}),
+    p_k = sigma(c0 + fit <theta, g_t> - bait x misrepresentation).
+    """
+    n_slots, n_art = play.shape
+    n_visual = w_visual_centred.shape[0]
+    tau = trust[i]
+    sal = np.float32(p[SALIENCE_WEIGHT] * tau)
+    for k in range(n_slots):
+        t = row[k]
+        r = np.float64(rel[i, t])
+        familiar = history_count[i, t] > 0 or clicked_before[i, t]
+        gate = 1.0 - p[FAMILIARITY_DISCOUNT] * familiar
+        last = last_seen[i, t]
+        intent = (beta[i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * w_quality[t]
+        change_sign = -p[CHANGE_COST] if familiar else p[SECOND_LOOK]
+        for a in range(n_art):
+            theta_theme = theta[i, w_theme[t, a]]
+            visual_taste = 0.0
+            for v in range(n_visual):
+                visual_taste += w_visual_centred[v, t, a] * nu[i, v]
+            uplift = ((w_appeal[t, a] + p[THEME_WEIGHT] * (theta_theme - r))
+                      + p[CAST_WEIGHT] * psi[i, w_face_slot[t, a]]) \
+                + p[VISUAL_WEIGHT] * visual_taste
+            is_last = a == last
+            changed = last >= 0 and not is_last
+            change = change_sign * kappa[i] * changed
+            fatigue = -p[FATIGUE_WEIGHT] * np.float64(streak[i, t]) * is_last
+            logit = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
+            for b in range(n_art):
+                click[k, b, a] = logit
+            gap = max(0.0, theta_theme - r)
+            misrep = w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
+            play[k, a] = sigmoid32(np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
+                                               - p[BAIT_PENALTY] * misrep))
+        if k > 0 and p[SALIENCE_WEIGHT] > 0:
+            left = row[k - 1]
+            for b in range(n_art):
+                for a in range(n_art):
+                    gap = 0.0
+                    for v in range(n_visual):
+                        gap += abs(w_visual[left, b, v] - w_visual[t, a, v])
+                    gap /= n_visual
+                    dissim = np.float32(0.5 * (w_theme[left, b] != w_theme[t, a])
+                                        + 0.5 * min(1.0, 2.0 * gap))
+                    click[k, b, a] += (dissim - np.float32(0.5)) * sal
+        for b in range(n_art):
+            for a in range(n_art):
+                click[k, b, a] = sigmoid32(click[k, b, a])
+
+
+@njit(cache=True)
+def _page_model_one(i, p, titles, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
+                    w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+                    history_count, clicked_before, last_seen, streak, click, play):
+    _page(i, p, titles[i], w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
+          w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+          history_count, clicked_before, last_seen, streak, click[i], play[i])
+
+
+@njit(cache=True, parallel=True)
+def page_model(*args):
+    """Every member's page (`_page`) into click (N, K, M, M) and play (N, K, M)."""
+    for i in prange(args[1].shape[0]):
+        _page_model_one(i, *args)
+
+
+@njit(cache=True)
+def page_model_serial(*args):
+    """`page_model`, one core."""
+    for i in range(args[1].shape[0]):
+        _page_model_one(i, *args)
+
+
+# ------------------------------------------------------------------------ ground truth
+@njit(cache=True)
+def _expected(reward, bounce_penalty, patience, click, play, exists, actions):
+    """E[R] of a row: sum_k patience^k prod_{j<k}(1 - c_j p_j) g_k, in float64."""
+    value = 0.0
+    reach = 1.0
+    prev = 0
+    for k in range(actions.shape[0]):
+        a = actions[k]
+        c = np.float64(click[k, prev if k > 0 else 0, a])
+        q = np.float64(play[k, a])
+        value += reach * _gain(reward, bounce_penalty, c, q)
+        reach *= patience * (1.0 - c * q)
+        prev = a
+    return value
+
+
+@njit(cache=True)
+def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scratch):
+    """The myopic oracle's row into `actions`: a dynamic programme over slots from the
+    right in float32, F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)]."""
+    n_slots, n_art = play.shape
+    best_next = scratch
+    future = np.zeros(n_art, dtype=np.float32)
+    now = np.empty(n_art, dtype=np.float32)
+    bp = np.float32(bounce_penalty)
+    pat = np.float32(patience)
+    for k in range(n_slots - 1, -1, -1):
+        for b in range(n_art):
+            best_q = -np.inf
+            best_a = 0
+            for a in range(n_art):
+                if not exists[k, a]:
+                    continue
+                c = click[k, b, a]
+                g = _gain32(reward, bp, c, play[k, a])
+                go_on = (np.float32(1.0) - c * play[k, a]) * pat
+                q = g + go_on * future[a]
+                if q > best_q:
+                    best_q, best_a = q, a
+            best_next[k, b] = best_a
+            now[b] = best_q
+        future[:] = now
+    actions[0] = best_next[0, 0]
+    for k in range(1, n_slots):
+        actions[k] = best_next[k, actions[k - 1]]
+
+
+@njit(cache=True)
+def _oracle_one(i, reward, bounce_penalty, patience, click, play, exists, actions, values):
+    scratch = np.empty(play.shape[1:], dtype=np.int64)
+    _oracle(reward, bounce_penalty, patience[i], click[i], play[i], exists[i], actions[i],
+            scratch)
+    values[i] = _expected(reward, bounce_penalty, patience[i], click[i], play[i],
+                          exists[i], actions[i])
+
+
+@njit(cache=True, parallel=True)
+def oracle(*args):
+    """The myopic oracle of every member: its row and that row's float64 expected reward."""
+    for i in prange(args[3].shape[0]):
+        _oracle_one(i, *args)
+
+
+@njit(cache=True)
+def oracle_serial(*args):
+    """`oracle`, one core."""
+    for i in range(args[3].shape[0]):
+        _oracle_one(i, *args)
+
+
+
+@njit(cache=True)
+def _expected_rewards_one(i, reward, bounce_penalty, patience, click, play, exists, actions,
+                          values):
+    values[i] = _expected(reward, bounce_penalty, patience[i], click[i], play[i],
+                          exists[i], actions[i])
+
+
+@njit(cache=True, parallel=True)
+def expected_rewards(*args):
+    """(N,) exact expected reward of each member's `actions` row."""
+    for i in prange(args[3].shape[0]):
+        _expected_rewards_one(i, *args)
+
+
+@njit(cache=True)
+def expected_rewards_serial(*args):
+    """`expected_rewards`, one core."""
+    for i in range(args[3].shape[0]):
+        _expected_rewards_one(i, *args)
+
+
+# ------------------------------------------------------------------------------ visit
+@njit(cache=True)
+def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slot, w_appeal,
+               w_visual_centred, w_visual, w_quality, w_misrepresents, w_exists, title_genres,
+               cast_counts, keys, s_visit, theta, psi, nu, beta, patience, kappa, trust, rel,
+               history, history_pos, history_count, genre_hist, cast_exposure, clicked_before,
+               played, title_shown, seen_count, last_shown, last_seen, streak, empty_streak,
+               last_bounces, plays_total, titles, out_reward, out_terminated, out_churned,
+               out_clicks, out_plays, out_bounces, out_examined, out_titles, out_expected,
+               out_oracle_value, out_oracle_action):
+    n, n_slots = actions.shape
+    n_art = w_exists.shape[1]
+    n_hist = history.shape[1]
+    bounce_penalty = p[BOUNCE_PENALTY]
+    row = titles[i].copy()
+    click = np.empty((n_slots, n_art, n_art), dtype=np.float32)
+    play = np.empty((n_slots, n_art), dtype=np.float32)
+    _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
+          w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+          history_count, clicked_before, last_seen, streak, click, play)
+    exists = np.empty((n_slots, n_art), dtype=np.bool_)
+    for k in range(n_slots):
+        exists[k] = w_exists[row[k]]
+    act = actions[i]
+    out_expected[i] = _expected(reward_code, bounce_penalty, patience[i], click, play,
+                                exists, act)
+    scratch = np.empty((n_slots, n_art), dtype=np.int64)
+    _oracle(reward_code, bounce_penalty, patience[i], click, play, exists,
+            out_oracle_action[i], scratch)
+    out_oracle_value[i] = _expected(reward_code, bounce_penalty, patience[i], click, play,
+                                    exists, out_oracle_action[i])
+    # the cascade: look at slot k with probability patience, click, play; a quality
+    # play ends the scan
+    u = np.empty(3 * n_slots)
+    uniforms(base(keys[i], s_visit[i], CASCADE), u)
+    patient = True
+    played_before = False
+    slot_reward = np.empty(n_slots)
+    n_plays = 0
+    n_bounces = 0
+    first_play = -1
+    for k in range(n_slots):
+        a = act[k]
+        c = np.float64(click[k, act[k - 1] if k > 0 else 0, a])
+        q = np.float64(play[k, a])
+        if k > 0:
+            patient = patient and u[k] < patience[i]
+        would_click = u[n_slots + k] < c
+        would_play = would_click and u[2 * n_slots + k] < q
+        examined = patient and not played_before
+        clicked = examined and would_click
+        quality = examined and would_play
+        bounced = clicked and not quality
+        if patient and would_play:
+            played_before = True
+        out_examined[i, k] = examined
+        out_clicks[i, k] = clicked
+        out_plays[i, k] = quality
+        out_bounces[i, k] = bounced
+        slot_reward[k] = _gain(reward_code, bounce_penalty, np.float64(clicked),
+                               np.float64(quality))
+        n_plays += quality
+        n_bounces += bounced
+        if quality and first_play < 0:
+            first_play = k
+    out_reward[i] = _pairwise_sum(slot_reward)
+    out_titles[i] = row
+    # the state once the visit is over (docs/model.md, section 4)
+    for k in range(n_slots):
+        t = row[k]
+        a = act[k]
+        title_shown[i, t] = min(title_shown[i, t], 254) + 1
+        seen_count[i, t, a] = min(seen_count[i, t, a], 254) + 1
+        last_shown[i, t] = a
+        if out_examined[i, k]:
+            if out_clicks[i, k]:
+                streak[i, t] = 0
+            elif last_seen[i, t] == a:
+                streak[i, t] = min(streak[i, t], 254) + 1
+            else:
+                streak[i, t] = 1
+            last_seen[i, t] = a
+        if out_clicks[i, k]:
+            clicked_before[i, t] = True
+    if n_plays > 0:  # the title joins the history (ring buffer) and leaves the pool
+        title = row[first_play]
+        slot = history_pos[i]
+        old = history[i, slot]
+        history[i, slot] = title
+        history_pos[i] = (slot + 1) % n_hist
+        history_count[i, old] -= 1
+        history_count[i, title] += 1
+        genre_hist[i] += title_genres[title] - title_genres[old]
+        cast_exposure[i] += cast_counts[title] - cast_counts[old]
+        played[i, title] = True
+    if n_bounces > 0:  # trust falls on bounces and otherwise recovers
+        trust[i] = trust[i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
+    else:
+        trust[i] = trust[i] + p[TRUST_RECOVERY] * (1.0 - trust[i])
+    empty_streak[i] = 0 if n_plays > 0 else empty_streak[i] + 1
+    last_bounces[i] = n_bounces
+    plays_total[i] += n_plays
+    s_visit[i] += ONE
+    churn_u = np.empty(1)
+    uniforms(base(keys[i], s_visit[i], CHURN), churn_u)
+    churned = empty_streak[i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY]
+    out_churned[i] = churned
+    out_terminated[i] = churned or s_visit[i] >= p[N_VISITS]
+    if not out_terminated[i]:
+        _fill_row(i, p, popularity_score, keys, s_visit, rel, history_count, played,
+                  titles)
+
+
+@njit(cache=True, parallel=True)
+def visit(*args):
+    """One visit of every member (`ArtworkSimulator.visit_step`): the page, its exact
+    expected reward and myopic oracle, the cascade draw, the state update once the visit
+    is over, churn, and the next row for members who stay."""
+    for i in prange(args[2].shape[0]):  # actions
+        _visit_one(i, *args)
+
+
+@njit(cache=True)
+def visit_serial(*args):
+    """`visit`, one core."""
+    for i in range(args[2].shape[0]):
+        _visit_one(i, *args)
+
+
+# ------------------------------------------------------------------------ observation
+@njit(cache=True)
+def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols, artwork_cols,
+                 title_genres, title_popularity, artwork_features, w_exists, titles, genre_hist,
+                 cast_exposure, device, region, s_visit, empty_streak, last_bounces, plays_total,
+                 history_count, clicked_before, title_shown, seen_count, last_shown, member,
+                 title_obs, artworks, mask):
+    n_genres, n_actors = genre_hist.shape[1], cast_exposure.shape[1]
+    n_art = w_exists.shape[1]
+    i = rows[j]
+    m = member[j]
+    m[:] = 0.0
+    for g in range(n_genres):
+        m[member_cols[0] + g] = min(max(genre_hist[i, g] / history_length, 0.0), 1.0)
+    for a in range(n_actors):
+        m[member_cols[1] + a] = min(max(cast_exposure[i, a] / history_length, 0.0), 1.0)
+    m[member_cols[2] + device[i]] = 1.0
+    m[member_cols[3] + region[i]] = 1.0
+    v = np.float64(s_visit[i])
+    m[member_cols[4]] = min(v / p[N_VISITS], 1.0)
+    m[member_cols[5]] = min(empty_streak[i] / p[CHURN_AFTER], 1.0)
+    m[member_cols[6]] = last_bounces[i] / n_slots_f
+    m[member_cols[7]] = plays_total[i] / max(v, 1.0)
+    for k in range(titles.shape[1]):
+        t = titles[i, k]
+        for g in range(n_genres):
+            title_obs[j, k, title_cols[0] + g] = title_genres[t, g]
+        title_obs[j, k, title_cols[1]] = title_popularity[t]
+        title_obs[j, k, title_cols[2]] = 1.0 if history_count[i, t] > 0 else 0.0
+        title_obs[j, k, title_cols[3]] = 1.0 if clicked_before[i, t] else 0.0
+        title_obs[j, k, title_cols[4]] = min(title_shown[i, t] / 10.0, 1.0)
+        artworks[j, k] = artwork_features[t]
+        for a in range(n_art):
+            exists = w_exists[t, a]
+            artworks[j, k, a, artwork_cols[0]] = \
+                min(np.float64(seen_count[i, t, a]), 10.0) / 10.0 * exists
+            artworks[j, k, a, artwork_cols[1]] = 1.0 if last_shown[i, t] == a and exists else 0.0
+            mask[j, k, a] = 1 if exists else 0
+
+
+@njit(cache=True, parallel=True)
+def observe(*args):
+    """The observation of members `rows` (`ArtworkSimulator.observe`), written by the
+    named columns of the layout: member_cols = (genre_history, cast_exposure, device,
+    region, visit_progress, empty_streak, last_bounces, play_rate) starts, title_cols =
+    (genres, popularity, in_history, clicked_before, times_shown), artwork_cols =
+    (times_shown, shown_last)."""
+    for j in prange(args[0].shape[0]):
+        _observe_one(j, *args)
+
+
+@njit(cache=True)
+def observe_serial(*args):
+    """`observe`, one core."""
+    for j in range(args[0].shape[0]):
+        _observe_one(j, *args)
+
+
+class _Serial:
+    """The kernels compiled for one core: small batches skip the thread pool's start-up."""
+
+    draw_members = draw_members_serial
+    fill_rows = fill_rows_serial
+    page_model = page_model_serial
+    oracle = oracle_serial
+    expected_rewards = expected_rewards_serial
+    visit = visit_serial
+    observe = observe_serial
+
+
+serial = _Serial

@@ -1,0 +1,122 @@
+"""The compiled core against the numpy specification (`artwork_env.numpy_core`).
+
+For the same member keys and actions, both give the same member draws, rows, clicks,
+plays and bounces, and the same continuous values to float rounding: numba's exp, log,
+sin and cos may differ from numpy's SIMD versions in the last bit, so values are compared
+with `rtol = atol = 1e-6` (float32 rounding is 6e-8 relative).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import configs
+
+from artwork_env import ModelConfig, rng
+from artwork_env.core import PARALLEL_FROM, ArtworkSimulator
+from artwork_env.numpy_core import NumpySimulator
+
+TOLERANCE = dict(rtol=1e-6, atol=1e-6)
+MEMBER_STATE = ("keys", "visit", "device", "region", "history", "history_pos",
+                "history_count", "clicked_before", "played", "title_shown", "seen_count",
+                "last_shown", "last_seen", "streak", "empty_streak", "last_bounces",
+                "plays_total", "titles")
+MEMBER_VALUES = ("theta", "psi", "nu", "beta", "patience", "kappa", "trust", "rel",
+                 "genre_hist", "cast_exposure")
+OUTCOME_EVENTS = ("clicks", "plays", "bounces", "examined", "titles", "terminated", "churned")
+
+
+def pair(config: ModelConfig, n: int, seed: int) -> tuple[ArtworkSimulator, NumpySimulator]:
+    compiled = ArtworkSimulator(config, n)
+    spec = NumpySimulator(config, n, world=compiled.world, population=compiled.population)
+    keys = rng.numbered_keys(seed, 0, n)
+    for sim in (compiled, spec):
+        sim.reset_members(np.arange(n), keys)
+    return compiled, spec
+
+
+def assert_same_state(a: NumpySimulator, b: NumpySimulator) -> None:
+    for name in MEMBER_STATE:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in MEMBER_VALUES:
+        assert np.allclose(getattr(a, name), getattr(b, name), **TOLERANCE), name
+
+
+def run_both(config: ModelConfig, n: int, visits: int, seed: int) -> None:
+    """Step both cores with the same random allowed actions, resetting ended members with
+    the same keys; compare everything after every step."""
+    compiled, spec = pair(config, n, seed)
+    gen = np.random.default_rng(seed)
+    assert_same_state(compiled, spec)
+    for step in range(visits):
+        page_a, page_b = compiled.page_model(), spec.page_model()
+        assert np.allclose(page_a.click, page_b.click, **TOLERANCE)
+        assert np.allclose(page_a.play, page_b.play, **TOLERANCE)
+        assert np.array_equal(page_a.exists, page_b.exists)
+        value_a, action_a = compiled.oracle()
+        value_b, _ = spec.oracle()
+        assert np.allclose(value_a, value_b, **TOLERANCE)
+        # the compiled oracle's row is worth the oracle's value in the specification too
+        assert np.allclose(spec.expected_reward(action_a), value_b, **TOLERANCE)
+        obs_a, obs_b = compiled.observe(), spec.observe()
+        for key in obs_b:
+            assert obs_a[key].dtype == obs_b[key].dtype
+            assert np.allclose(obs_a[key], obs_b[key], **TOLERANCE), key
+        exists = compiled.candidates()
+        actions = (gen.random(exists.shape) * exists).argmax(axis=2)
+        assert np.allclose(compiled.expected_reward(actions), spec.expected_reward(actions),
+                           **TOLERANCE)
+        out_a, out_b = compiled.visit_step(actions), spec.visit_step(actions)
+        for name in OUTCOME_EVENTS:
+            assert np.array_equal(getattr(out_a, name), getattr(out_b, name)), (step, name)
+        for name in ("reward", "expected_reward", "oracle_expected_reward"):
+            assert np.allclose(getattr(out_a, name), getattr(out_b, name), **TOLERANCE), name
+        assert_same_state(compiled, spec)
+        ended = np.flatnonzero(out_a.terminated)
+        if ended.size:
+            keys = rng.numbered_keys(seed + 1 + step, 0, ended.size)
+            compiled.reset_members(ended, keys)
+            spec.reset_members(ended, keys)
+            assert_same_state(compiled, spec)
+
+
+@pytest.mark.parametrize("n", [1, 7, PARALLEL_FROM + 1])
+@pytest.mark.parametrize("n_visits", [1, 20])
+def test_same_members_rows_and_answers_as_the_specification(n, n_visits):
+    run_both(ModelConfig(n_visits=n_visits), n, visits=12, seed=n)
+
+
+@pytest.mark.slow
+def test_same_as_the_specification_for_a_large_batch():
+    run_both(ModelConfig(n_visits=3), 1024, visits=6, seed=5)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=configs, seed=st.integers(0, 2**31 - 1))
+def test_same_as_the_specification_with_every_effect_on_and_off(config, seed):
+    run_both(config, 3, visits=5, seed=seed)
+
+
+def test_many_artworks_keep_their_identity():
+    """Artwork indices above 127 survive in the "shown last time" signal of the state and
+    the observation (they overflowed an int8 once)."""
+    config = ModelConfig(n_artworks=200, n_titles=8, n_slots=2, history_length=3, n_visits=9)
+    compiled, spec = pair(config, 1, seed=1)
+    shown: set[int] = set()
+    for _ in range(8):
+        for sim in (compiled, spec):
+            sim.visit_step(np.full((1, 2), 150))
+        shown |= set(compiled.titles[0].tolist()) & set(np.flatnonzero(
+            compiled.last_shown[0] >= 0).tolist())
+        assert_same_state(compiled, spec)
+        again = np.isin(compiled.titles[0], np.flatnonzero(compiled.last_shown[0] == 150))
+        if again.any():
+            break
+    assert set(np.unique(compiled.last_shown[0])) <= {-1, 150}
+    assert again.any()  # a title shown with artwork 150 is in the row again
+    obs = compiled.observe()
+    last = obs["artworks"][0][..., compiled.layout.artwork.index("shown_last")]
+    assert np.array_equal(last[again, 150], np.ones(again.sum()))
+    assert last.sum() == again.sum()
