@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from agents import linear_kernels
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.features import candidate_features, n_features
 from artwork_env.arrays import gather_chosen, masked_argmax
@@ -59,11 +60,6 @@ class HybridLinearModel:
     def _solve_beta(self) -> None:
         self.beta = self.covariance @ (self.moment - self.correction_moment)
 
-    def _rank_one(self, u: np.ndarray, sign: float) -> None:
-        """Sherman-Morrison: A0 <- A0 + sign u u^T, applied to the covariance A0^{-1}."""
-        cu = self.covariance @ u
-        self.covariance -= (sign / (1.0 + sign * (u @ cu))) * np.outer(cu, cu)
-
     def update(self, features: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
         """Add observations: (P, d) features, (P,) arm ids, (P,) rewards.
 
@@ -73,29 +69,21 @@ class HybridLinearModel:
         """
         if len(arms) == 0:
             return
-        touched = np.unique(arms) if len(arms) > 1 else arms
-        old_scaled = self.arm_features[touched] / np.sqrt(self.arm_count[touched])[:, None]
-        old, old_moment = self._arm_terms(touched)
-        np.add.at(self.arm_count, arms, 1.0)
-        np.add.at(self.arm_features, arms, features)
-        np.add.at(self.arm_reward, arms, rewards)
-        new, new_moment = self._arm_terms(touched)
-        self.correction += new - old
-        self.correction_moment += new_moment - old_moment
-        self.gram += features.T @ features
-        self.moment += features.T @ rewards
+        touched = np.unique(arms) if len(arms) > 1 else np.asarray(arms)
         self.updates += 1
         if self.updates % self.refresh_every == 0 or len(arms) + 2 * len(touched) > self.d // 2:
+            np.add.at(self.arm_count, arms, 1.0)
+            np.add.at(self.arm_features, arms, features)
+            np.add.at(self.arm_reward, arms, rewards)
+            self.gram += features.T @ features
+            self.moment += features.T @ rewards
             self._refresh()
             return
-        new_scaled = self.arm_features[touched] / np.sqrt(self.arm_count[touched])[:, None]
-        for z in features:
-            self._rank_one(z, 1.0)
-        for u in old_scaled:
-            self._rank_one(u, 1.0)
-        for u in new_scaled:
-            self._rank_one(u, -1.0)
-        self._solve_beta()
+        linear_kernels.update(
+            np.ascontiguousarray(features, dtype=np.float64), np.asarray(arms, dtype=np.int64),
+            np.asarray(rewards, dtype=np.float64), np.asarray(touched, dtype=np.int64),
+            self.gram, self.moment, self.arm_count, self.arm_features, self.arm_reward,
+            self.correction, self.correction_moment, self.covariance, self.beta)
 
     def arm_means(self, arms: np.ndarray, beta: np.ndarray) -> np.ndarray:
         """theta_a given beta: (b_a - B_a . beta) / A_a (beta (d,) or broadcastable (..., d))."""
@@ -108,11 +96,12 @@ class HybridLinearModel:
 
         width^2 = w^T A0^{-1} w + 1 / A_a with w = z - B_a / A_a (Li et al., Algorithm 2).
         """
-        mean = features @ self.beta + self.arm_means(arms, self.beta)
-        w = features - self.arm_features[arms] / self.arm_count[arms][..., None]
-        spread = np.maximum(np.sum((w @ self.covariance) * w, axis=-1), 0.0)
-        width = np.sqrt(spread + 1.0 / self.arm_count[arms])
-        return mean, width
+        flat = np.ascontiguousarray(features, dtype=np.float64).reshape(-1, self.d)
+        mean, width = np.empty(len(flat)), np.empty(len(flat))
+        linear_kernels.mean_and_width(flat, np.asarray(arms, dtype=np.int64).reshape(-1),
+                                      self.beta, self.covariance, self.arm_features,
+                                      self.arm_count, self.arm_reward, mean, width)
+        return mean.reshape(np.shape(arms)), width.reshape(np.shape(arms))
 
     def sample_scores(self, features: np.ndarray, arms: np.ndarray, scale: float,
                       gen: np.random.Generator) -> np.ndarray:

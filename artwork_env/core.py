@@ -45,10 +45,13 @@ class ArtworkSimulator(NumpySimulator):
         self._p = kernels.parameter_vector(config)
         self._reward = kernels.REWARD_CODES[config.reward]
         index, weight = w.sparse_genres
+        table = w.salience_table
+        if table is None:  # too large to tabulate: the kernels compute it
+            table = np.zeros((0, 0, self.n_artworks, self.n_artworks), dtype=np.float32)
         self._world_page = (np.ascontiguousarray(w.artwork_theme),
                             np.ascontiguousarray(w.face_slot), w.artwork_appeal,
                             w.visual_centred, np.ascontiguousarray(w.artwork_visual),
-                            w.title_quality, self._misrepresents)
+                            np.ascontiguousarray(table), w.title_quality, self._misrepresents)
         self._exists = np.ascontiguousarray(w.artwork_exists)
         self._sparse = (np.ascontiguousarray(index), np.ascontiguousarray(weight))
         self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])
@@ -57,6 +60,8 @@ class ArtworkSimulator(NumpySimulator):
         self._title_cols = np.array([lay.title[name].start for name in lay.title.names])
         self._artwork_cols = np.array([lay.artwork.index("times_shown"),
                                        lay.artwork.index("shown_last")])
+        self._shapes = lay.shapes()
+        self._everyone = np.arange(n_members)
 
     def _kernel(self, n: int, name: str):  # noqa: ANN202  (a numba dispatcher)
         """The parallel kernel for large batches, the serial one for small."""
@@ -76,8 +81,9 @@ class ArtworkSimulator(NumpySimulator):
             self.region, self.trust, self.rel, self.history, self.history_pos,
             self.history_count, self.genre_hist, self.cast_exposure, self.clicked_before,
             self.played, self.title_shown, self.seen_count, self.last_shown, self.last_seen,
-            self.streak, self.empty_streak, self.last_bounces, self.plays_total)
-        self._fill_rows(index)
+            self.streak, self.empty_streak, self.last_bounces, self.plays_total,
+            self._popularity_score, self.titles)
+        self._page = None
 
     def _fill_rows(self, index: np.ndarray) -> None:
         """The recommender: top-K of noisy relevance + popularity, unplayed titles first."""
@@ -86,6 +92,11 @@ class ArtworkSimulator(NumpySimulator):
             index, self._p, self._popularity_score, self.keys, self.visit, self.rel,
             self.history_count, self.played, self.titles)
         self._page = None
+
+    def first_invalid(self, actions: np.ndarray) -> int:
+        """The first flat (member, slot) index whose artwork is out of range or missing, or
+        -1 when every action is allowed."""
+        return kernels.first_invalid(actions, self.titles, self._exists)
 
     # ------------------------------------------------------------ page model
     def _compute_page_model(self) -> PageModel:
@@ -152,8 +163,8 @@ class ArtworkSimulator(NumpySimulator):
     def observe(self, index: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
         written by name with `self.layout`."""
-        rows = np.arange(self.n) if index is None else np.asarray(index, dtype=np.int64)
-        shapes = self.layout.shapes()
+        rows = self._everyone if index is None else np.asarray(index, dtype=np.int64)
+        shapes = self._shapes
         n = len(rows)
         obs = {"member": np.empty((n, *shapes["member"]), dtype=np.float32),
                "titles": np.empty((n, *shapes["titles"]), dtype=np.float32),

@@ -108,6 +108,15 @@ def normal_batch(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> 
 
 
 @njit(cache=True)
+def first_hashes(keys: np.ndarray, counter: np.ndarray, stream: int) -> np.ndarray:
+    """(N,) the first hash of each (key, counter, stream) (`rng.derive_keys`)."""
+    out = np.empty(keys.shape[0], dtype=np.uint64)
+    for i in range(keys.shape[0]):
+        out[i] = _hash(base(keys[i], counter[i], stream), 0)
+    return out
+
+
+@njit(cache=True)
 def sigmoid32_batch(x: np.ndarray) -> np.ndarray:
     """`sigmoid32` of every entry of a float32 array, in place; returns it."""
     flat = x.reshape(-1)

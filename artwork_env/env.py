@@ -44,13 +44,13 @@ def agent_observation(obs: Observation, info: dict[str, Any],
             else np.broadcast_to(np.asarray(episode_start, dtype=bool), (n,))}
 
 
-def validate_actions(actions: Any, exists: np.ndarray) -> np.ndarray:
-    """Check (N, K) actions against the (N, K, M) candidates; return them as int64.
+def validate_actions(actions: Any, sim: ArtworkSimulator) -> np.ndarray:
+    """Check (N, K) actions against the simulator's current candidates; return them as int64.
 
     Raises `ValueError` naming the slot and the allowed artworks for a wrong shape or dtype,
     an index out of range or a masked (non-existent) artwork.
     """
-    n, n_slots, n_art = exists.shape
+    n, n_slots, n_art = sim.n, sim.n_slots, sim.n_artworks
     array = np.asarray(actions)
     if array.shape not in ((n, n_slots),) + (((n_slots,),) if n == 1 else ()):
         raise ValueError(f"action must have shape ({n_slots},) for {n_slots} slots"
@@ -59,13 +59,11 @@ def validate_actions(actions: Any, exists: np.ndarray) -> np.ndarray:
     if array.dtype.kind not in "iu":
         raise ValueError(f"action must hold integers (artwork indices 0..{n_art - 1}), "
                          f"got dtype {array.dtype}")
-    array = array.reshape(n, n_slots).astype(np.int64)
-    bad = (array < 0) | (array >= n_art)
-    bad[~bad] = ~np.take_along_axis(exists, np.clip(array, 0, n_art - 1)[..., None],
-                                    axis=2)[..., 0][~bad]
-    if bad.any():
-        member, slot = map(int, np.argwhere(bad)[0])
-        allowed = np.flatnonzero(exists[member, slot]).tolist()
+    array = np.ascontiguousarray(array.reshape(n, n_slots), dtype=np.int64)
+    first = sim.first_invalid(array)
+    if first >= 0:
+        member, slot = divmod(first, n_slots)
+        allowed = np.flatnonzero(sim.candidates()[member, slot]).tolist()
         who = f"member {member}, " if n > 1 else ""
         raise ValueError(f"invalid artwork {int(array[member, slot])} for {who}slot {slot}: "
                          f"allowed artworks there are {allowed}")
@@ -148,7 +146,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         """Show the row with the chosen artworks; the member scans it and answers."""
         if self._needs_reset:
             raise RuntimeError("call reset() before step() (and again after the episode ends)")
-        actions = validate_actions(action, self.sim.candidates())
+        actions = validate_actions(action, self.sim)
         outcome = self.sim.visit_step(actions)
         terminated = bool(outcome.terminated[0])
         self._needs_reset = terminated
@@ -169,7 +167,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
     def expected_reward(self, action: np.ndarray) -> float:
         """Ground truth: the exact expected reward of `action` on the page now shown."""
         self._require_page()
-        actions = validate_actions(action, self.sim.candidates())
+        actions = validate_actions(action, self.sim)
         return float(self.sim.expected_reward(actions)[0])
 
     def oracle(self) -> tuple[float, np.ndarray]:

@@ -126,6 +126,28 @@ def _gain32(reward: int, bounce_penalty: np.float32, click: np.float32,
     return click * (play - bounce_penalty * (np.float32(1.0) - play))
 
 
+# ------------------------------------------------------------------------ recommender
+@njit(cache=True)
+def _fill_row(i, p, popularity_score, keys, visit, rel, history_count, played, titles):
+    """The recommender for member i: top K of relevance + popularity + noise, unplayed
+    titles first, already-seen titles penalised."""
+    n_titles = rel.shape[1]
+    noise = np.empty(n_titles, dtype=np.float32)
+    uniforms32(base(keys[i], visit[i], ROW), noise)
+    noise_scale = np.float32(p[RECOMMENDER_NOISE])
+    rewatch = np.float32(p[RECOMMENDER_REWATCH_PENALTY])
+    score = np.empty(n_titles, dtype=np.float32)
+    for t in range(n_titles):
+        s = rel[i, t] + popularity_score[t]
+        s += noise[t] * noise_scale
+        if history_count[i, t] > 0:
+            s -= rewatch
+        if played[i, t]:
+            s -= np.float32(1e6)
+        score[t] = s
+    _top_k(score, titles[i])
+
+
 # ------------------------------------------------------------------------ member draw
 @njit(cache=True)
 def _mix_into(weights, table, z, noise, out):
@@ -144,7 +166,8 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
                       s_patience, s_kappa, s_device, s_region, s_trust, s_rel, s_history,
                       s_history_pos, s_history_count, s_genre_hist, s_cast_exposure,
                       s_clicked_before, s_played, s_title_shown, s_seen_count, s_last_shown,
-                      s_last_seen, s_streak, s_empty_streak, s_last_bounces, s_plays_total):
+                      s_last_seen, s_streak, s_empty_streak, s_last_bounces, s_plays_total,
+                      popularity_score, titles):
     n_comm, n_genres = community_taste.shape
     n_actors, n_visual = community_cast.shape[1], community_visual.shape[1]
     n_titles, n_hist = s_rel.shape[1], s_history.shape[1]
@@ -244,12 +267,15 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
     s_empty_streak[i] = 0
     s_last_bounces[i] = 0
     s_plays_total[i] = 0
+    _fill_row(i, p, popularity_score, s_keys, s_visit, s_rel, s_history_count, s_played,
+              titles)
 
 
 @njit(cache=True, parallel=True)
 def draw_members(*args):
     """Draw a fresh member with key `keys[j]` into batch position `index[j]`
-    (`members.sample_members`) and reset its state (`ArtworkSimulator.reset_members`)."""
+    (`members.sample_members`), reset its state and fill its first row
+    (`ArtworkSimulator.reset_members`)."""
     for j in prange(args[0].shape[0]):
         _draw_members_one(j, *args)
 
@@ -259,28 +285,6 @@ def draw_members_serial(*args):
     """`draw_members`, one core."""
     for j in range(args[0].shape[0]):
         _draw_members_one(j, *args)
-
-
-# ------------------------------------------------------------------------ recommender
-@njit(cache=True)
-def _fill_row(i, p, popularity_score, keys, visit, rel, history_count, played, titles):
-    """The recommender for member i: top K of relevance + popularity + noise, unplayed
-    titles first, already-seen titles penalised."""
-    n_titles = rel.shape[1]
-    noise = np.empty(n_titles, dtype=np.float32)
-    uniforms32(base(keys[i], visit[i], ROW), noise)
-    noise_scale = np.float32(p[RECOMMENDER_NOISE])
-    rewatch = np.float32(p[RECOMMENDER_REWATCH_PENALTY])
-    score = np.empty(n_titles, dtype=np.float32)
-    for t in range(n_titles):
-        s = rel[i, t] + popularity_score[t]
-        s += noise[t] * noise_scale
-        if history_count[i, t] > 0:
-            s -= rewatch
-        if played[i, t]:
-            s -= np.float32(1e6)
-        score[t] = s
-    _top_k(score, titles[i])
 
 
 @njit(cache=True)
@@ -306,8 +310,8 @@ def fill_rows_serial(*args):
 # ------------------------------------------------------------------------- page model
 @njit(cache=True)
 def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-          w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel, history_count,
-          clicked_before, last_seen, streak, click, play):
+          w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+          history_count, clicked_before, last_seen, streak, click, play):
     """Member i's click[k, b, a] (slot k shows a, slot k-1 shows b) and play[k, a]
     probabilities for the titles of `row` (docs/model.md, section 4):
 
@@ -349,24 +353,30 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
             left = row[k - 1]
             for b in range(n_art):
                 for a in range(n_art):
-                    gap = 0.0
-                    for v in range(n_visual):
-                        gap += abs(w_visual[left, b, v] - w_visual[t, a, v])
-                    gap /= n_visual
-                    dissim = np.float32(0.5 * (w_theme[left, b] != w_theme[t, a])
-                                        + 0.5 * min(1.0, 2.0 * gap))
-                    click[k, b, a] += (dissim - np.float32(0.5)) * sal
-        for b in range(n_art):
+                    if w_salience.shape[0] > 0:  # the world's table of `dissimilarity`
+                        dissim = w_salience[left, t, b, a]
+                    else:
+                        gap = 0.0
+                        for v in range(n_visual):
+                            gap += abs(w_visual[left, b, v] - w_visual[t, a, v])
+                        gap /= n_visual
+                        dissim = np.float32(0.5 * (w_theme[left, b] != w_theme[t, a])
+                                            + 0.5 * min(1.0, 2.0 * gap))
+                    click[k, b, a] = sigmoid32(click[k, b, a]
+                                               + (dissim - np.float32(0.5)) * sal)
+        else:  # no left neighbour effect: one probability per artwork
             for a in range(n_art):
-                click[k, b, a] = sigmoid32(click[k, b, a])
+                value = sigmoid32(click[k, 0, a])
+                for b in range(n_art):
+                    click[k, b, a] = value
 
 
 @njit(cache=True)
 def _page_model_one(i, p, titles, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-                    w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+                    w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
                     history_count, clicked_before, last_seen, streak, click, play):
     _page(i, p, titles[i], w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-          w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+          w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
           history_count, clicked_before, last_seen, streak, click[i], play[i])
 
 
@@ -382,6 +392,20 @@ def page_model_serial(*args):
     """`page_model`, one core."""
     for i in range(args[1].shape[0]):
         _page_model_one(i, *args)
+
+
+# ------------------------------------------------------------------------------ actions
+@njit(cache=True)
+def first_invalid(actions, titles, w_exists):
+    """The first flat (member, slot) index whose artwork is out of range or missing, or -1."""
+    n, n_slots = actions.shape
+    n_art = w_exists.shape[1]
+    for i in range(n):
+        for k in range(n_slots):
+            a = actions[i, k]
+            if a < 0 or a >= n_art or not w_exists[titles[i, k], a]:
+                return i * n_slots + k
+    return -1
 
 
 # ------------------------------------------------------------------------ ground truth
@@ -480,7 +504,8 @@ def expected_rewards_serial(*args):
 # ------------------------------------------------------------------------------ visit
 @njit(cache=True)
 def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slot, w_appeal,
-               w_visual_centred, w_visual, w_quality, w_misrepresents, w_exists, title_genres,
+               w_visual_centred, w_visual, w_salience, w_quality, w_misrepresents, w_exists,
+               title_genres,
                cast_counts, keys, s_visit, theta, psi, nu, beta, patience, kappa, trust, rel,
                history, history_pos, history_count, genre_hist, cast_exposure, clicked_before,
                played, title_shown, seen_count, last_shown, last_seen, streak, empty_streak,
@@ -495,7 +520,7 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
     click = np.empty((n_slots, n_art, n_art), dtype=np.float32)
     play = np.empty((n_slots, n_art), dtype=np.float32)
     _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-          w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
+          w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
           history_count, clicked_before, last_seen, streak, click, play)
     exists = np.empty((n_slots, n_art), dtype=np.bool_)
     for k in range(n_slots):

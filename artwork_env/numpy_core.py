@@ -152,6 +152,14 @@ class NumpySimulator:
         """(N, K, M) bool: which artworks exist in each slot of the current rows."""
         return self.world.artwork_exists[self.titles]
 
+    def first_invalid(self, actions: np.ndarray) -> int:
+        """The first flat (member, slot) index whose artwork is out of range or missing, or
+        -1 when every action is allowed."""
+        inside = (actions >= 0) & (actions < self.n_artworks)
+        ok = inside & np.take_along_axis(self.candidates(),
+                                         np.where(inside, actions, 0)[..., None], axis=2)[..., 0]
+        return int(np.argmin(ok)) if not ok.all() else -1
+
     # ------------------------------------------------------------ page model
     def page_model(self) -> PageModel:
         """Exact response probabilities of the current rows (cached until the state changes)."""

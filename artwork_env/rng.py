@@ -72,8 +72,14 @@ def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.nda
 
 
 def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """New (N,) uint64 keys from parent keys and a counter (one member episode from a stream)."""
-    return _hashes(keys, counter, EPISODE, 1)[:, 0]
+    """New (N,) uint64 keys from parent keys and a counter (one member episode from a stream):
+    the first hash of (key, counter, EPISODE), computed by the compiled `elementary.hashes`
+    (integer arithmetic: the same bits as `_hashes(keys, counter, EPISODE, 1)[:, 0]`)."""
+    from artwork_env.elementary import first_hashes
+
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
+    return first_hashes(keys, counter, EPISODE)
 
 
 # ------------------------------------------------------------------ member keys, in one place

@@ -90,7 +90,7 @@ class ArtworkVectorEnv(VectorEnv):
         """One visit for every member; ended members are replaced at once (SAME_STEP)."""
         if self._stream_keys is None:
             raise RuntimeError("call reset() before step()")
-        actions = validate_actions(actions, self.sim.candidates())
+        actions = validate_actions(actions, self.sim)
         member = self.render_member
         outcome = self.sim.visit_step(actions)
         self._shown = (outcome.titles[member], actions[member], outcome,
@@ -102,8 +102,9 @@ class ArtworkVectorEnv(VectorEnv):
         if ended.size:
             final = self.sim.observe(ended)
             final_obs = np.full(self.num_envs, None, dtype=object)
-            for j, i in enumerate(ended):
-                final_obs[i] = {key: value[j] for key, value in final.items()}
+            names = tuple(final)
+            rows = zip(*(list(final[name]) for name in names))  # per member: views, no copies
+            final_obs[ended] = [dict(zip(names, row)) for row in rows]
             info["final_obs"] = final_obs
             info["_final_obs"] = outcome.terminated.copy()
             self._episodes[ended] += np.uint64(1)
@@ -129,7 +130,7 @@ class ArtworkVectorEnv(VectorEnv):
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """Ground truth: (N,) exact expected reward of `actions` on the pages now shown."""
-        return self.sim.expected_reward(validate_actions(actions, self.sim.candidates()))
+        return self.sim.expected_reward(validate_actions(actions, self.sim))
 
 
 __all__ = ["ArtworkEnv", "ArtworkVectorEnv"]

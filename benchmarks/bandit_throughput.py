@@ -129,14 +129,14 @@ def main() -> None:
         batch = agent_decisions_per_second(name, 1024, args.seconds)
         print(f"| {name} | {single:,.0f} | {batch:,.0f} |")
     print(f"\nSynthetic problem, d = {D}, {ARMS} arms, {args.rounds:,} rounds, seed {args.seed}:\n")
-    runs = {"ours: hybrid LinUCB (numpy)": run_ours(args.rounds, args.seed)}
+    runs = {"ours: hybrid LinUCB (compiled)": run_ours(args.rounds, args.seed)}
     for label, runner in (("Vowpal Wabbit cb_explore_adf", run_vw),
                           ("MABWiser LinUCB", run_mabwiser)):
         try:
             runs[label] = runner(args.rounds, args.seed)
         except ImportError:
             print(f"({label} skipped: pip install -e '.[bench]')")
-    ours = runs["ours: hybrid LinUCB (numpy)"][0]
+    ours = runs["ours: hybrid LinUCB (compiled)"][0]
     print("| library | decisions/s | ours is x faster | cumulative regret |")
     print("|---|---:|---:|---:|")
     for label, (rate, regret) in runs.items():
