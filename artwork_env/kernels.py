@@ -86,21 +86,18 @@ def _pairwise_sum(a: np.ndarray) -> float:
 
 @njit(cache=True)
 def _top_k(score: np.ndarray, out: np.ndarray) -> None:
-    """The k = len(out) largest scores, largest first, ties to the lower index (`top_k`)."""
+    """The k = len(out) largest scores, largest first, ties to the lower index (`top_k`):
+    one pass, inserting into the sorted `out` (no allocation)."""
     k = out.shape[0]
-    best = np.empty(k, dtype=score.dtype)
     filled = 0
     for t in range(score.shape[0]):
         s = score[t]
-        if filled == k and not s > best[k - 1]:
+        if filled == k and not s > score[out[k - 1]]:
             continue
         pos = filled if filled < k else k - 1
-        while pos > 0 and s > best[pos - 1]:  # after equal scores: lower index first
-            if pos < k:
-                best[pos] = best[pos - 1]
-                out[pos] = out[pos - 1]
+        while pos > 0 and s > score[out[pos - 1]]:  # after equal scores: lower index first
+            out[pos] = out[pos - 1]
             pos -= 1
-        best[pos] = s
         out[pos] = t
         if filled < k:
             filled += 1

@@ -10,6 +10,8 @@ what the hash wants.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from gymnasium.utils import seeding
 
@@ -90,7 +92,15 @@ def stream_key(gen: np.random.Generator) -> np.uint64:
 
 
 def stream_keys(seeds: list[int | None]) -> np.ndarray:
-    """(N,) stream keys, each drawn exactly as `ArtworkEnv.reset(seed=s)` draws its own."""
+    """(N,) stream keys, each drawn exactly as `ArtworkEnv.reset(seed=s)` draws its own
+    (seeded lists are remembered: an evaluation resets with the same seeds every time)."""
+    if any(s is None for s in seeds):
+        return np.array([stream_key(seeding.np_random(s)[0]) for s in seeds], dtype=np.uint64)
+    return _seeded_stream_keys(tuple(int(s) for s in seeds)).copy()
+
+
+@lru_cache(maxsize=16)
+def _seeded_stream_keys(seeds: tuple[int, ...]) -> np.ndarray:
     return np.array([stream_key(seeding.np_random(s)[0]) for s in seeds], dtype=np.uint64)
 
 
