@@ -73,6 +73,7 @@ class SB3Agent(TunedPerEnv, Agent):
         self.model: BaseAlgorithm | None = None
         self._state: Any = None
         self._training: tuple[TrainingEnv, ArtworkSB3VecEnv] | None = None
+        self._env_meta: dict[str, Any] = {}
 
     def hyperparameters(self) -> dict[str, Any]:
         """The algorithm's keyword arguments and the device."""
@@ -106,6 +107,8 @@ class SB3Agent(TunedPerEnv, Agent):
         `env.log_dir`."""
         venv = ArtworkSB3VecEnv(env.env_id, env.num_envs, **env.env_kwargs)
         venv.seed(env.seed)
+        self._env_meta = {"env_id": env.env_id, "num_envs": env.num_envs,
+                          "env_kwargs": dict(env.env_kwargs)}
         if self.model is None:
             self.build(venv, env.log_dir)
         else:
@@ -146,26 +149,44 @@ class SB3Agent(TunedPerEnv, Agent):
         return {k: v for k, v in obs.items() if k not in AGENT_KEYS}
 
     def save(self, path: str | Path) -> None:
-        """Write the SB3 model (`model.zip`) and the agent's metadata (`agent.json`) into the
-        folder `path`."""
+        """Write the SB3 model (`model.zip`) and the agent's metadata (`agent.json`: name,
+        hyperparameters, the env it trains in) into the folder `path`."""
         if self.model is None:
             raise RuntimeError(f"{self.name}: nothing to save before learn() or load()")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.model.save(path / MODEL_FILE)
-        meta = {"name": self.name, "seed": self.seed, "hyperparameters": self.hyperparameters()}
+        meta = {"name": self.name, "seed": self.seed, "hyperparameters": self.hyperparameters(),
+                "env": self._env_meta, "num_timesteps": int(self.model.num_timesteps)}
         (path / META_FILE).write_text(json.dumps(meta, default=str))
 
     def load(self, path: str | Path) -> None:
         """Load a model written by `save` into the folder `path` (acting at once; `learn`
-        goes on training it)."""
+        goes on training it).
+
+        Safe with files from anyone: the model is rebuilt from this agent's own
+        hyperparameters and the env named in `agent.json` (plain JSON), and only the network
+        weights are read from `model.zip` (`torch.load(weights_only=True)` through SB3's
+        `set_parameters`); the pickled objects SB3 also writes into the zip are never
+        unpickled.
+        """
         path = Path(path)
         if not (path / META_FILE).is_file() or not (path / MODEL_FILE).is_file():
             raise ValueError(f"{path}: no saved {self.name} agent ({MODEL_FILE}, {META_FILE})")
-        meta = json.loads((path / META_FILE).read_text())
-        if meta["name"] != self.name:
-            raise ValueError(f"{path} holds a {meta['name']!r} agent, not {self.name!r}")
-        self.model = self.algorithm.load(path / MODEL_FILE, device=self.device)
+        try:
+            meta = json.loads((path / META_FILE).read_text())
+            env_meta = meta["env"]
+            env_id, num_envs = str(env_meta["env_id"]), int(env_meta["num_envs"])
+            env_kwargs = dict(env_meta["env_kwargs"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path / META_FILE}: unreadable agent metadata ({error})") from None
+        if meta.get("name") != self.name:
+            raise ValueError(f"{path} holds a {meta.get('name')!r} agent, not {self.name!r}")
+        self.build(ArtworkSB3VecEnv(env_id, num_envs, **env_kwargs))
+        self.model.set_parameters(str(path / MODEL_FILE), exact_match=True, device=self.device)
+        self.model.num_timesteps = int(meta.get("num_timesteps", 0))
+        self._env_meta = env_meta
+        self._training = None  # `prepare` or `learn` move it onto their env
 
 
 class ScoreLogitsAgent(SB3Agent):

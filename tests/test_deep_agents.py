@@ -108,3 +108,48 @@ def test_ppo_becomes_maskable_when_titles_have_different_numbers_of_artworks():
     spec = ProblemSpec.from_env(venv.venv)
     assert build_agent(RunConfig(agent="ppo"), spec, masks_vary=True).name == "maskable_ppo"
     assert build_agent(RunConfig(agent="ppo"), spec, masks_vary=False).name == "ppo"
+
+
+class _Payload:
+    """Unpickling this writes a marker file: what a crafted agent.zip could run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({str(self.marker)!r}, 'w').write('ran')",))
+
+
+def test_loading_a_crafted_agent_runs_no_code(tmp_path):
+    """A run directory is data, not code: pickled objects planted in model.zip are never
+    unpickled by `SB3Agent.load` (SB3's own `load` would run them)."""
+    import base64
+    import json
+    import zipfile
+
+    import cloudpickle
+
+    from agents.base import TrainingEnv
+
+    spec = ProblemSpec.of("ArtworkBandit-v0")
+    agent = make_agent("ppo", spec)
+    agent.prepare(TrainingEnv("ArtworkBandit-v0", 2, seed=0))
+    agent.save(tmp_path / "agent")
+    marker = tmp_path / "marker"
+    payload = {":serialized:": base64.b64encode(cloudpickle.dumps(_Payload(marker))).decode()}
+    zipped = tmp_path / "agent" / "model.zip"
+    with zipfile.ZipFile(zipped) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    data = json.loads(files["data"])
+    for key in ("policy_class", "observation_space", "lr_schedule", "evil"):
+        data[key] = payload
+    files["data"] = json.dumps(data).encode()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    loaded = make_agent("ppo", spec)
+    loaded.load(tmp_path / "agent")
+    assert not marker.exists()
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=3)
+    obs = agent_observation(venv.reset(), {"row_titles": venv.row_titles})
+    assert np.array_equal(loaded.act(obs, explore=False), agent.act(obs, explore=False))
