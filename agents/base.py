@@ -29,6 +29,7 @@ from artwork_env.env import Observation
 from artwork_env.layout import ObservationLayout
 from artwork_env.rewards import slot_rewards
 from artwork_env.rollout import Visit, rollout
+from artwork_env.vector_env import make_vector
 
 VisitReport = Callable[[np.ndarray, np.ndarray, dict[str, Any]], bool]
 """Called by `Agent.learn` after every batched training visit with (reward (N,), ended (N,),
@@ -90,8 +91,7 @@ class TrainingEnv:
 
     def make(self) -> Any:
         """The native vector env (`ArtworkVectorEnv`) of N members."""
-        return gym.make_vec(self.env_id, num_envs=self.num_envs,
-                            vectorization_mode="vector_entry_point", **self.env_kwargs)
+        return make_vector(self.env_id, self.num_envs, **self.env_kwargs)
 
 
 def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:

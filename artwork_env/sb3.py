@@ -18,12 +18,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env import VecEnv
 
 import artwork_env  # noqa: F401  (registers the environments)
-from artwork_env.vector_env import ArtworkVectorEnv
+from artwork_env.vector_env import ArtworkVectorEnv, make_vector
 
 
 class ArtworkSB3VecEnv(VecEnv):
@@ -31,9 +30,8 @@ class ArtworkSB3VecEnv(VecEnv):
 
     def __init__(self, env_id: str = "ArtworkBandit-v0", num_envs: int = 1,
                  render_mode: str | None = None, **env_kwargs: Any) -> None:
-        self.venv: ArtworkVectorEnv = gym.make_vec(
-            env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-            render_mode=render_mode, **env_kwargs)
+        self.venv: ArtworkVectorEnv = make_vector(env_id, num_envs, render_mode=render_mode,
+                                                  **env_kwargs)
         self.venv_render_mode = render_mode
         super().__init__(num_envs, self.venv.single_observation_space,
                          self.venv.single_action_space)

@@ -36,6 +36,15 @@ from artwork_env.env import (
 from artwork_env.rendering import render_visit
 
 
+def make_vector(env_id: str, num_envs: int, **env_kwargs: Any) -> ArtworkVectorEnv:
+    """The native vector env of a registered id with N members and these model parameters
+    (`gymnasium.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point")`)."""
+    import gymnasium as gym
+
+    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                        **env_kwargs)
+
+
 class ArtworkVectorEnv(VectorEnv):
     """N members of `ArtworkEnv` stepped together by the batch core."""
 
@@ -133,4 +142,4 @@ class ArtworkVectorEnv(VectorEnv):
         return self.sim.expected_reward(validate_actions(actions, self.sim))
 
 
-__all__ = ["ArtworkEnv", "ArtworkVectorEnv"]
+__all__ = ["ArtworkEnv", "ArtworkVectorEnv", "make_vector"]

@@ -25,14 +25,14 @@ from agents.base import ProblemSpec
 from agents.linear import HybridLinearModel
 from agents.registry import make_agent
 from artwork_env.env import agent_observation
-from experiments.training import make_vector_env
+from artwork_env.vector_env import make_vector
 
 D, ARMS = 20, 10
 
 
 def agent_decisions_per_second(name: str, n: int, seconds: float) -> float:
     """Slot decisions/s of act + update on one batch of real pages with N members."""
-    env = make_vector_env("ArtworkBandit-v0", n, {})
+    env = make_vector("ArtworkBandit-v0", n)
     agent = make_agent(name, ProblemSpec.from_env(env), seed=0)
     obs, info = env.reset(seed=0)
     agent_obs = agent_observation(obs, info)

@@ -28,6 +28,7 @@ import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env import ModelConfig, rng
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
+from artwork_env.vector_env import make_vector
 
 STARTUP = ("import time; t = time.perf_counter(); import gymnasium as gym; import artwork_env; "
            "env = gym.make('ArtworkBandit-v0'); env.reset(seed=0); "
@@ -105,9 +106,9 @@ def vector_visits_per_second(mode: str, n: int, seconds: float) -> float:
 def native_bytes_per_member(n: int) -> float:
     """Peak bytes allocated (tracemalloc) by a native vector env of N members over 5 steps,
     per member: the shared world is built beforehand, so this is the per-member cost."""
-    gym.make_vec("ArtworkBandit-v0", num_envs=1, vectorization_mode="vector_entry_point")
+    make_vector("ArtworkBandit-v0", 1)
     tracemalloc.start()
-    env = gym.make_vec("ArtworkBandit-v0", num_envs=n, vectorization_mode="vector_entry_point")
+    env = make_vector("ArtworkBandit-v0", n)
     env.reset(seed=0)
     for _ in range(5):
         env.step(np.zeros((n, 6), dtype=np.int64))

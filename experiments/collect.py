@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
-import gymnasium as gym
 import numpy as np
 
 from artwork_env.env import Observation
@@ -14,6 +13,7 @@ from artwork_env.ope.dataset import LoggedData, concatenate
 from artwork_env.rewards import slot_rewards
 from artwork_env.rng import spawn_seeds
 from artwork_env.rollout import Visit, rollout
+from artwork_env.vector_env import make_vector
 
 
 class LoggingPolicy(Protocol):
@@ -48,8 +48,7 @@ def collect(policy: LoggingPolicy, n_visits: int, env_id: str = "ArtworkBandit-v
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     env_kwargs = dict(env_kwargs or {})
     batch_size = min(batch_size, n_visits)
-    env = gym.make_vec(env_id, num_envs=batch_size, vectorization_mode="vector_entry_point",
-                       **env_kwargs)
+    env = make_vector(env_id, batch_size, **env_kwargs)
     config = env.unwrapped.config
     parts: list[LoggedData] = []
     pscores: list[np.ndarray] = []

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import pandas as pd
 
@@ -32,6 +31,7 @@ from artwork_env.ope.estimators import (
 from artwork_env.ope.truth import true_value
 from artwork_env.rng import spawn_seeds
 from artwork_env.rollout import Visit, rollout
+from artwork_env.vector_env import make_vector
 from experiments.collect import LoggingPolicy, collect
 from experiments.processes import process_map
 
@@ -106,8 +106,7 @@ def online_curve(agent: Agent, n_visits: int, env_kwargs: dict[str, Any] | None 
                  seed: int = 0, batch_size: int = 16) -> LearningCurve:
     """The same agent learning online in `ArtworkBandit-v0` (ground-truth expected reward per
     visit, so the curve carries no play-sampling noise), as a `LearningCurve`."""
-    env = gym.make_vec("ArtworkBandit-v0", num_envs=batch_size,
-                       vectorization_mode="vector_entry_point", **(env_kwargs or {}))
+    env = make_vector("ArtworkBandit-v0", batch_size, **(env_kwargs or {}))
     k = env.unwrapped.config.n_slots
     n_batches = -(-n_visits // batch_size)
     events: list[np.ndarray] = []

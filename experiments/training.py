@@ -23,6 +23,7 @@ from tqdm import tqdm
 import artwork_env  # noqa: F401  (registers the environments)
 from agents.base import Agent, ProblemSpec, TrainingEnv
 from agents.registry import agent_class, make_agent
+from artwork_env.vector_env import make_vector
 from experiments.evaluation import evaluate
 from experiments.vocabulary import (
     AGENT_DIR,
@@ -66,12 +67,6 @@ class RunResult:
     metrics: dict[str, float]
     cumulative_regret: float
     seconds: float
-
-
-def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]) -> Any:
-    """The native vector env of `env_id` with N members."""
-    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-                        **env_kwargs)
 
 
 def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
@@ -244,7 +239,7 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
     `config.visits` visits in all, on fresh members.
     """
     start = time.perf_counter()
-    eval_env = make_vector_env(config.env_id, config.eval_members, config.env_kwargs)
+    eval_env = make_vector(config.env_id, config.eval_members, **config.env_kwargs)
     agent = build_agent(config, *run_spec(config))
     resume = None
     if resume_dir is None:

@@ -9,7 +9,7 @@ from agents.base import ProblemSpec, slot_feedback
 from agents.linear import HybridLinearModel
 from agents.registry import agent_class, agent_names, make_agent
 from artwork_env.env import agent_observation
-from experiments.training import make_vector_env
+from artwork_env.vector_env import make_vector
 
 N = 8
 LEARNERS = agent_names("reference") + agent_names("bandit")  # deep: tests of their own
@@ -17,7 +17,7 @@ LEARNERS = agent_names("reference") + agent_names("bandit")  # deep: tests of th
 
 @pytest.fixture(scope="module")
 def env():
-    return make_vector_env("ArtworkBandit-v0", N, {"n_artworks": (2, 6), "n_titles": 60})
+    return make_vector("ArtworkBandit-v0", N, n_artworks=(2, 6), n_titles=60)
 
 
 def trained(name: str, env, steps: int = 6, seed: int = 0):
