@@ -56,6 +56,20 @@ class PerArtworkBandit(Agent):
     def _tie_break(self, shape: tuple[int, ...]) -> np.ndarray:
         return 1e-9 * self.rng.random(shape)
 
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """The best score per slot: the mean (ties broken at random), or when exploring the
+        subclass's `explore_scores`."""
+        mask, titles = obs["action_mask"], obs["title_ids"]
+        scores = self.means(titles) + self._tie_break(mask.shape)
+        if explore:
+            scores = self.explore_scores(titles, mask, scores)
+        return masked_argmax(scores, mask)
+
+    def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
+                       greedy: np.ndarray) -> np.ndarray:
+        """Exploring scores of every candidate from the greedy ones. Default: greedy."""
+        return greedy
+
 
 class EpsilonGreedyAgent(PerArtworkBandit):
     """With probability epsilon a random allowed artwork, else the best mean so far.
@@ -75,15 +89,12 @@ class EpsilonGreedyAgent(PerArtworkBandit):
         """Exploration rate."""
         return {"epsilon": self.epsilon}
 
-    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
-        """Epsilon-greedy per slot."""
-        mask, titles = obs["action_mask"], obs["title_ids"]
-        scores = self.means(titles) + self._tie_break(mask.shape)
-        if explore:
-            scores = np.where(self.counts[titles] == 0, np.inf, scores)
-            scores = np.where(self.rng.random(mask.shape[:2] + (1,)) < self.epsilon,
-                              self.rng.random(mask.shape), scores)
-        return masked_argmax(scores, mask)
+    def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
+                       greedy: np.ndarray) -> np.ndarray:
+        """Untried artworks first; with probability epsilon per slot, random scores."""
+        scores = np.where(self.counts[titles] == 0, np.inf, greedy)
+        return np.where(self.rng.random(mask.shape[:2] + (1,)) < self.epsilon,
+                        self.rng.random(mask.shape), scores)
 
 
 class UCBAgent(PerArtworkBandit):
@@ -101,16 +112,13 @@ class UCBAgent(PerArtworkBandit):
         """Exploration bonus scale."""
         return {"c": self.c}
 
-    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
-        """Highest upper confidence bound per slot (greedy: highest mean)."""
-        mask, titles = obs["action_mask"], obs["title_ids"]
-        scores = self.means(titles) + self._tie_break(mask.shape)
-        if explore:
-            counts = self.counts[titles]
-            total = np.maximum(counts.sum(axis=-1, keepdims=True), 1.0)
-            bonus = self.c * np.sqrt(2.0 * np.log(total) / np.maximum(counts, 1e-12))
-            scores = np.where(counts == 0, np.inf, scores + bonus)
-        return masked_argmax(scores, mask)
+    def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
+                       greedy: np.ndarray) -> np.ndarray:
+        """Upper confidence bounds (untried artworks first)."""
+        counts = self.counts[titles]
+        total = np.maximum(counts.sum(axis=-1, keepdims=True), 1.0)
+        bonus = self.c * np.sqrt(2.0 * np.log(total) / np.maximum(counts, 1e-12))
+        return np.where(counts == 0, np.inf, greedy + bonus)
 
 
 class ThompsonAgent(PerArtworkBandit):

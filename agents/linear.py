@@ -138,11 +138,15 @@ class LinearBanditAgent(Agent):
     """Shared plumbing of the contextual agents: features, arms, cascading updates."""
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, ridge: float = 1.0,
-                 arm_ridge: float = 1.0) -> None:
+                 arm_ridge: float = 1.0, **exploration: float) -> None:
         super().__init__(spec, seed)
         self.ridge, self.arm_ridge = ridge, arm_ridge
         self.model = HybridLinearModel(n_features(spec), spec.n_titles * spec.n_artworks,
                                        ridge, arm_ridge)
+        for name, value in exploration.items():  # alpha (LinUCB) or scale (LinTS)
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        self.exploration = exploration
 
     def arms(self, title_ids: np.ndarray) -> np.ndarray:
         """(N, K, M) arm id of every candidate: title * M + artwork."""
@@ -158,8 +162,8 @@ class LinearBanditAgent(Agent):
         self.model.update(chosen[observed], arms[observed], target[observed])
 
     def hyperparameters(self) -> dict[str, Any]:
-        """Ridge penalties."""
-        return {"ridge": self.ridge, "arm_ridge": self.arm_ridge}
+        """The exploration parameter and the ridge penalties."""
+        return {**self.exploration, "ridge": self.ridge, "arm_ridge": self.arm_ridge}
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The model's sufficient statistics."""
@@ -182,14 +186,8 @@ class LinUCBAgent(LinearBanditAgent):
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, alpha: float = 0.4,
                  ridge: float = 1.0, arm_ridge: float = 1.0) -> None:
-        super().__init__(spec, seed, ridge, arm_ridge)
-        if alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha}")
+        super().__init__(spec, seed, ridge, arm_ridge, alpha=alpha)
         self.alpha = alpha
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Confidence width and ridge penalties."""
-        return {"alpha": self.alpha, **super().hyperparameters()}
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The candidate with the highest upper confidence bound in each slot."""
@@ -205,14 +203,8 @@ class LinTSAgent(LinearBanditAgent):
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, scale: float = 0.2,
                  ridge: float = 1.0, arm_ridge: float = 1.0) -> None:
-        super().__init__(spec, seed, ridge, arm_ridge)
-        if scale < 0:
-            raise ValueError(f"scale must be >= 0, got {scale}")
+        super().__init__(spec, seed, ridge, arm_ridge, scale=scale)
         self.scale = scale
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Posterior scale and ridge penalties."""
-        return {"scale": self.scale, **super().hyperparameters()}
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The candidate with the best posterior draw in each slot (greedy: the mean)."""

@@ -14,6 +14,9 @@ every artwork choice (and every left neighbour, for salience), from which
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from artwork_env import kernels
@@ -28,7 +31,7 @@ from artwork_env.page import (
 )
 from artwork_env.world import World
 
-PARALLEL_FROM = 64
+PARALLEL_FROM = 16
 """Batches of at least this many members run the kernels on every core (`prange`)."""
 
 __all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_reward",
@@ -63,9 +66,19 @@ class ArtworkSimulator(NumpySimulator):
         self._shapes = lay.shapes()
         self._everyone = np.arange(n_members)
 
-    def _kernel(self, n: int, name: str):  # noqa: ANN202  (a numba dispatcher)
-        """The parallel kernel for large batches, the serial one for small."""
-        return getattr(kernels, name) if n >= PARALLEL_FROM else getattr(kernels.serial, name)
+    @staticmethod
+    def _kernel(n: int, name: str) -> Callable[..., None]:
+        """The kernel `name` over n members: on every core for large batches, else member by
+        member (`_{name}_one`), which skips the thread pool's start-up."""
+        if n >= PARALLEL_FROM:
+            return getattr(kernels, name)
+        one = getattr(kernels, f"_{name}_one")
+
+        def each_member(*args: Any) -> None:
+            for i in range(n):
+                one(i, *args)
+
+        return each_member
 
     # ------------------------------------------------------------------ state
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
@@ -83,14 +96,6 @@ class ArtworkSimulator(NumpySimulator):
             self.played, self.title_shown, self.seen_count, self.last_shown, self.last_seen,
             self.streak, self.empty_streak, self.last_bounces, self.plays_total,
             self._popularity_score, self.titles)
-        self._page = None
-
-    def _fill_rows(self, index: np.ndarray) -> None:
-        """The recommender: top-K of noisy relevance + popularity, unplayed titles first."""
-        index = np.ascontiguousarray(index, dtype=np.int64)
-        self._kernel(len(index), "fill_rows")(
-            index, self._p, self._popularity_score, self.keys, self.visit, self.rel,
-            self.history_count, self.played, self.titles)
         self._page = None
 
     def first_invalid(self, actions: np.ndarray) -> int:
@@ -119,13 +124,8 @@ class ArtworkSimulator(NumpySimulator):
         return values
 
     def oracle(self) -> tuple[np.ndarray, np.ndarray]:
-        """The myopic oracle: (N,) best expected reward and (N, K) artworks attaining it.
-
-        Exact dynamic programme over slots from the right, O(K M^2) per member:
-        F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)].
-        The programme runs in float32; the value returned is the float64 expected reward of
-        the row it picks, so `expected_reward(oracle()[1]) == oracle()[0]` exactly.
-        """
+        """The myopic oracle (`NumpySimulator.oracle`, by `kernels.oracle`): (N,) best
+        expected reward and (N, K) artworks attaining it."""
         page = self.page_model()
         actions = np.empty((self.n, self.n_slots), dtype=np.int64)
         values = np.empty(self.n)

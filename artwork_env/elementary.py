@@ -17,23 +17,30 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _COUNTER = np.uint64(0xD6E8FEB86659FD93)
+_STREAM = np.uint64(0xA0761D6478BD642F)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _S11, _S40, _S8 = np.uint64(11), np.uint64(40), np.uint64(8)
 _LOW24 = np.uint64(0xFFFFFF)
-ONE = np.uint64(1)
-_STREAM_TAGS = np.array([(s * 0xA0761D6478BD642F) % 2**64 for s in range(128)], dtype=np.uint64)
-_TWO_PI32 = np.float32(2.0 * np.pi)
-_HALF32, _SCALE24 = np.float32(0.5), np.float32(2.0**-24)
 
 
-@njit(cache=True, inline="always")
-def _mix(z: np.uint64) -> np.uint64:
+def splitmix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (Steele et al., 2014), in place on a uint64 array (numpy) or
+    on a uint64 scalar (compiled, `_mix`)."""
     z ^= z >> _S30
     z *= _MIX1
     z ^= z >> _S27
     z *= _MIX2
     z ^= z >> _S31
     return z
+
+
+ONE = np.uint64(1)
+_STREAM_TAGS = np.array([(s * int(_STREAM)) % 2**64 for s in range(128)], dtype=np.uint64)
+_TWO_PI32 = np.float32(2.0 * np.pi)
+_HALF32, _SCALE24 = np.float32(0.5), np.float32(2.0**-24)
+
+
+_mix = njit(cache=True, inline="always")(splitmix64)
 
 
 @njit(cache=True, inline="always")

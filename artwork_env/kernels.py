@@ -277,33 +277,6 @@ def draw_members(*args):
         _draw_members_one(j, *args)
 
 
-@njit(cache=True)
-def draw_members_serial(*args):
-    """`draw_members`, one core."""
-    for j in range(args[0].shape[0]):
-        _draw_members_one(j, *args)
-
-
-@njit(cache=True)
-def _fill_rows_one(j, index, p, popularity_score, keys, visit, rel, history_count, played, titles):
-    _fill_row(index[j], p, popularity_score, keys, visit, rel, history_count, played,
-              titles)
-
-
-@njit(cache=True, parallel=True)
-def fill_rows(*args):
-    """The recommender for the members `index`."""
-    for j in prange(args[0].shape[0]):
-        _fill_rows_one(j, *args)
-
-
-@njit(cache=True)
-def fill_rows_serial(*args):
-    """`fill_rows`, one core."""
-    for j in range(args[0].shape[0]):
-        _fill_rows_one(j, *args)
-
-
 # ------------------------------------------------------------------------- page model
 @njit(cache=True)
 def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
@@ -384,13 +357,6 @@ def page_model(*args):
         _page_model_one(i, *args)
 
 
-@njit(cache=True)
-def page_model_serial(*args):
-    """`page_model`, one core."""
-    for i in range(args[1].shape[0]):
-        _page_model_one(i, *args)
-
-
 # ------------------------------------------------------------------------------ actions
 @njit(cache=True)
 def first_invalid(actions, titles, w_exists):
@@ -454,30 +420,6 @@ def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scra
 
 
 @njit(cache=True)
-def _oracle_one(i, reward, bounce_penalty, patience, click, play, exists, actions, values):
-    scratch = np.empty(play.shape[1:], dtype=np.int64)
-    _oracle(reward, bounce_penalty, patience[i], click[i], play[i], exists[i], actions[i],
-            scratch)
-    values[i] = _expected(reward, bounce_penalty, patience[i], click[i], play[i],
-                          exists[i], actions[i])
-
-
-@njit(cache=True, parallel=True)
-def oracle(*args):
-    """The myopic oracle of every member: its row and that row's float64 expected reward."""
-    for i in prange(args[3].shape[0]):
-        _oracle_one(i, *args)
-
-
-@njit(cache=True)
-def oracle_serial(*args):
-    """`oracle`, one core."""
-    for i in range(args[3].shape[0]):
-        _oracle_one(i, *args)
-
-
-
-@njit(cache=True)
 def _expected_rewards_one(i, reward, bounce_penalty, patience, click, play, exists, actions,
                           values):
     values[i] = _expected(reward, bounce_penalty, patience[i], click[i], play[i],
@@ -492,23 +434,31 @@ def expected_rewards(*args):
 
 
 @njit(cache=True)
-def expected_rewards_serial(*args):
-    """`expected_rewards`, one core."""
-    for i in range(args[3].shape[0]):
-        _expected_rewards_one(i, *args)
+def _oracle_one(i, reward, bounce_penalty, patience, click, play, exists, actions, values):
+    scratch = np.empty(play.shape[1:], dtype=np.int64)
+    _oracle(reward, bounce_penalty, patience[i], click[i], play[i], exists[i], actions[i],
+            scratch)
+    _expected_rewards_one(i, reward, bounce_penalty, patience, click, play, exists, actions,
+                          values)
+
+
+@njit(cache=True, parallel=True)
+def oracle(*args):
+    """The myopic oracle of every member: its row and that row's float64 expected reward."""
+    for i in prange(args[3].shape[0]):
+        _oracle_one(i, *args)
 
 
 # ------------------------------------------------------------------------------ visit
 @njit(cache=True)
 def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slot, w_appeal,
                w_visual_centred, w_visual, w_salience, w_quality, w_misrepresents, w_exists,
-               title_genres,
-               cast_counts, keys, s_visit, theta, psi, nu, beta, patience, kappa, trust, rel,
-               history, history_pos, history_count, genre_hist, cast_exposure, clicked_before,
-               played, title_shown, seen_count, last_shown, last_seen, streak, empty_streak,
-               last_bounces, plays_total, titles, out_reward, out_terminated, out_churned,
-               out_clicks, out_plays, out_bounces, out_examined, out_titles, out_expected,
-               out_oracle_value, out_oracle_action):
+               title_genres, cast_counts, keys, s_visit, theta, psi, nu, beta, patience, kappa,
+               trust, rel, history, history_pos, history_count, genre_hist, cast_exposure,
+               clicked_before, played, title_shown, seen_count, last_shown, last_seen, streak,
+               empty_streak, last_bounces, plays_total, titles, out_reward, out_terminated,
+               out_churned, out_clicks, out_plays, out_bounces, out_examined, out_titles,
+               out_expected, out_oracle_value, out_oracle_action):
     n, n_slots = actions.shape
     n_art = w_exists.shape[1]
     n_hist = history.shape[1]
@@ -621,13 +571,6 @@ def visit(*args):
         _visit_one(i, *args)
 
 
-@njit(cache=True)
-def visit_serial(*args):
-    """`visit`, one core."""
-    for i in range(args[2].shape[0]):
-        _visit_one(i, *args)
-
-
 # ------------------------------------------------------------------------ observation
 @njit(cache=True)
 def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols, artwork_cols,
@@ -677,25 +620,3 @@ def observe(*args):
     (times_shown, shown_last)."""
     for j in prange(args[0].shape[0]):
         _observe_one(j, *args)
-
-
-@njit(cache=True)
-def observe_serial(*args):
-    """`observe`, one core."""
-    for j in range(args[0].shape[0]):
-        _observe_one(j, *args)
-
-
-class _Serial:
-    """The kernels compiled for one core: small batches skip the thread pool's start-up."""
-
-    draw_members = draw_members_serial
-    fill_rows = fill_rows_serial
-    page_model = page_model_serial
-    oracle = oracle_serial
-    expected_rewards = expected_rewards_serial
-    visit = visit_serial
-    observe = observe_serial
-
-
-serial = _Serial

@@ -15,35 +15,29 @@ from functools import lru_cache
 import numpy as np
 from gymnasium.utils import seeding
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_COUNTER = np.uint64(0xD6E8FEB86659FD93)
-_STREAM = np.uint64(0xA0761D6478BD642F)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
-_S11, _S40, _S8 = np.uint64(11), np.uint64(40), np.uint64(8)
-_LOW24 = np.uint64(0xFFFFFF)
+from artwork_env.elementary import (  # the hash's constants and finaliser, defined once
+    _COUNTER,
+    _GOLDEN,
+    _LOW24,
+    _S8,
+    _S11,
+    _S40,
+    _STREAM,
+    first_hashes,
+    normal_batch,
+    splitmix64,
+)
 
 # Stream tags: one per kind of draw, so adding a draw never shifts another.
 MEMBER, HISTORY, ROW, CASCADE, CHURN, EPISODE = 1, 2, 3, 4, 5, 6
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser, in place on a uint64 array."""
-    z ^= z >> _S30
-    z *= _MIX1
-    z ^= z >> _S27
-    z *= _MIX2
-    z ^= z >> _S31
-    return z
-
-
 def _hashes(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
     """(N, n) uint64 hashes of (key, counter, stream, 0..n-1)."""
     base = keys ^ (counter * _COUNTER) ^ np.uint64((stream * int(_STREAM)) % 2**64)
-    _mix(base)
+    splitmix64(base)
     x = base[:, None] + np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
-    return _mix(x)
+    return splitmix64(x)
 
 
 def uniform(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
@@ -66,8 +60,6 @@ def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.nda
     """(N, n) standard normals (float32 precision) by the Box-Muller transform on
     `uniform32`: sqrt(-2 log u_j) (cos, sin)(2 pi u_{half + j}). Computed by the compiled
     `elementary.normals`, the one implementation of its log, cos and sin."""
-    from artwork_env.elementary import normal_batch
-
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
     counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
     return normal_batch(keys, counter, stream, n)
@@ -77,8 +69,6 @@ def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
     """New (N,) uint64 keys from parent keys and a counter (one member episode from a stream):
     the first hash of (key, counter, EPISODE), computed by the compiled `elementary.hashes`
     (integer arithmetic: the same bits as `_hashes(keys, counter, EPISODE, 1)[:, 0]`)."""
-    from artwork_env.elementary import first_hashes
-
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
     counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
     return first_hashes(keys, counter, EPISODE)

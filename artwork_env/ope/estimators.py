@@ -133,18 +133,22 @@ def ips(data: LoggedData, target_dist: np.ndarray, variant: str = "cascade",
         n_bootstrap: int = N_BOOTSTRAP, confidence: float = CONFIDENCE, seed: int = 0
         ) -> Estimate:
     """Inverse propensity scoring: mean over visits of sum_k omega_k r_k."""
-    omega, _ = profile_weights(importance_weights(data, target_dist), variant)
-    return _estimate("ips", variant, omega * data.slot_reward, None, omega > 0,
-                     n_bootstrap, confidence, seed)
+    return _weighted("ips", data, target_dist, variant, False, n_bootstrap, confidence, seed)
 
 
 def snips(data: LoggedData, target_dist: np.ndarray, variant: str = "cascade",
           n_bootstrap: int = N_BOOTSTRAP, confidence: float = CONFIDENCE, seed: int = 0
           ) -> Estimate:
     """Self-normalised IPS: per slot, sum omega_k r_k / sum omega_k (within the reward range)."""
+    return _weighted("snips", data, target_dist, variant, True, n_bootstrap, confidence, seed)
+
+
+def _weighted(name: str, data: LoggedData, target_dist: np.ndarray, variant: str,
+              normalise: bool, n_bootstrap: int, confidence: float, seed: int) -> Estimate:
+    """IPS, or SNIPS when `normalise`: the weighted slot rewards of `variant`'s weights."""
     omega, _ = profile_weights(importance_weights(data, target_dist), variant)
-    return _estimate("snips", variant, omega * data.slot_reward, omega, omega > 0,
-                     n_bootstrap, confidence, seed)
+    return _estimate(name, variant, omega * data.slot_reward, omega if normalise else None,
+                     omega > 0, n_bootstrap, confidence, seed)
 
 
 def direct_method(data: LoggedData, target_dist: np.ndarray, reward_estimates: np.ndarray,
