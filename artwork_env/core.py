@@ -31,8 +31,10 @@ from artwork_env.page import (
 )
 from artwork_env.world import World
 
-PARALLEL_FROM = 16
-"""Batches of at least this many members run the kernels on every core (`prange`)."""
+PARALLEL_FROM = 2
+"""Batches of at least this many members run the kernels on every core (`prange`); a single
+member skips the thread pool's start-up (about 50 us a kernel). Processes that share the
+cores should set NUMBA_NUM_THREADS=1 (`experiments.processes.process_map` does)."""
 
 __all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_reward",
            "policy_expected_reward"]

@@ -8,7 +8,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
 
 
 def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
@@ -16,10 +17,10 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
     """`[fn(item) for item in items]`, in `workers` spawned processes when > 1; a tqdm bar
     named `progress` when given.
 
-    Worker processes run single-threaded BLAS and torch (thread counts set through the
-    environment they inherit, unless the user set them): two processes on two cores with
-    two BLAS threads each spin-wait on each other and run at half speed. `fn` and the items
-    must pickle (module-level functions, `functools.partial` of them).
+    Worker processes run single-threaded BLAS, torch and numba kernels (thread counts set
+    through the environment they inherit, unless the user set them): two processes on two
+    cores with two threads each spin-wait on each other and run at half speed or slower.
+    `fn` and the items must pickle (module-level functions, `functools.partial` of them).
     """
     items = list(items)
     if workers < 1:
