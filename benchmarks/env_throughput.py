@@ -86,6 +86,30 @@ def core_visits_per_second(n: int, n_visits: int, seconds: float,
     return visits / (time.perf_counter() - start)
 
 
+def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
+    """Microseconds per member of each compiled kernel at N members (best of `repeats`),
+    bandit world: the member draw (with its first row), the page model, a visit (page model,
+    oracle, cascade, update) and one observation."""
+    sim = ArtworkSimulator(ModelConfig(n_visits=1), n)
+    index, keys = np.arange(n), rng.numbered_keys(1, 0, n)
+    sim.reset_members(index, keys)
+    actions = np.zeros((n, sim.n_slots), dtype=np.int64)
+
+    def best(step: object) -> float:
+        step()  # type: ignore[operator]
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()  # type: ignore[operator]
+            times.append(time.perf_counter() - start)
+        return 1e6 * min(times) / n
+
+    return {"member draw": best(lambda: sim.reset_members(index, keys)),
+            "page model": best(lambda: sim._compute_page_model()),
+            "visit": best(lambda: sim.visit_step(actions)),
+            "observation": best(lambda: sim.observe())}
+
+
 def vector_visits_per_second(mode: str, n: int, seconds: float) -> float:
     """Visits/s of `gym.make_vec("ArtworkBandit-v0", n, mode)` with fixed actions."""
     kwargs = {} if mode == "vector_entry_point" else {
@@ -188,6 +212,10 @@ def main() -> None:
         print(f"| numpy specification, {label}, N=1024 (compiled is "
               f"{rate / reference:.1f}x faster) | {reference:,.0f} | {1e6 / reference:.1f} "
               f"| {1 / reference / cartpole:.2f} |")
+    parts = kernel_breakdown()
+    print("\nCompiled kernels, bandit world, N = 4096, both cores: "
+          + ", ".join(f"{name} {value:.2f} us" for name, value in parts.items())
+          + " per member")
     if not args.skip_vector:
         vector_tables(args.seconds)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import ast
 import itertools
+import tempfile
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from artwork_env.config import parameter_names
@@ -80,3 +82,27 @@ def grid_points(items: list[str]) -> list[tuple[str, dict, dict]]:
         label = ",".join(f"{k}={v}" for k, v in zip(keys, combination))
         points.append((label, parse_env_kwargs(env_items), agent_kwargs))
     return points or [("", {}, {})]
+
+
+def writable_folder_problem(path: str | Path) -> str | None:
+    """Why `path` cannot be a folder to write into (created if missing), or None: checked
+    before hours of work, not after."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} exists and is not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return f"cannot write into {folder}: {error.strerror or error}"
+    return None
+
+
+def output_file_problem(path: str | Path) -> str | None:
+    """Why a file cannot be written at `path` (a folder there, an unwritable parent), or
+    None."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{target} is a folder; give a file name"
+    return writable_folder_problem(target.parent)

@@ -176,6 +176,8 @@ def markdown_matrix(frame: pd.DataFrame) -> str:
 
 def results_table(summary: pd.DataFrame) -> str:
     """The closing table of `scripts/train.py` (and the report's), as aligned text."""
+    if summary.empty:
+        return "no readable runs"
     lines = []
     for env_id, group in summary.groupby("env", sort=True):
         header = ["agent", "seeds", "visits", "eval reward [95% CI]", "take rate",

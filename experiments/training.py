@@ -138,9 +138,10 @@ def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> Non
 
 
 class Trainer:
-    """The bookkeeping every run shares, whoever drives the visits (the bandit loop below or
-    SB3's `learn` through `VocabularyCallback`): the train window, the logging and
-    evaluation cadence, checkpoints, the progress bar."""
+    """The bookkeeping every run shares, whoever drives the visits (`Agent.learn`: the
+    rollout loop, or SB3's own loop through its callback): the train window, the logging and
+    evaluation cadence, checkpoints, the progress bar. `after_visits` is the report every
+    agent calls."""
 
     def __init__(self, config: RunConfig, agent: Agent, eval_env: Any, run_dir: Path,
                  resume: dict[str, Any] | None = None) -> None:

@@ -27,7 +27,7 @@ from agents.policies import make_policy
 from agents.registry import agent_names
 from artwork_env import ENV_IDS
 from artwork_env.ope import write_parquet
-from experiments.cli import dataclass_parser, parse_env_kwargs
+from experiments.cli import dataclass_parser, output_file_problem, parse_env_kwargs
 from experiments.collect import collect
 from experiments.training import load_trained_agent
 
@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> Path:
         parser.error(f"unknown env id {args.env!r}; available: {', '.join(ENV_IDS)}")
     if args.visits < 1 or args.batch_size < 1:
         parser.error("--visits and --batch-size must be >= 1")
+    problem = output_file_problem(args.out)
+    if problem:
+        parser.error(f"--out: {problem}")
     try:
         env_id, env_kwargs = args.env, parse_env_kwargs(args.env_kwargs)
         agent = choose_agent(parser, args)

@@ -29,12 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     if not runs_dir.is_dir():
         parser.error(f"{runs_dir} is not a directory")
     out = Path(args.out) if args.out else runs_dir / "report"
-    skipped = write_report([p for p in sorted(runs_dir.iterdir()) if p.is_dir() and p != out],
-                           out)
+    run_dirs = [p for p in sorted(runs_dir.iterdir()) if p.is_dir() and p != out]
+    if not run_dirs:
+        parser.error(f"{runs_dir} holds no run directories (the --logdir of train.py)")
+    skipped = write_report(run_dirs, out)
     for message in skipped:
         print(message, file=sys.stderr)
-    runs, _ = load_runs([p for p in sorted(runs_dir.iterdir()) if p.is_dir() and p != out])
+    runs, _ = load_runs(run_dirs)
     print(results_table(summarise(runs)))
+    if not runs:
+        return 1
     print(f"Report: {out / 'report.md'} (with summary.csv, learning_curves.png, regret.png)")
     return 0
 

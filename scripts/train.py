@@ -19,7 +19,12 @@ from pathlib import Path
 
 from agents.registry import agent_class, agent_names, default_agents
 from artwork_env import ENV_IDS, ModelConfig
-from experiments.cli import dataclass_parser, grid_points, parse_env_kwargs
+from experiments.cli import (
+    dataclass_parser,
+    grid_points,
+    parse_env_kwargs,
+    writable_folder_problem,
+)
 from experiments.launch import run_many
 from experiments.report import load_runs, results_table, summarise
 from experiments.training import RunConfig, RunResult, load_run_config, train_run
@@ -114,6 +119,9 @@ def parse_args(argv: list[str] | None = None
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if not args.seeds:
         parser.error("--seeds needs at least one seed")
+    problem = None if args.resume else writable_folder_problem(args.logdir)
+    if problem:
+        parser.error(f"--logdir: {problem}")
     return args, names, env_kwargs, points
 
 

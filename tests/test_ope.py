@@ -452,3 +452,13 @@ def test_the_comparison_gives_the_same_numbers_on_one_process_or_two():
     numbers = runs[0].select_dtypes("number").columns
     np.testing.assert_allclose(runs[0][numbers], runs[1][numbers], rtol=1e-12, atol=1e-15)
     assert runs[0].drop(columns=numbers).equals(runs[1].drop(columns=numbers))
+
+
+def test_collect_refuses_an_output_it_cannot_write_before_collecting(tmp_path, capsys):
+    """`--out` naming a folder lost the collected data at the rename once; now it is refused
+    first (exit 2)."""
+    with pytest.raises(SystemExit) as exit_info:
+        load_script("collect").main(["--visits", "10", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "is a folder" in err

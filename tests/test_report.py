@@ -91,6 +91,19 @@ def test_compare_script(runs_dir, tmp_path):
     assert "alpha" in out and "eval reward [95% CI]" in out
 
 
+def test_compare_script_says_what_is_wrong_with_a_directory(tmp_path):
+    """An empty directory is refused with its name (exit 2); a directory of unreadable runs
+    gives the reasons and exit 1, not a traceback."""
+    script = [sys.executable, str(ROOT / "scripts" / "compare.py")]
+    empty = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True)
+    assert empty.returncode == 2 and "holds no run directories" in empty.stderr
+    (tmp_path / "broken_run").mkdir()
+    broken = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True)
+    assert broken.returncode == 1, broken.stderr
+    assert "no config.json" in broken.stderr and "Traceback" not in broken.stderr
+    assert "no readable runs" in broken.stdout
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

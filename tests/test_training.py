@@ -98,6 +98,15 @@ def test_bad_arguments_exit_2_before_training(argv, message, capsys, tmp_path):
     assert not any(tmp_path.iterdir())  # nothing was trained
 
 
+def test_an_unwritable_logdir_exits_2_before_training(capsys, tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["--agents", "random", "--logdir", str(not_a_folder)])
+    assert exit_info.value.code == 2
+    assert "--logdir" in capsys.readouterr().err
+
+
 def test_run_directories_are_never_overwritten(tmp_path):
     first = new_run_dir(tmp_path, "ArtworkBandit-v0", "ucb", 0)
     second = new_run_dir(tmp_path, "ArtworkBandit-v0", "ucb", 0)
