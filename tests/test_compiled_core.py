@@ -88,6 +88,13 @@ def test_same_members_rows_and_answers_as_the_specification(n, n_visits):
     run_both(ModelConfig(n_visits=n_visits), n, visits=12, seed=n)
 
 
+def test_same_as_the_specification_for_a_catalog_too_large_to_tabulate():
+    """With 500 titles the world keeps no salience table; the kernels compute it."""
+    config = ModelConfig(n_titles=500, n_visits=4)
+    assert ArtworkSimulator(config, 1).world.salience_table is None
+    run_both(config, 3, visits=4, seed=2)
+
+
 @pytest.mark.slow
 def test_same_as_the_specification_for_a_large_batch():
     run_both(ModelConfig(n_visits=3), 1024, visits=6, seed=5)
