@@ -127,3 +127,17 @@ def test_many_artworks_keep_their_identity():
     last = obs["artworks"][0][..., compiled.layout.artwork.index("shown_last")]
     assert np.array_equal(last[again, 150], np.ones(again.sum()))
     assert last.sum() == again.sum()
+
+
+def test_same_invalid_actions_as_the_specification():
+    """The compiled action check finds the same first invalid (member, slot) as the numpy
+    one: out of range, negative, or a missing artwork of a short title."""
+    config = ModelConfig(n_artworks=(2, 6), n_titles=40, history_length=5)
+    compiled, spec = pair(config, 9, seed=4)
+    gen = np.random.default_rng(0)
+    for _ in range(200):
+        actions = gen.integers(-1, 7, size=(9, compiled.n_slots))
+        assert compiled.first_invalid(actions) == spec.first_invalid(actions)
+    exists = compiled.candidates()
+    allowed = (gen.random(exists.shape) * exists).argmax(axis=2)
+    assert compiled.first_invalid(allowed) == spec.first_invalid(allowed) == -1
