@@ -15,6 +15,7 @@ every artwork choice (and every left neighbour, for salience), from which
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -31,10 +32,16 @@ from artwork_env.page import (
 )
 from artwork_env.world import World
 
-PARALLEL_FROM = 2
-"""Batches of at least this many members run the kernels on every core (`prange`); a single
-member skips the thread pool's start-up (about 50 us a kernel). Processes that share the
-cores should set NUMBA_NUM_THREADS=1 (`experiments.processes.process_map` does)."""
+
+@cache
+def _one_member(name: str) -> Callable[..., None]:
+    """`kernels._{name}_one` for the first member (a C-level partial: no Python frame)."""
+    return partial(getattr(kernels, f"_{name}_one"), 0)
+
+
+def _nothing(*args: Any) -> None:
+    """No member to run."""
+
 
 __all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_reward",
            "policy_expected_reward"]
@@ -70,17 +77,13 @@ class ArtworkSimulator(NumpySimulator):
 
     @staticmethod
     def _kernel(n: int, name: str) -> Callable[..., None]:
-        """The kernel `name` over n members: on every core for large batches, else member by
-        member (`_{name}_one`), which skips the thread pool's start-up."""
-        if n >= PARALLEL_FROM:
+        """The kernel `name` over n members: on every core (`prange`) for two or more; for a
+        single member its one-member body, which skips the thread pool's start-up (about 50
+        us a kernel). Processes that share the cores should set NUMBA_NUM_THREADS=1
+        (`experiments.processes.process_map` does)."""
+        if n >= 2:
             return getattr(kernels, name)
-        one = getattr(kernels, f"_{name}_one")
-
-        def each_member(*args: Any) -> None:
-            for i in range(n):
-                one(i, *args)
-
-        return each_member
+        return _one_member(name) if n == 1 else _nothing
 
     # ------------------------------------------------------------------ state
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
