@@ -12,6 +12,7 @@ in `info["row_titles"]`, and `episode_start` (`agent_observation`, defined by th
 
 from __future__ import annotations
 
+import inspect
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -174,8 +175,11 @@ class Agent(ABC):
         venv.close()
 
     def hyperparameters(self) -> dict[str, Any]:
-        """The agent's hyperparameters (logged with every run)."""
-        return {}
+        """The agent's hyperparameters (logged with every run). Default: its constructor's
+        keyword arguments, read back from the attributes of the same name."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names
+                if name not in ("self", "spec", "seed") and hasattr(self, name)}
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Learned state as named arrays (what `save` writes)."""

@@ -1,7 +1,9 @@
 """Agent names and where their classes live: the one place agents are looked up by name.
 
 Classes are imported on first use, so looking up a bandit (or listing names) never imports
-torch or stable-baselines3.
+torch or stable-baselines3. Besides the names below, `module:Class` names a user's own
+`Agent` subclass (`python scripts/train.py --agents my_package.agents:MyAgent`;
+docs/agents.md).
 """
 
 from __future__ import annotations
@@ -47,11 +49,22 @@ def default_agents() -> list[str]:
 
 
 def agent_class(name: str) -> type[Agent]:
-    """The class of an agent name (imported now); unknown names raise `ValueError`."""
-    if name not in _AGENTS:
-        raise ValueError(f"unknown agent {name!r}; available: {', '.join(_AGENTS)}")
-    module, _, cls = _AGENTS[name][0].partition(":")
-    return getattr(import_module(module), cls)
+    """The class of an agent name, or of a `module:Class` path (imported now); anything else
+    raises `ValueError` saying why."""
+    if name in _AGENTS:
+        module, _, cls = _AGENTS[name][0].partition(":")
+        return getattr(import_module(module), cls)
+    module, sep, cls = name.partition(":")
+    if not sep:
+        raise ValueError(f"unknown agent {name!r}; available: {', '.join(_AGENTS)}, or "
+                         f"module:Class for an agent of your own")
+    try:
+        found = getattr(import_module(module), cls)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"agent {name!r}: cannot import it ({error})") from None
+    if not (isinstance(found, type) and issubclass(found, Agent)):
+        raise ValueError(f"agent {name!r} is not a subclass of agents.base.Agent")
+    return found
 
 
 def make_agent(name: str, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> Agent:

@@ -71,7 +71,8 @@ class RunResult:
 
 def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
     """`{logdir}/{env}__{agent}__{seed}__{timestamp}`, never an existing directory."""
-    base = Path(logdir) / f"{env_id}__{agent}__{seed}__{int(time.time())}"
+    label = agent.replace(":", ".")  # a user's module:Class agent; colons in folder names
+    base = Path(logdir) / f"{env_id}__{label}__{seed}__{int(time.time())}"
     path, suffix = base, 1
     while True:
         try:

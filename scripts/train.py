@@ -76,9 +76,13 @@ def parse_args(argv: list[str] | None = None
     parser = dataclass_parser(Args, __doc__, int_lists=("seeds",))
     args = Args(**vars(parser.parse_args(argv)))
     names = [name.strip() for name in args.agents.split(",") if name.strip()]
-    unknown = [name for name in names if name not in agent_names()]
-    if unknown or not names:
-        parser.error(f"unknown agent(s) {unknown}; available: {', '.join(agent_names())}")
+    if not names:
+        parser.error(f"--agents names no agent; available: {', '.join(agent_names())}")
+    for name in names:
+        try:
+            agent_class(name)
+        except ValueError as error:
+            parser.error(str(error))
     if args.env not in ENV_IDS:
         parser.error(f"unknown env id {args.env!r}; available: {', '.join(ENV_IDS)}")
     try:

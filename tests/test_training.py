@@ -83,7 +83,9 @@ def test_the_script_prints_the_table_and_the_tensorboard_line(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--agents", "random,alphazero"], "unknown agent(s) ['alphazero']; available: random"),
+    (["--agents", "random,alphazero"], "unknown agent 'alphazero'; available: random"),
+    (["--agents", "no_such_module:Agent"], "cannot import it"),
+    (["--agents", "json:dumps"], "is not a subclass of agents.base.Agent"),
     (["--env", "CartPole-v1"], "unknown env id 'CartPole-v1'; available: ArtworkBandit-v0"),
     (["--env-kwargs", "n_slots"], "malformed model parameter 'n_slots'"),
     (["--env-kwargs", "n_slotz=8"], "unknown model parameter 'n_slotz'"),
@@ -161,3 +163,21 @@ def test_ctrl_c_saves_the_agent_and_the_progress(tmp_path):
     state = json.loads((run_dir / "state.json").read_text())
     assert 0 < state["visits"] < 10_000_000
     assert (run_dir / "agent" / "state.npz").exists()
+
+
+def test_an_agent_of_ones_own_trains_beside_the_others(tmp_path, monkeypatch, capsys):
+    """`--agents module:Class` loads a user's Agent subclass (the example of docs/agents.md)
+    and gives it a run directory, hyperparameters and a row of the closing table."""
+    example = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", example, re.S)[0]
+    module = code.split("\n\nresult = ")[0]  # the class, without the example's own run
+    (tmp_path / "my_agents.py").write_text(module)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    results = train.main(["--agents", "random,my_agents:SoftmaxAgent", "--visits", "320",
+                          "--eval-every", "160", "--eval-members", "16", "--workers", "1",
+                          "--logdir", str(tmp_path / "runs")])
+    mine = [r for r in results if r.agent == "my_agents:SoftmaxAgent"]
+    assert len(mine) == 1 and Path(mine[0].run_dir).is_dir()
+    config = json.loads((Path(mine[0].run_dir) / "config.json").read_text())
+    assert config["agent_hyperparameters"] == {"tau": 0.05}
+    assert "my_agents:SoftmaxAgent" in capsys.readouterr().out
