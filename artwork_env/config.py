@@ -12,6 +12,8 @@ import dataclasses
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 REWARDS = ("quality_play", "play", "click")
 CATALOGS = ("generated", "demo")
 GENRE_NAMES = (
@@ -188,10 +190,7 @@ class ModelConfig:
         unknown = sorted(set(kwargs) - set(known))
         if unknown:
             raise ValueError(f"unknown parameter(s) {unknown}; known parameters: {known}")
-        if isinstance(kwargs.get("n_artworks"), list):
-            kwargs["n_artworks"] = tuple(kwargs["n_artworks"])  # type: ignore[arg-type]
-        if isinstance(kwargs.get("device_probs"), list):
-            kwargs["device_probs"] = tuple(kwargs["device_probs"])  # type: ignore[arg-type]
+        kwargs = {name: _plain(value) for name, value in kwargs.items()}
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def plain_cascade(self) -> ModelConfig:
@@ -209,6 +208,15 @@ class ModelConfig:
 def parameter_names() -> list[str]:
     """Names of every model parameter accepted by `ModelConfig` and `gymnasium.make`."""
     return [f.name for f in fields(ModelConfig) if not f.name.startswith("_")]
+
+
+def _plain(value: object) -> object:
+    """numpy scalars as Python numbers, lists and arrays as tuples (`np.int64(5)` is 5)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(_plain(item) for item in value)
+    return value
 
 
 def _is_real(value: object) -> bool:

@@ -78,10 +78,12 @@ class ArtworkVectorEnv(VectorEnv):
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
         """Draw N fresh members; member i is seeded with `seed + i` (or `seed[i]`)."""
-        if isinstance(seed, int):
-            seed = [seed + i for i in range(self.num_envs)]
-        if seed is not None and len(seed) != self.num_envs:
-            raise ValueError(f"seed must be an int or a list of {self.num_envs} seeds")
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            seed = [int(seed) + i for i in range(self.num_envs)]
+        if seed is not None and (isinstance(seed, (str, bytes, bool)) or not hasattr(
+                seed, "__len__") or len(seed) != self.num_envs):
+            raise ValueError(f"seed must be an int or a list of {self.num_envs} seeds, got "
+                             f"{seed!r}")
         super().reset(seed=None if seed is None else seed[0])
         if seed is not None or self._stream_keys is None:
             self._stream_keys = rng.stream_keys(seed or [None] * self.num_envs)

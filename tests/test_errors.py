@@ -78,3 +78,19 @@ def test_step_after_the_episode_ends_raises():
     env.step(np.zeros(6, dtype=np.int64))
     with pytest.raises(RuntimeError, match="reset"):
         env.step(np.zeros(6, dtype=np.int64))
+
+
+def test_numpy_numbers_are_numbers():
+    """`np.int64(5)` and `np.float64(0.2)` are accepted like 5 and 0.2, in `make` and in a
+    vector env's `reset(seed=...)`; the config holds plain Python numbers."""
+    env = gym.make("ArtworkBandit-v0", n_slots=np.int64(5), bounce_penalty=np.float64(0.2),
+                   n_artworks=(np.int64(3), np.int64(6)))
+    config = env.unwrapped.config
+    assert config.n_slots == 5 and type(config.n_slots) is int
+    assert config.n_artworks == (3, 6) and type(config.bounce_penalty) is float
+    vec = gym.make_vec("ArtworkBandit-v0", num_envs=2, vectorization_mode="vector_entry_point")
+    numpy_seeded, _ = vec.reset(seed=np.int64(3))
+    int_seeded, _ = vec.reset(seed=3)
+    assert all(np.array_equal(numpy_seeded[key], int_seeded[key]) for key in int_seeded)
+    with pytest.raises(ValueError, match="seed must be an int or a list of 2 seeds"):
+        vec.reset(seed="3")
