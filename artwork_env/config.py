@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 REWARDS = ("quality_play", "play", "click")
+MAX_PENALTY = 1e6
+"""The largest `bounce_penalty`: the exact oracle runs in float32 (max 3.4e38)."""
+WORLD_SIZES = ("n_genres", "n_actors", "n_titles", "n_artworks")
+"""The sizes a generated catalog takes from the configuration (the demo catalog has its own)."""
 CATALOGS = ("generated", "demo")
 GENRE_NAMES = (
     "drama", "comedy", "romance", "action", "thriller", "horror",
@@ -151,15 +156,28 @@ class ModelConfig:
             raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
         if self.catalog not in CATALOGS:
             raise ValueError(f"catalog must be one of {CATALOGS}, got {self.catalog!r}")
-        if isinstance(self.world_seed, bool) or not isinstance(self.world_seed, int):
-            raise ValueError(f"world_seed must be an integer, got {self.world_seed!r}")
+        if (isinstance(self.world_seed, bool) or not isinstance(self.world_seed, int)
+                or self.world_seed < 0):
+            raise ValueError(f"world_seed must be a non-negative integer, got "
+                             f"{self.world_seed!r}")
+        if self.bounce_penalty > MAX_PENALTY:
+            raise ValueError(f"bounce_penalty must be <= {MAX_PENALTY:g} (the exact oracle runs "
+                             f"in float32), got {self.bounce_penalty!r}")
         self._validate_artworks()
         probs = self.device_probs
-        if (len(probs) != len(DEVICE_NAMES) or any(not _is_real(p) or p < 0 for p in probs)
+        if (not isinstance(probs, tuple) or len(probs) != len(DEVICE_NAMES)
+                or any(not _is_real(p) or p < 0 for p in probs)
                 or not math.isclose(sum(probs), 1.0, abs_tol=1e-6)):
             raise ValueError(
                 f"device_probs must be {len(DEVICE_NAMES)} non-negative numbers summing to 1 "
                 f"(for {DEVICE_NAMES}), got {probs!r}")
+        if self.catalog == "demo":
+            ignored = [f.name for f in fields(self) if f.name in WORLD_SIZES
+                       and getattr(self, f.name) != f.default]
+            if ignored:
+                raise ValueError(f"{', '.join(ignored)} cannot be set with catalog='demo' (its "
+                                 f"titles, genres, cast and artworks are fixed)")
+        self._check_size()
         if self.catalog == "generated":
             if self.n_slots > self.n_titles:
                 raise ValueError(f"n_slots ({self.n_slots}) must not exceed n_titles "
@@ -167,6 +185,20 @@ class ModelConfig:
             if self.history_length > self.n_titles:
                 raise ValueError(f"history_length ({self.history_length}) must not exceed "
                                  f"n_titles ({self.n_titles})")
+
+    def _check_size(self) -> None:
+        """Refuse worlds whose catalog would not fit in half of this machine's memory."""
+        g, a, t, m = self.n_genres, self.n_actors, self.n_titles, self.max_artworks
+        catalog_bytes = 8 * t * (g + a) + 4 * t * m * (g + a + 9) + 8 * self.n_communities * (g + a)
+        try:
+            memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):  # not on this platform: no bound
+            return
+        if catalog_bytes > memory / 2:
+            raise ValueError(
+                f"the catalog of n_titles={t}, n_genres={g}, n_actors={a}, n_artworks={m} needs "
+                f"about {catalog_bytes / 2**30:.1f} GiB, more than half of this machine's "
+                f"{memory / 2**30:.1f} GiB")
 
     def _validate_artworks(self) -> None:
         value = self.n_artworks

@@ -58,7 +58,8 @@ class ArtworkVectorEnv(VectorEnv):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} "
                              f"or None, got {render_mode!r}")
-        if not 0 <= render_member < num_envs:
+        if (isinstance(render_member, bool) or not isinstance(render_member, (int, np.integer))
+                or not 0 <= render_member < num_envs):
             raise ValueError(f"render_member must be in [0, {num_envs}), got {render_member}")
         self.num_envs = num_envs
         self.render_mode = render_mode

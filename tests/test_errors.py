@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -94,3 +96,23 @@ def test_numpy_numbers_are_numbers():
     assert all(np.array_equal(numpy_seeded[key], int_seeded[key]) for key in int_seeded)
     with pytest.raises(ValueError, match="seed must be an int or a list of 2 seeds"):
         vec.reset(seed="3")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"device_probs": 0}, "device_probs must be 3 non-negative numbers"),
+    ({"world_seed": -1}, "world_seed must be a non-negative integer"),
+    ({"catalog": "demo", "n_titles": 50}, "n_titles cannot be set with catalog='demo'"),
+    ({"bounce_penalty": 1e39}, "bounce_penalty must be <= 1e+06"),
+    ({"n_genres": 10**12}, "needs about"),
+])
+def test_bad_values_name_their_parameter(kwargs, message):
+    """Each of these once failed deep inside numpy (or, for the catalog, was ignored, or
+    for the size, was killed for memory after minutes)."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gym.make("ArtworkBandit-v0", **kwargs)
+
+
+def test_render_member_must_be_a_member():
+    with pytest.raises(ValueError, match="render_member must be in"):
+        gym.make_vec("ArtworkBandit-v0", num_envs=2, vectorization_mode="vector_entry_point",
+                     render_member="a")
