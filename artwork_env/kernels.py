@@ -3,10 +3,12 @@ between. `artwork_env.core.ArtworkSimulator` calls them; `artwork_env.numpy_core
 same model in numpy, the executable specification the tests compare these kernels with.
 
 The equations are those of docs/model.md, with the same names, written as loops over
-members (`prange`: members are independent). Every operation mirrors the numpy
-specification's order, so the draws, rows, clicks, plays and bounces are the same; values
-agree to float rounding (numba's exp, log, sin and cos may differ from numpy's in the last
-bit). Kernels are compiled once per machine (`cache=True`): a second process starts warm.
+members (`prange`: members are independent; each kernel's one-member body `_X_one` also
+runs alone, for a single member). Every operation mirrors the numpy specification's order
+and both use the same compiled exp, log, sin, cos and pow (`artwork_env.elementary`), so
+the draws, rows, clicks, plays and bounces are the same; values agree to float rounding
+where a sum runs in another order. Kernels are compiled once per machine (`cache=True`):
+a second process starts warm.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The compiled core against the numpy specification (`artwork_env.numpy_core`).
 
 For the same member keys and actions, both give the same member draws, rows, clicks,
-plays and bounces, and the same continuous values to float rounding: numba's exp, log,
-sin and cos may differ from numpy's SIMD versions in the last bit, so values are compared
-with `rtol = atol = 1e-6` (float32 rounding is 6e-8 relative).
+plays and bounces, and the same continuous values to float rounding (both use the compiled
+exp, log, sin, cos and pow of `artwork_env.elementary`; some sums run in another order), so
+values are compared with `rtol = atol = 1e-6` (float32 rounding is 6e-8 relative).
 """
 
 from __future__ import annotations
