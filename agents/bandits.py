@@ -85,10 +85,6 @@ class EpsilonGreedyAgent(PerArtworkBandit):
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
         self.epsilon = epsilon
 
-    def hyperparameters(self) -> dict[str, Any]:
-        """Exploration rate."""
-        return {"epsilon": self.epsilon}
-
     def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
                        greedy: np.ndarray) -> np.ndarray:
         """Untried artworks first; with probability epsilon per slot, random scores."""
@@ -107,10 +103,6 @@ class UCBAgent(PerArtworkBandit):
         if c < 0:
             raise ValueError(f"c must be >= 0, got {c}")
         self.c = c
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Exploration bonus scale."""
-        return {"c": self.c}
 
     def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
                        greedy: np.ndarray) -> np.ndarray:
@@ -136,10 +128,6 @@ class ThompsonAgent(PerArtworkBandit):
         if alpha <= 0 or beta <= 0:
             raise ValueError(f"alpha and beta must be > 0, got {alpha}, {beta}")
         self.alpha, self.beta = alpha, beta
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Beta prior."""
-        return {"alpha": self.alpha, "beta": self.beta}
 
     def posterior(self, title_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Beta posterior parameters (a, b), each (..., M), of every artwork of `title_ids`."""

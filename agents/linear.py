@@ -146,7 +146,7 @@ class LinearBanditAgent(Agent):
         for name, value in exploration.items():  # alpha (LinUCB) or scale (LinTS)
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
-        self.exploration = exploration
+            setattr(self, name, value)
 
     def arms(self, title_ids: np.ndarray) -> np.ndarray:
         """(N, K, M) arm id of every candidate: title * M + artwork."""
@@ -160,10 +160,6 @@ class LinearBanditAgent(Agent):
         chosen = gather_chosen(features, actions)
         arms = gather_chosen(self.arms(obs["title_ids"]), actions)
         self.model.update(chosen[observed], arms[observed], target[observed])
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """The exploration parameter and the ridge penalties."""
-        return {**self.exploration, "ridge": self.ridge, "arm_ridge": self.arm_ridge}
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The model's sufficient statistics."""
@@ -187,7 +183,6 @@ class LinUCBAgent(LinearBanditAgent):
     def __init__(self, spec: ProblemSpec, seed: int = 0, alpha: float = 0.4,
                  ridge: float = 1.0, arm_ridge: float = 1.0) -> None:
         super().__init__(spec, seed, ridge, arm_ridge, alpha=alpha)
-        self.alpha = alpha
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The candidate with the highest upper confidence bound in each slot."""
@@ -204,7 +199,6 @@ class LinTSAgent(LinearBanditAgent):
     def __init__(self, spec: ProblemSpec, seed: int = 0, scale: float = 0.2,
                  ridge: float = 1.0, arm_ridge: float = 1.0) -> None:
         super().__init__(spec, seed, ridge, arm_ridge, scale=scale)
-        self.scale = scale
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The candidate with the best posterior draw in each slot (greedy: the mean)."""

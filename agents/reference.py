@@ -62,10 +62,6 @@ class GlobalBestAgent(Agent):
         self.n_members = n_members
         self.best: np.ndarray | None = None
 
-    def hyperparameters(self) -> dict[str, Any]:
-        """Monte Carlo members used to find the best artworks."""
-        return {"n_members": self.n_members}
-
     def attach(self, env: Any) -> None:
         """Compute the best artwork per title of the env's world (once)."""
         if self.best is None:

@@ -1,6 +1,6 @@
 """Array primitives shared by the simulator, the agents and the estimators, defined once.
 
-- `sigmoid`: the logistic function (in place on a float32 array when `out` is given);
+- `sigmoid`: the logistic function (numpy, for the world's generation);
 - `masked_argmax`, `uniform_over_allowed`, `random_allowed`: choices over the allowed
   artworks of a (..., M) mask (the uniform random policy, as a distribution and as draws);
 - `gather_chosen`: the entry of the chosen artwork of every slot, from any (N, K, M, ...)
@@ -12,15 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Logistic function 1 / (1 + exp(-x)); written into `out` when given (`out=x` works in
-    place: float32 keeps it SIMD-fast). This form keeps full relative precision for the
-    small probabilities of this model; exp(-x) = inf for very negative x gives exactly 0."""
-    out = np.negative(x, out=out)
-    with np.errstate(over="ignore"):
-        np.exp(out, out=out)
-    out += out.dtype.type(1.0)
-    return np.reciprocal(out, out=out)
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function 1 / (1 + exp(-x)) in numpy, for the world's generation (the page
+    model's float32 sigmoid is `elementary.sigmoid32`, shared by both cores)."""
+    with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives exactly 0
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def masked_argmax(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
