@@ -29,6 +29,7 @@ from artwork_env.config import DEVICE_NAMES, ModelConfig
 from artwork_env.env import Observation
 from artwork_env.layout import ObservationLayout
 from artwork_env.rewards import slot_rewards
+from artwork_env.rng import spawn_seeds
 from artwork_env.rollout import Visit, rollout
 from artwork_env.vector_env import make_vector
 
@@ -82,17 +83,36 @@ class ProblemSpec:
 @dataclass(frozen=True)
 class TrainingEnv:
     """Where an agent trains: the env id and its model parameters, the members stepped
-    together, the seed of the first reset, and a folder for the agent's own logs."""
+    together, the run's seed, the visits already trained (a resumed run), and a folder for
+    the agent's own logs.
+
+    The N member streams come from the seed through `rng.spawn_seeds` (64 bits): runs with
+    different seeds share no member. A run resumed after `visits_done` visits starts every
+    stream at episode `visits_done // N`: in the one-visit bandit env exactly the members
+    an uninterrupted run would have met next; in the lifetime env fresh members (or the
+    one that had just arrived).
+    """
 
     env_id: str
     num_envs: int
     seed: int
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     log_dir: str | None = None
+    visits_done: int = 0
 
     def make(self) -> Any:
         """The native vector env (`ArtworkVectorEnv`) of N members."""
         return make_vector(self.env_id, self.num_envs, **self.env_kwargs)
+
+    @property
+    def member_seeds(self) -> list[int]:
+        """The seeds of the N member streams."""
+        return spawn_seeds(self.seed, self.num_envs, bits=64)
+
+    @property
+    def reset_options(self) -> dict[str, int]:
+        """The reset options that start the streams where the run left off."""
+        return {"episode": self.visits_done // self.num_envs}
 
 
 def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +191,7 @@ class Agent(ABC):
             return report(visit.reward, visit.ended, visit.info) and done < visits
 
         if visits > 0:
-            rollout(venv, choose, on_visit, seed=env.seed)
+            rollout(venv, choose, on_visit, seed=env.member_seeds, options=env.reset_options)
         venv.close()
 
     def hyperparameters(self) -> dict[str, Any]:

@@ -102,11 +102,11 @@ class SB3Agent(TunedPerEnv, Agent):
         return self.policy
 
     def prepare(self, env: TrainingEnv) -> None:
-        """Make the training env (`ArtworkSB3VecEnv`, reset with `env.seed`) and build the
-        model on it, or, after `load`, move the model onto it; SB3's logs go to
-        `env.log_dir`."""
+        """Make the training env (`ArtworkSB3VecEnv`, reset with `env`'s member streams)
+        and build the model on it, or, after `load`, move the model onto it; SB3's logs go
+        to `env.log_dir`."""
         venv = ArtworkSB3VecEnv(env.env_id, env.num_envs, **env.env_kwargs)
-        venv.seed(env.seed)
+        venv.seed_streams(env.member_seeds, env.reset_options)
         self._env_meta = {"env_id": env.env_id, "num_envs": env.num_envs,
                           "env_kwargs": dict(env.env_kwargs)}
         if self.model is None:

@@ -239,10 +239,20 @@ class NumpySimulator:
         The programme runs in float32; the value returned is the float64 expected reward of
         the row it picks, so `expected_reward(oracle()[1]) == oracle()[0]` exactly.
         """
+        return self._best_row(1.0)
+
+    def worst(self) -> tuple[np.ndarray, np.ndarray]:
+        """The worst page: (N,) lowest expected reward of any row and (N, K) artworks
+        attaining it (the oracle's programme on -g_k: min_a [g + c F] = -max_a [-g - c F]).
+        The floor of `eval/pct_of_oracle`."""
+        return self._best_row(-1.0)
+
+    def _best_row(self, sign: float) -> tuple[np.ndarray, np.ndarray]:
         page = self.page_model()
         click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
         play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
         gain = slot_gain(self.config.reward, self.config.bounce_penalty, click, play)
+        gain *= np.float32(sign)
         go_on = click * play
         np.subtract(1.0, go_on, out=go_on)
         go_on *= page.patience.astype(np.float32)[:, None, None]

@@ -43,13 +43,15 @@ class Visit:
 
 def rollout(env: Any, choose: Callable[[Observation], np.ndarray],
             on_visit: Callable[[Visit], bool],
-            seed: int | list[int] | None = None) -> None:
-    """Reset `env` with `seed`, then choose and step until `on_visit` returns False.
+            seed: int | list[int] | None = None,
+            options: dict[str, Any] | None = None) -> None:
+    """Reset `env` with `seed` (and `options`), then choose and step until `on_visit`
+    returns False.
 
     `env` is a vector env with SAME_STEP autoreset (`ArtworkVectorEnv`): ended members are
     replaced within the step, and `episode_start` marks them in the next observation.
     """
-    obs, info = env.reset(seed=seed)
+    obs, info = env.reset(seed=seed, options=options)
     episode_start = np.ones(env.num_envs, dtype=bool)
     while True:
         agent_obs = agent_observation(obs, info, episode_start)

@@ -45,11 +45,20 @@ class ArtworkSB3VecEnv(VecEnv):
         self.visits = 0  # pages shown so far, all members together
         self.row_titles: np.ndarray | None = None
 
+    def seed_streams(self, seeds: list[int], options: dict[str, Any] | None = None) -> None:
+        """Seed the next reset with one seed per member (and its reset `options`)."""
+        if len(seeds) != self.num_envs:
+            raise ValueError(f"seeds: need {self.num_envs} seeds, got {len(seeds)}")
+        self._seeds = list(seeds)
+        self.set_options(options or {})
+
     def reset(self) -> dict[str, np.ndarray]:
-        """Reset every member (seeds from `seed()`, if any, are used once)."""
+        """Reset every member (seeds from `seed()` or `seed_streams()` and options from
+        `set_options()`, if any, are used once)."""
         seeds = None if all(s is None for s in self._seeds) else list(self._seeds)
-        obs, info = self.venv.reset(seed=seeds)
+        obs, info = self.venv.reset(seed=seeds, options=self._options[0] or None)
         self._seeds = [None] * self.num_envs
+        self._reset_options()
         self._returns[:] = 0.0
         self._lengths[:] = 0
         self.row_titles = info["row_titles"]

@@ -45,6 +45,16 @@ def make_vector(env_id: str, num_envs: int, **env_kwargs: Any) -> ArtworkVectorE
                         **env_kwargs)
 
 
+def _first_episode(options: dict[str, Any] | None) -> int:
+    """The `episode` reset option (0 without it), checked."""
+    if options is None or "episode" not in options:
+        return 0
+    episode = options["episode"]
+    if isinstance(episode, bool) or not isinstance(episode, (int, np.integer)) or episode < 0:
+        raise ValueError(f"options['episode'] must be a non-negative int, got {episode!r}")
+    return int(episode)
+
+
 class ArtworkVectorEnv(VectorEnv):
     """N members of `ArtworkEnv` stepped together by the batch core."""
 
@@ -78,7 +88,12 @@ class ArtworkVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
-        """Draw N fresh members; member i is seeded with `seed + i` (or `seed[i]`)."""
+        """Draw N fresh members; member i is seeded with `seed + i` (or `seed[i]`).
+
+        `options={"episode": e}` with a seed starts every member stream at its episode e
+        instead of 0 (the members a stream would have drawn after e one-visit episodes: how
+        a training run resumes on the members it would have met next)."""
+        episode = _first_episode(options)
         if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             seed = [int(seed) + i for i in range(self.num_envs)]
         if seed is not None and (isinstance(seed, (str, bytes, bool)) or not hasattr(
@@ -88,7 +103,7 @@ class ArtworkVectorEnv(VectorEnv):
         super().reset(seed=None if seed is None else seed[0])
         if seed is not None or self._stream_keys is None:
             self._stream_keys = rng.stream_keys(seed or [None] * self.num_envs)
-            self._episodes[:] = 0
+            self._episodes[:] = episode
         else:
             self._episodes += np.uint64(1)
         everyone = np.arange(self.num_envs)
@@ -139,6 +154,11 @@ class ArtworkVectorEnv(VectorEnv):
     def oracle(self) -> tuple[np.ndarray, np.ndarray]:
         """Ground truth: (N,) myopic oracle values and (N, K) actions for the pages shown."""
         return self.sim.oracle()
+
+    def worst(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ground truth: (N,) lowest expected reward of any row and (N, K) its artworks,
+        for the pages now shown (the floor of "% of oracle")."""
+        return self.sim.worst()
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """Ground truth: (N,) exact expected reward of `actions` on the pages now shown."""

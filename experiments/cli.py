@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import itertools
 import tempfile
 from dataclasses import fields
@@ -34,6 +35,15 @@ def dataclass_parser(args_class: type, description: str | None,
             parser.add_argument(flag, type=type(default), default=default,
                                 help=f"(default: {default})")
     return parser
+
+
+def given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The destinations of the options `argv` sets explicitly (`--visits 9` and
+    `--visits=9` alike), whatever their defaults."""
+    quiet = copy.deepcopy(parser)
+    for action in quiet._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(quiet.parse_args(argv)))
 
 
 def parse_env_kwargs(items: list[str]) -> dict[str, object]:

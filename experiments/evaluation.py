@@ -7,8 +7,18 @@ from typing import Any
 import numpy as np
 
 from agents.base import Agent
+from artwork_env.env import Observation
 from artwork_env.rollout import Visit, rollout
 from experiments.vocabulary import EVAL_SEED
+
+
+def pct_of_oracle(expected: float, oracle: float, worst: float) -> float:
+    """Where a policy's expected reward lies between the worst page's (0) and the myopic
+    oracle's (100), summed over the same visits: 100 (E - W) / (O - W). In [0, 100] for any
+    policy no better than the oracle, whatever the sign of the rewards (100 when every
+    page is worth the same)."""
+    span = oracle - worst
+    return 100.0 if span <= 0.0 else 100.0 * (expected - worst) / span
 
 
 def evaluate(agent: Agent, env: Any) -> dict[str, float]:
@@ -24,7 +34,11 @@ def evaluate(agent: Agent, env: Any) -> dict[str, float]:
     n = env.num_envs
     active = np.ones(n, dtype=bool)
     totals = dict(reward=np.zeros(n), visits=np.zeros(n), plays=0.0, impressions=0.0,
-                  expected=0.0, oracle=0.0)
+                  expected=0.0, oracle=0.0, worst=0.0)
+
+    def choose(obs: Observation) -> np.ndarray:
+        totals["worst"] += float(env.worst()[0][active].sum())  # the pages about to be shown
+        return agent.act(obs, explore=False)
 
     def account(visit: Visit) -> bool:
         info = visit.info
@@ -37,13 +51,14 @@ def evaluate(agent: Agent, env: Any) -> dict[str, float]:
         active[visit.ended] = False
         return bool(active.any())
 
-    rollout(env, lambda obs: agent.act(obs, explore=False), account, seed=EVAL_SEED)
+    rollout(env, choose, account, seed=EVAL_SEED)
     agent.rng.bit_generator.state = rng_state
     visits = totals["visits"].sum()
     return {
         "eval/take_rate": totals["plays"] / totals["impressions"],
         "eval/reward": float(totals["reward"].sum() / visits),
         "eval/return": float(totals["reward"].mean()),
-        "eval/pct_of_oracle": 100.0 * totals["expected"] / totals["oracle"],
+        "eval/pct_of_oracle": pct_of_oracle(totals["expected"], totals["oracle"],
+                                            totals["worst"]),
         "eval/regret": (totals["oracle"] - totals["expected"]) / visits,
     }

@@ -1,13 +1,16 @@
 """Launching many runs: in parallel processes on this machine, or as Ray tasks.
 
     pip install -e ".[ray]"
-    python scripts/train.py --backend ray [--address HOST:PORT] [--storage /shared/runs]
+    python scripts/train.py --backend ray --address HOST:PORT|local [--storage /shared/runs]
 
 On Ray every (env, agent, seed, grid point) run is a task with its own CPU (and GPU, when
-asked), writing the same run directories and event files as the local backend. Without an
-address Ray starts on this machine with `workers` CPUs; with one, it joins that cluster
-(`ray start --head` on the head node; every node must see `--storage`). A run that raises
-is retried up to `MAX_RETRIES` times, then reported; the others go on.
+asked), writing the same run directories and event files as the local backend. The address
+is always given: `HOST:PORT` joins that cluster (`ray start --head` on the head node; every
+node must see `--storage`); `local` starts Ray on this machine with `workers` CPUs, whose
+GCS, raylet and workers then listen on every network interface (Ray 2.60 has no
+loopback-only mode: it replaces a 127.0.0.1 node address by the machine's own), which is
+why it is never started without being asked. A run that raises is retried up to
+`MAX_RETRIES` times, then reported; the others go on.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ MAX_RETRIES = 2
 
 
 def run_many(configs: list[RunConfig], workers: int, backend: str = "local",
-             address: str | None = None, gpus_per_run: float = 0.0) -> list[RunResult]:
+             address: str = "", gpus_per_run: float = 0.0) -> list[RunResult]:
     """Run several configurations, in `workers` parallel processes when > 1 (single-threaded
     BLAS each: `process_map`), or on Ray (`backend="ray"`: `run_on_ray`)."""
     if backend == "ray":
@@ -38,13 +41,18 @@ def _single_threaded_train_run(config: RunConfig) -> RunResult:
     return train_run(config)
 
 
-def run_on_ray(configs: list[RunConfig], workers: int, address: str | None = None,
+def run_on_ray(configs: list[RunConfig], workers: int, address: str,
                gpus_per_run: float = 0.0) -> list[RunResult]:
-    """Run the configurations as Ray tasks; return the results of those that succeeded and
-    print one line per run that failed after its retries."""
+    """Run the configurations as Ray tasks on the cluster at `address` (`local`: start
+    one on this machine, listening on every interface); return the results of those that
+    succeeded and print one line per run that failed after its retries."""
+    if not address:
+        raise ValueError("address: give the Ray cluster to join (HOST:PORT), or 'local' to "
+                         "start one on this machine (it listens on every network "
+                         "interface; the local backend opens no port)")
     import ray
 
-    ray.init(address=address, num_cpus=None if address else workers,
+    ray.init(address=address, num_cpus=workers if address == "local" else None,
              include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
              runtime_env={"env_vars": {name: "1" for name in THREAD_VARIABLES}})
     task = ray.remote(num_cpus=1, num_gpus=gpus_per_run, max_retries=MAX_RETRIES,

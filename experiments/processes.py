@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any
+
+from experiments import interrupts
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
@@ -21,19 +23,59 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
     through the environment they inherit, unless the user set them): two processes on two
     cores with two threads each spin-wait on each other and run at half speed or slower.
     `fn` and the items must pickle (module-level functions, `functools.partial` of them).
+
+    On SIGINT/SIGTERM (`experiments.interrupts`) items not yet started are skipped, the
+    workers are asked to stop, and the results of the items that ran are returned (in
+    order); a second signal aborts.
     """
     items = list(items)
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    if workers == 1 or len(items) <= 1:
-        return list(_bar(map(fn, items), len(items), progress))
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
-    with ProcessPoolExecutor(min(workers, len(items)), mp_context=get_context("spawn")) as pool:
-        return list(_bar(pool.map(fn, items), len(items), progress))
+    with interrupts.stop_on_signals():
+        if workers == 1 or len(items) <= 1:
+            results = _bar(map(_unless_stopped(fn), items), len(items), progress)
+            return [result for result in results if not isinstance(result, _Skipped)]
+        for name in THREAD_VARIABLES:
+            os.environ.setdefault(name, "1")
+        context = get_context("spawn")
+        event = context.Event()
+        interrupts.share_with_workers(event)
+        try:
+            with ProcessPoolExecutor(min(workers, len(items)), mp_context=context,
+                                     initializer=interrupts.worker_initializer,
+                                     initargs=(event,)) as pool:
+                futures = [pool.submit(_run_unless_stopped, fn, item) for item in items]
+                pending = set(futures)
+                bar = _bar(None, len(items), progress)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    if bar is not None:
+                        bar.update(len(done))
+                    if interrupts.stop_requested():
+                        for future in pending:
+                            future.cancel()
+                for future in futures:  # raise a worker's exception, as map would
+                    if not future.cancelled():
+                        future.result()
+            return [future.result() for future in futures
+                    if not future.cancelled() and not isinstance(future.result(), _Skipped)]
+        finally:
+            interrupts.share_with_workers(None)
 
 
-def _bar(results: Iterable[Any], total: int, desc: str | None) -> Iterable[Any]:
+class _Skipped:
+    """The result of an item skipped because a stop was requested before it started."""
+
+
+def _run_unless_stopped(fn: Callable[[Any], Any], item: Any) -> Any:
+    return _Skipped() if interrupts.stop_requested() else fn(item)
+
+
+def _unless_stopped(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda item: _run_unless_stopped(fn, item)
+
+
+def _bar(results: Iterable[Any] | None, total: int, desc: str | None) -> Any:
     if desc is None:
         return results
     from tqdm import tqdm

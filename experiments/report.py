@@ -1,4 +1,4 @@
-"""Comparing runs: read the event files, group by (env, agent) across seeds, and answer
+"""Comparing runs: read the event files, pool the seeds of each configuration, and answer
 "which agent is better, by how much, how sure are we" with bootstrap confidence intervals,
 pairwise win probabilities, learning curves and regret plots.
 
@@ -10,7 +10,7 @@ report, so the two never disagree. Event files are read with TensorBoard's own
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,9 @@ class RunData:
     variant: str = ""
     reference: bool = False
     """A cheating reference (reads ground truth), as the run recorded it."""
+    setup: dict[str, object] = field(default_factory=dict)
+    """Everything but the seed that makes runs comparable: the model parameters, the
+    agent's hyperparameters, the evaluation and batching settings."""
 
     @property
     def label(self) -> str:
@@ -72,8 +75,11 @@ def read_run(run_dir: str | Path) -> RunData:
     for tag in tags:
         events = accumulator.Scalars(tag)
         curves[tag] = (np.array([e.step for e in events]), np.array([e.value for e in events]))
+    setup = {**{f"env.{k}": v for k, v in config.get("model_parameters", {}).items()},
+             **{f"agent.{k}": v for k, v in config.get("agent_hyperparameters", {}).items()},
+             **{k: config.get(k) for k in ("eval_every", "eval_members", "num_envs")}}
     return RunData(run_dir, env_id, agent, seed, curves, str(config.get("variant", "")),
-                   bool(config.get("reference", False)))
+                   bool(config.get("reference", False)), setup)
 
 
 def load_runs(runs: str | Path | list[str | Path]) -> tuple[list[RunData], list[str]]:
@@ -110,23 +116,77 @@ def win_probability(a: np.ndarray, b: np.ndarray) -> float:
     return float(((a > b) + 0.5 * (a == b)).mean())
 
 
+def group_runs(runs: list[RunData]) -> tuple[dict[tuple[str, str], list[RunData]], list[str]]:
+    """Pool runs as seeds of one configuration: the same env, agent, setup (model
+    parameters, hyperparameters, evaluation and batching) and visits reached. Returns
+    {(env, row label): runs} and what was set aside or told apart, one message each.
+
+    A seed run twice in one configuration counts once (the latest run directory); runs of
+    one agent that differ in anything else get rows of their own, labelled by what differs
+    (stopped runs by the visits they reached).
+    """
+    configs: dict[tuple[str, str, str, int], list[RunData]] = {}
+    for run in runs:
+        key = (run.env_id, run.label, json.dumps(run.setup, sort_keys=True, default=str),
+               run.visits)
+        configs.setdefault(key, []).append(run)
+    notes = []
+    per_agent: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for env_id, label, setup, visits in configs:
+        per_agent.setdefault((env_id, label), []).append((setup, visits))
+    groups: dict[tuple[str, str], list[RunData]] = {}
+    for (env_id, label, setup, visits), members in configs.items():
+        by_seed: dict[int, RunData] = {}
+        for run in sorted(members, key=lambda r: r.run_dir.name):
+            if run.seed in by_seed:
+                notes.append(f"set aside {by_seed[run.seed].run_dir}: seed {run.seed} of "
+                             f"{label} again ({run.run_dir.name} is counted)")
+            by_seed[run.seed] = run
+        row = label
+        variants = per_agent[(env_id, label)]
+        if len(variants) > 1:
+            row = f"{label} ({_difference(setup, visits, variants)})"
+            notes.append(f"{env_id} {label}: runs with different settings are not pooled; "
+                         f"rows by what differs")
+        groups[(env_id, row)] = list(by_seed.values())
+    return groups, sorted(set(notes))
+
+
+def _difference(setup: str, visits: int, variants: list[tuple[str, int]]) -> str:
+    """What tells this configuration apart from the agent's others, as `key=value`s."""
+    mine = json.loads(setup)
+    others = [json.loads(s) for s, _ in variants]
+    keys = sorted(k for k in mine if any(o.get(k) != mine[k] for o in others))
+    parts = [f"{k}={mine[k]}" for k in keys]
+    if len({v for _, v in variants}) > 1:
+        parts.append(f"{visits:,} visits")
+    return ", ".join(parts)
+
+
+def _aligned(runs: list[RunData], tag: str) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values (runs, steps)) of a tag at the visit counts every run logged."""
+    steps = runs[0].curves[tag][0]
+    for run in runs[1:]:
+        steps = np.intersect1d(steps, run.curves[tag][0])
+    values = np.array([[dict(zip(*run.curves[tag]))[step] for step in steps.tolist()]
+                       for run in runs])
+    return steps, values
+
+
 def _visits_to_reach(runs: list[RunData], target: float) -> float:
     """First evaluation step where the mean eval reward over seeds reaches `target`."""
-    steps = runs[0].curves["eval/reward"][0]
-    length = min(len(run.curves["eval/reward"][1]) for run in runs)
-    mean = np.mean([run.curves["eval/reward"][1][:length] for run in runs], axis=0)
-    reached = np.flatnonzero(mean >= target)
+    steps, values = _aligned(runs, "eval/reward")
+    reached = np.flatnonzero(values.mean(axis=0) >= target)
     return float(steps[reached[0]]) if reached.size else float("nan")
 
 
 def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
-    """One row per (env, agent), best first within each env: final eval reward and take
-    rate (mean, 95 % bootstrap CI over seeds), % of oracle, regret, return, cumulative
-    regret, visits to reach 90 % of the best learning agent's final reward (the cheating
-    references are not counted as the best)."""
-    groups: dict[tuple[str, str], list[RunData]] = {}
-    for run in runs:
-        groups.setdefault((run.env_id, run.label), []).append(run)
+    """One row per configuration (`group_runs`), best first within each env: final eval
+    reward and take rate (mean, 95 % bootstrap CI over seeds), % of oracle, regret, return,
+    cumulative regret, visits to reach 90 % of the best learning agent's final reward (the
+    cheating references are not counted as the best). `table.attrs["notes"]` says what
+    was set aside or told apart."""
+    groups, notes = group_runs(runs)
     best: dict[str, float] = {}  # the best learner's final reward (references excluded)
     for (env_id, _), group in groups.items():
         if group[0].reference and any(not g[0].reference for (e, _), g in groups.items()
@@ -148,17 +208,17 @@ def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
         row["visits_to_90pct_of_best"] = _visits_to_reach(group, 0.9 * best[env_id])
         rows.append(row)
     table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    return table.sort_values(["env", "reward"], ascending=[True, False]).reset_index(drop=True)
+    if not table.empty:
+        table = table.sort_values(["env", "reward"], ascending=[True, False])
+        table = table.reset_index(drop=True)
+    table.attrs["notes"] = notes
+    return table
 
 
 def pairwise(runs: list[RunData], env_id: str) -> pd.DataFrame:
     """P(row agent beats column agent) on final eval reward, across seeds, for one env."""
-    finals: dict[str, list[float]] = {}
-    for run in runs:
-        if run.env_id == env_id:
-            finals.setdefault(run.label, []).append(run.final("eval/reward"))
+    finals = {label: [run.final("eval/reward") for run in group]
+              for (env, label), group in group_runs(runs)[0].items() if env == env_id}
     order = sorted(finals, key=lambda name: -np.mean(finals[name]))
     return pd.DataFrame([[win_probability(finals[a], finals[b]) if a != b else np.nan
                           for b in order] for a in order], index=order, columns=order)
@@ -178,7 +238,9 @@ def results_table(summary: pd.DataFrame) -> str:
     """The closing table of `scripts/train.py` (and the report's), as aligned text."""
     if summary.empty:
         return "no readable runs"
-    lines = []
+    lines = [*summary.attrs.get("notes", [])]
+    if lines:
+        lines.append("")
     for env_id, group in summary.groupby("env", sort=True):
         header = ["agent", "seeds", "visits", "eval reward [95% CI]", "take rate",
                   "% of oracle", "regret/visit", "return", "cum. regret", "visits to 90%"]
@@ -214,15 +276,14 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
     envs = sorted({run.env_id for run in runs})
     fig, axes = plt.subplots(1, len(envs), figsize=(7 * len(envs), 4.5), squeeze=False)
     for ax, env_id in zip(axes[0], envs):
-        groups: dict[str, list[RunData]] = {}
-        for run in runs:
-            if run.env_id == env_id and tag in run.curves:
-                groups.setdefault(run.label, []).append(run)
+        groups = {label: [run for run in group if tag in run.curves]
+                  for (env, label), group in group_runs(runs)[0].items() if env == env_id}
         colours = plt.get_cmap("tab20")
         for index, (agent, group) in enumerate(sorted(groups.items())):
-            length = min(len(run.curves[tag][1]) for run in group)
-            steps = group[0].curves[tag][0][:length]
-            values = np.array([run.curves[tag][1][:length] for run in group])
+            if not group:
+                continue
+            steps, values = _aligned(group, tag)
+            length = len(steps)
             mean = values.mean(axis=0)
             style = "--" if group[0].reference or agent == "random" else "-"
             colour = colours(index % 20)
@@ -252,11 +313,6 @@ def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -
     if skipped:
         lines += ["Skipped runs:", *[f"- {message}" for message in skipped], ""]
     if runs:
-        lengths = {run.visits for run in runs}
-        if len(lengths) > 1:
-            lines += [f"Runs of different lengths ({sorted(lengths)} visits): curves are "
-                      "cut to the shortest run of each agent; finals are each run's last "
-                      "evaluation.", ""]
         lines += ["```", results_table(summary), "```", ""]
         for env_id in sorted({run.env_id for run in runs}):
             lines += [f"## {env_id}: P(row agent's final eval reward > column agent's), "

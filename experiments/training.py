@@ -24,6 +24,13 @@ import artwork_env  # noqa: F401  (registers the environments)
 from agents.base import Agent, ProblemSpec, TrainingEnv
 from agents.registry import agent_class, make_agent
 from artwork_env.vector_env import make_vector
+from experiments import interrupts
+from experiments.checkpoints import (
+    event_file_sizes,
+    read_checkpoint,
+    rewind_event_files,
+    write_checkpoint,
+)
 from experiments.evaluation import evaluate
 from experiments.vocabulary import (
     AGENT_DIR,
@@ -86,6 +93,8 @@ def new_run_dir(logdir: str | Path, env_id: str, agent: str, seed: int) -> Path:
 class TrainWindow:
     """Training statistics since the last log, and the running cumulative regret."""
 
+    SUMS = ("visits", "reward", "regret", "plays", "bounces", "impressions")
+
     def __init__(self, n_members: int) -> None:
         self.episode_return = np.zeros(n_members)
         self.cumulative_regret = 0.0
@@ -124,6 +133,18 @@ class TrainWindow:
             out["train/return"] = float(np.mean(self.returns))
         return out
 
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the window (episodes in progress restart on resume)."""
+        return {**{name: getattr(self, name) for name in self.SUMS},
+                "returns": list(self.returns), "cumulative_regret": self.cumulative_regret}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from `state()`."""
+        for name in self.SUMS:
+            setattr(self, name, float(state[name]))
+        self.returns = [float(value) for value in state["returns"]]
+        self.cumulative_regret = float(state["cumulative_regret"])
+
 
 def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> None:
     """Record the run's hyperparameters for TensorBoard's HPARAMS view (metrics: eval/*)."""
@@ -142,30 +163,36 @@ class Trainer:
     """The bookkeeping every run shares, whoever drives the visits (`Agent.learn`: the
     rollout loop, or SB3's own loop through its callback): the train window, the logging and
     evaluation cadence, checkpoints, the progress bar. `after_visits` is the report every
-    agent calls."""
+    agent calls.
+
+    Every checkpoint records the event files' lengths after a flush; a resumed run first
+    cuts them back to those (`checkpoints.rewind_event_files`), so every step is in the
+    event files once, whatever was killed when.
+    """
 
     def __init__(self, config: RunConfig, agent: Agent, eval_env: Any, run_dir: Path,
                  resume: dict[str, Any] | None = None) -> None:
         self.config, self.agent, self.eval_env, self.run_dir = config, agent, eval_env, run_dir
         self.window = TrainWindow(config.num_envs)
         self.log_every = max(config.num_envs, config.eval_every // 5)
+        self.writer = SummaryWriter(str(run_dir))
         if resume is None:
-            self.writer = SummaryWriter(str(run_dir))
             write_hparams(self.writer, config, agent)
             self.writer.add_custom_scalars(CUSTOM_SCALARS_LAYOUT)
             self.visits = 0
             self.next_log, self.next_eval = self.log_every, config.eval_every
             self.metrics = self.evaluate()
+            self.checkpoint()  # a run directory can be resumed from its first moment on
         else:  # go on where the last checkpoint left off, in the same run directory
             self.visits = resume["visits"]
             self.next_log, self.next_eval = resume["next_log"], resume["next_eval"]
-            self.window.cumulative_regret = resume["cumulative_regret"]
+            self.window.restore(resume["window"])
             self.metrics = resume["metrics"]
-            # drop whatever was logged after the checkpoint, so curves do not fold back
-            self.writer = SummaryWriter(str(run_dir), purge_step=self.visits + 1)
-        self.bar = tqdm(total=config.visits, desc=f"{config.agent} seed {config.seed}",
-                        unit="visit", position=config.progress_position,
-                        disable=not config.progress, leave=False)
+            self.checkpointed = self.visits
+        self.bar = tqdm(total=config.visits, initial=self.visits,
+                        desc=f"{config.agent} seed {config.seed}", unit="visit",
+                        position=config.progress_position, disable=not config.progress,
+                        leave=False)
 
     @property
     def done(self) -> bool:
@@ -180,7 +207,8 @@ class Trainer:
 
     def after_visits(self, reward: np.ndarray, ended: np.ndarray, info: dict[str, Any]) -> bool:
         """Account a batched visit; log, evaluate and checkpoint when due; False once the
-        budget is spent (an `agents.base.VisitReport`)."""
+        budget is spent or a stop was requested (an `agents.base.VisitReport`: it is
+        called after the agent learned from the visit, so agent and count agree)."""
         self.window.add(reward, ended, info)
         self.visits += len(reward)
         self.bar.update(len(reward))
@@ -190,28 +218,31 @@ class Trainer:
             self.next_log += self.log_every
         if self.visits >= self.next_eval or self.done:
             self.evaluate()
-            self.next_eval += self.config.eval_every
+            if self.visits >= self.next_eval:  # (the budget's end keeps the cadence)
+                self.next_eval += self.config.eval_every
             self.checkpoint()
-        return not self.done
+        return not self.done and not interrupts.stop_requested()
 
     def checkpoint(self) -> None:
-        """Save the agent and the run's progress, flush the event files (also on interruption).
-
-        `state.json` is written last and atomically: a resumed run starts from the agent
-        and the visit count of the same checkpoint.
-        """
-        self.agent.save(self.run_dir / AGENT_DIR)
+        """Flush the event file, then write the agent and the run's progress as one
+        checkpoint (`experiments.checkpoints`)."""
         self.writer.flush()
         state = {"visits": self.visits, "next_log": self.next_log, "next_eval": self.next_eval,
-                 "cumulative_regret": self.window.cumulative_regret, "metrics": self.metrics}
-        tmp = self.run_dir / "state.json.tmp"
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self.run_dir / "state.json")
+                 "window": self.window.state(), "metrics": self.metrics}
+        write_checkpoint(self.run_dir, self.agent.save, state, event_file_sizes(self.run_dir))
+        self.checkpointed = self.visits
 
-    def close(self) -> None:
-        """Final checkpoint; close the bar and the writer."""
+    def close(self, save: bool = True) -> None:
+        """Close the bar and the writer. With `save` and progress since the last checkpoint
+        (a run stopped by a signal), first log the train window and evaluate (the table
+        shows what the run reached) and checkpoint; not after an abort (`save=False`: the
+        agent may be mid-update)."""
         self.bar.close()
-        self.checkpoint()
+        if save and self.visits != self.checkpointed:
+            if self.window.visits:
+                _log(self.writer, self.window.metrics(), self.visits)
+            self.evaluate()
+            self.checkpoint()
         self.writer.close()
 
 
@@ -235,10 +266,14 @@ def run_spec(config: RunConfig) -> tuple[ProblemSpec, bool]:
 def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunResult:
     """Train one agent on one env with one seed; log, evaluate, save; return final numbers.
 
-    Checkpoints (agent, progress) are written at every evaluation and when the run ends or
-    is interrupted (Ctrl-C). With `resume_dir`, a run directory written before goes on from
-    its last checkpoint: the same step counter, the same event files, up to
-    `config.visits` visits in all, on fresh members.
+    Checkpoints (agent and progress together, `experiments.checkpoints`) are written at
+    the start, at every evaluation and when the run ends. The first SIGINT/SIGTERM stops
+    the run at the next visit boundary and checkpoints; a second aborts and keeps the last
+    checkpoint (`experiments.interrupts`). With `resume_dir`, a run directory written
+    before goes on from its last checkpoint: the same step counter and event files, up to
+    `config.visits` visits in all; in the one-visit bandit env on exactly the members an
+    uninterrupted run meets (same final numbers for the bandit agents), in the lifetime env
+    on fresh members.
     """
     start = time.perf_counter()
     eval_env = make_vector(config.env_id, config.eval_members, **config.env_kwargs)
@@ -253,16 +288,22 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
              "model_parameters": eval_env.unwrapped.config.to_dict()}, indent=2, default=str))
     else:
         run_dir = Path(resume_dir)
-        resume = json.loads((run_dir / "state.json").read_text())
-        agent.load(run_dir / AGENT_DIR)
-    done = 0 if resume is None else resume["visits"]
-    training = TrainingEnv(config.env_id, config.num_envs, config.seed + done,
-                           dict(config.env_kwargs), str(run_dir / "sb3"))
+        folder, resume, event_files = read_checkpoint(run_dir)
+        agent.load(folder / AGENT_DIR)
+        rewind_event_files(run_dir, event_files)
+    training = TrainingEnv(config.env_id, config.num_envs, config.seed,
+                           dict(config.env_kwargs), str(run_dir / "sb3"),
+                           visits_done=0 if resume is None else resume["visits"])
     agent.prepare(training)
-    trainer = Trainer(config, agent, eval_env, run_dir, resume)
-    try:
-        agent.learn(training, max(0, config.visits - trainer.visits), trainer.after_visits)
-    finally:  # interrupted or not: keep what was learned and logged
+    with interrupts.stop_on_signals():
+        trainer = Trainer(config, agent, eval_env, run_dir, resume)
+        try:
+            if not interrupts.stop_requested():
+                agent.learn(training, max(0, config.visits - trainer.visits),
+                            trainer.after_visits)
+        except BaseException:  # aborted or failed: keep the last checkpoint as it is
+            trainer.close(save=False)
+            raise
         trainer.close()
     return RunResult(config.env_id, config.agent, config.seed, agent.reference,
                      trainer.visits, str(run_dir), trainer.metrics,
@@ -285,8 +326,9 @@ def load_trained_agent(run_dir: str | Path) -> tuple[Agent, RunConfig]:
     if not (path / "config.json").is_file():
         raise ValueError(f"{run_dir}: not a run directory of scripts/train.py (no config.json)")
     config = load_run_config(path)
+    folder = read_checkpoint(path)[0]
     agent = build_agent(replace(config, device="cpu"), *run_spec(config))
-    agent.load(path / AGENT_DIR)
+    agent.load(folder / AGENT_DIR)
     return agent, config
 
 

@@ -4,9 +4,10 @@ them and the reports that read them (no heavy imports: reports stay light).
 Tags (x-axis: visits trained on):
 
 - `eval/take_rate` quality plays per impression, `eval/reward` reward per visit,
-  `eval/return` return per member episode, `eval/pct_of_oracle` 100 x expected reward /
-  the myopic oracle's, `eval/regret` the oracle's expected reward minus the agent's, per
-  visit; all greedy (`explore=False`) on the held-out members, no learning.
+  `eval/return` return per member episode, `eval/pct_of_oracle` where the expected
+  reward lies between the worst page's (0) and the myopic oracle's (100), over the same
+  visits (`evaluation.pct_of_oracle`), `eval/regret` the oracle's expected reward minus
+  the agent's, per visit; all greedy (`explore=False`) on the held-out members, no learning.
 - `train/take_rate`, `train/reward`, `train/regret`, `train/bounce_rate` (bounces per
   impression), `train/return` (episodes ended in the window) over the visits since the last
   log; `train/cumulative_regret` summed over all training visits.

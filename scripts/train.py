@@ -12,6 +12,7 @@ TensorBoard event files (tags in README.md), config.json and the trained agent.
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import sys
 from dataclasses import dataclass, field, replace
@@ -19,8 +20,10 @@ from pathlib import Path
 
 from agents.registry import agent_class, agent_names, default_agents
 from artwork_env import ENV_IDS, ModelConfig
+from experiments.checkpoints import read_checkpoint
 from experiments.cli import (
     dataclass_parser,
+    given_options,
     grid_points,
     parse_env_kwargs,
     writable_folder_problem,
@@ -57,11 +60,13 @@ class Args:
     env_kwargs: list[str] = field(default_factory=list)
     """model parameters as KEY=VALUE"""
     resume: str = ""
-    """a run directory to go on with from its last checkpoint (with --visits: the new total)"""
+    """a run directory to go on with from its last checkpoint, with its own settings; only
+    --visits (the new total) and --device may be given with it"""
     backend: str = "local"
     """local (processes on this machine) or ray (pip install -e '.[ray]')"""
     address: str = ""
-    """ray: the cluster to join (default: start Ray on this machine with --workers CPUs)"""
+    """ray: the cluster to join (HOST:PORT), or local: start Ray on this machine with
+    --workers CPUs (its processes listen on every network interface)"""
     storage: str = ""
     """ray: where run directories go, a path every node sees (default: --logdir)"""
     gpus_per_run: float = 0.0
@@ -70,10 +75,19 @@ class Args:
     """sweep: KEY=V1,V2 over model parameters, or agent.KEY=V1,V2 over agent ones"""
 
 
+RESUME_OPTIONS = {"resume", "visits", "device"}
+"""The options `--resume` honours; the others belong to the run and are refused with it."""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line of `Args`."""
+    return dataclass_parser(Args, __doc__, int_lists=("seeds",))
+
+
 def parse_args(argv: list[str] | None = None
                ) -> tuple[Args, list[str], dict[str, object], list[tuple[str, dict, dict]]]:
     """Parse and validate; bad agent names, env ids or env kwargs exit with code 2."""
-    parser = dataclass_parser(Args, __doc__, int_lists=("seeds",))
+    parser = make_parser()
     args = Args(**vars(parser.parse_args(argv)))
     names = [name.strip() for name in args.agents.split(",") if name.strip()]
     if not names:
@@ -92,6 +106,10 @@ def parse_args(argv: list[str] | None = None
         parser.error(f"--env-kwargs: {error}")
     if args.backend not in ("local", "ray"):
         parser.error(f"--backend must be local or ray, got {args.backend!r}")
+    if args.backend == "ray" and not args.address:
+        parser.error("--backend ray needs --address: HOST:PORT of a cluster you secured, or "
+                     "'local' to start Ray here, knowing that Ray listens on every network "
+                     "interface (--backend local runs the same runs here and opens no port)")
     if args.backend == "ray":
         try:
             import ray  # noqa: F401
@@ -123,6 +141,17 @@ def parse_args(argv: list[str] | None = None
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if not args.seeds:
         parser.error("--seeds needs at least one seed")
+    if min(args.seeds) < 0:
+        parser.error(f"--seeds must be non-negative integers, got {min(args.seeds)}")
+    if len(set(args.seeds)) < len(args.seeds):
+        parser.error(f"--seeds {' '.join(map(str, args.seeds))}: a seed given twice would "
+                     "be the same run again, not another replicate")
+    if args.resume:
+        refused = sorted(given_options(parser, argv or []) - RESUME_OPTIONS)
+        if refused:
+            parser.error("--resume goes on with the run's own settings (its config.json); "
+                         "these cannot be given with it: "
+                         + ", ".join("--" + name.replace("_", "-") for name in refused))
     problem = None if args.resume else writable_folder_problem(args.logdir)
     if problem:
         parser.error(f"--logdir: {problem}")
@@ -136,16 +165,25 @@ def closing_table(results: list[RunResult]) -> str:
     return "\n".join([*skipped, results_table(summarise(runs))])
 
 
-def resume(run_dir: str, argv: list[str]) -> list[RunResult]:
-    """Go on with one run from its last checkpoint; `--visits` in `argv` sets the new total."""
-    path = Path(run_dir)
-    if not (path / "config.json").is_file() or not (path / "state.json").is_file():
-        print(f"train.py: error: --resume {run_dir}: not a run directory with a checkpoint "
-              "(config.json and state.json)", file=sys.stderr)
-        raise SystemExit(2)
-    config = load_run_config(path)
-    if "--visits" in argv:
-        config = replace(config, visits=int(argv[argv.index("--visits") + 1]))
+def resume(args: Args, argv: list[str]) -> list[RunResult]:
+    """Go on with one run from its last checkpoint; `--visits` sets the new total (not
+    below the visits done), `--device` the torch device."""
+    path = Path(args.resume)
+    try:
+        done = read_checkpoint(path)[1]["visits"]
+        config = load_run_config(path)
+    except (ValueError, OSError, TypeError) as error:
+        print(f"train.py: error: --resume {args.resume}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    given = given_options(make_parser(), argv)
+    if "visits" in given:
+        if args.visits < done:
+            print(f"train.py: error: --visits {args.visits} is below the {done:,} visits "
+                  f"{args.resume} has done", file=sys.stderr)
+            raise SystemExit(2)
+        config = replace(config, visits=args.visits)
+    if "device" in given:
+        config = replace(config, device=args.device)
     result = train_run(replace(config, progress_position=0), resume_dir=path)
     print(closing_table([result]))
     return [result]
@@ -156,7 +194,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
     argv = sys.argv[1:] if argv is None else argv
     args, names, env_kwargs, points = parse_args(argv)
     if args.resume:
-        return resume(args.resume, argv)
+        return resume(args, argv)
     base = RunConfig(env_id=args.env, visits=args.visits, eval_every=args.eval_every,
                      eval_members=args.eval_members, num_envs=args.num_envs,
                      logdir=args.logdir, env_kwargs=env_kwargs, device=args.device)
@@ -172,8 +210,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
         except ValueError as error:
             print(f"train.py: error: --grid: {error}", file=sys.stderr)
             raise SystemExit(2) from None
-    results = run_many(configs, args.workers, args.backend, args.address or None,
-                       args.gpus_per_run)
+    results = run_many(configs, args.workers, args.backend, args.address, args.gpus_per_run)
     print()
     print(closing_table(results))
     print(f"Run directories are in {args.logdir}/. Compare the agents with:")

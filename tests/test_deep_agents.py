@@ -16,6 +16,7 @@ from agents.registry import agent_names, make_agent
 from agents.slot_decisions import SlotDecisionVecEnv
 from artwork_env.env import agent_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
+from experiments.checkpoints import read_checkpoint
 from experiments.training import RunConfig, train_run
 from experiments.vocabulary import AGENT_DIR, TAGS
 
@@ -55,9 +56,10 @@ def test_deep_agents_save_and_load_give_the_same_greedy_actions(name, tiny_runs)
     obs = venv.reset()
     agent_obs = agent_observation(obs, {"row_titles": venv.row_titles})
     first = make_agent(name, spec)
-    first.load(Path(result.run_dir) / AGENT_DIR)
+    folder = read_checkpoint(result.run_dir)[0]
+    first.load(folder / AGENT_DIR)
     second = make_agent(name, spec, seed=5)
-    second.load(Path(result.run_dir) / AGENT_DIR)
+    second.load(folder / AGENT_DIR)
     assert np.array_equal(first.act(agent_obs, explore=False), second.act(agent_obs, explore=False))
 
 

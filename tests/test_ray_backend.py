@@ -24,7 +24,7 @@ def both_backends(tmp_path_factory):
     local_dir, ray_dir = tmp_path_factory.mktemp("local"), tmp_path_factory.mktemp("ray")
     local = run_many([replace(c, logdir=str(local_dir)) for c in configs], workers=1)
     remote = run_many([replace(c, logdir=str(ray_dir), progress=False) for c in configs],
-                      workers=2, backend="ray")
+                      workers=2, backend="ray", address="local")
     return local, remote
 
 
@@ -55,6 +55,6 @@ def test_a_failing_run_is_reported_and_the_others_go_on(tmp_path, capsys):
     good = RunConfig(agent="random", visits=160, eval_every=160, eval_members=16,
                      logdir=str(tmp_path), progress=False)
     bad = replace(good, agent="ucb", agent_kwargs={"c": -1.0})  # rejected by the agent
-    results = run_many([good, bad], workers=2, backend="ray")
+    results = run_many([good, bad], workers=2, backend="ray", address="local")
     assert [r.agent for r in results] == ["random"]
     assert "ucb seed 0" in capsys.readouterr().err

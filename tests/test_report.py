@@ -16,7 +16,15 @@ import numpy as np
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from experiments.report import bootstrap_ci, load_runs, summarise, win_probability, write_report
+from experiments.report import (
+    RunData,
+    bootstrap_ci,
+    load_runs,
+    results_table,
+    summarise,
+    win_probability,
+    write_report,
+)
 from experiments.vocabulary import TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +151,54 @@ def test_tensorboard_serves_every_run_and_tag(runs_dir):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+# --------------------------------------------------------------- what is pooled as seeds
+def synthetic(agent: str, seed: int, final: float, steps=(0, 100, 200), name: str = "",
+              **setup) -> RunData:
+    values = np.linspace(0.1, final, len(steps))
+    curves = {tag: (np.array(steps), values if tag == "eval/reward" else np.full(len(steps), .5))
+              for tag in TAGS}
+    return RunData(Path(name or f"Env-v0__{agent}__{seed}__1"), "Env-v0", agent, seed, curves,
+                   setup={"eval_every": 100, **setup})
+
+
+def test_runs_with_other_model_parameters_are_not_pooled():
+    runs = [synthetic("ucb", 0, 0.3, **{"env.n_slots": 6}),
+            synthetic("ucb", 1, 0.4, **{"env.n_slots": 6}),
+            synthetic("ucb", 0, 0.9, **{"env.n_slots": 3})]
+    table = summarise(runs)
+    assert sorted(table["agent"]) == ["ucb (env.n_slots=3)", "ucb (env.n_slots=6)"]
+    assert sorted(table["seeds"]) == [1, 2]
+    assert any("not pooled" in note for note in table.attrs["notes"])
+
+
+def test_a_seed_given_twice_counts_once_and_is_said():
+    runs = [synthetic("ucb", 0, 0.3, name="Env-v0__ucb__0__1"),
+            synthetic("ucb", 0, 0.3, name="Env-v0__ucb__0__2"),
+            synthetic("ucb", 1, 0.5)]
+    table = summarise(runs)
+    assert list(table["seeds"]) == [2]
+    assert table["reward"][0] == pytest.approx(0.4)
+    assert any("set aside Env-v0__ucb__0__1" in note for note in table.attrs["notes"])
+    assert "set aside" in results_table(table)
+
+
+def test_stopped_runs_and_other_eval_cadences_get_rows_of_their_own():
+    runs = [synthetic("ucb", 0, 0.3), synthetic("ucb", 1, 0.5),
+            synthetic("ucb", 2, 0.2, steps=(0, 100)),  # stopped at 100 visits
+            synthetic("ucb", 3, 0.4, steps=(0, 50, 100, 150, 200), eval_every=50)]
+    table = summarise(runs).set_index("agent")
+    assert len(table) == 3 and sorted(table["seeds"]) == [1, 1, 2]
+    assert any("100 visits" in label for label in table.index)
+    assert any("eval_every=50" in label for label in table.index)
+
+
+def test_curves_are_aligned_by_visits_not_by_position():
+    """Two seeds that logged at different visit counts are compared where both logged."""
+    from experiments.report import _aligned
+    a = synthetic("ucb", 0, 0.3, steps=(0, 100, 200))
+    b = synthetic("ucb", 1, 0.3, steps=(0, 50, 100, 150, 200))
+    steps, values = _aligned([a, b], "eval/reward")
+    assert steps.tolist() == [0, 100, 200]
+    assert values[1].tolist() == pytest.approx([0.1, 0.2, 0.3])

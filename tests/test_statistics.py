@@ -88,6 +88,38 @@ def test_dynamic_programme_equals_brute_force(reward):
     assert np.allclose(value, brute, atol=1e-12)
 
 
+@pytest.mark.parametrize("params", [dict(reward="quality_play"),
+                                    dict(reward="quality_play", bounce_penalty=1.0,
+                                         play_logit=-4.0)])
+def test_the_worst_page_equals_brute_force(params):
+    """`worst()` (the oracle's programme on -g) equals the worst of all 64 rows for 300
+    members, with rewards that can be negative too."""
+    config = ModelConfig(n_visits=1, n_slots=3, n_artworks=4, salience_weight=2.0, **params)
+    sim = fresh_simulator(config, 300, seed=3)
+    value, actions = sim.worst()
+    rows = np.array(list(itertools.product(range(4), repeat=3)))
+    brute = np.min([sim.expected_reward(np.tile(row, (300, 1))) for row in rows], axis=0)
+    assert np.allclose(value, brute, rtol=1e-6, atol=1e-9)
+    assert np.array_equal(sim.expected_reward(actions), value)
+
+
+def test_pct_of_oracle_stays_between_0_and_100_when_rewards_are_negative():
+    """With play_logit=-4 and bounce_penalty=1 rewards are mostly negative: random scored
+    562 % of the oracle when the percentage was E / O; between the worst page and the
+    oracle it is 0 <= random < greedy-by-truth = 100."""
+    from agents.base import ProblemSpec
+    from agents.registry import make_agent
+    from artwork_env.vector_env import make_vector
+    from experiments.evaluation import evaluate
+    kwargs = dict(play_logit=-4.0, bounce_penalty=1.0)
+    env = make_vector("ArtworkBandit-v0", 500, **kwargs)
+    spec = ProblemSpec.from_env(env)
+    scores = {name: evaluate(make_agent(name, spec), env)["eval/pct_of_oracle"]
+              for name in ("random", "oracle")}
+    assert 0.0 <= scores["random"] < 100.0
+    assert scores["oracle"] == pytest.approx(100.0)
+
+
 def test_cascade_formula_on_a_hand_example():
     config = ModelConfig(reward="quality_play", bounce_penalty=0.5)
     click = np.array([[0.5, 1.0]])

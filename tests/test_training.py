@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from experiments.checkpoints import read_checkpoint
 from experiments.training import new_run_dir
 from experiments.vocabulary import TAGS
 
@@ -42,7 +43,7 @@ def test_one_run_directory_per_agent_and_seed(smoke_runs):
         assert re.fullmatch(r"ArtworkBandit-v0__(random|linucb)__0__\d+", name)
         config = json.loads((logdir / name / "config.json").read_text())
         assert config["visits"] == 640 and "model_parameters" in config
-        assert (logdir / name / "agent" / "state.npz").exists()
+        assert (read_checkpoint(logdir / name)[0] / "agent" / "state.npz").exists()
 
 
 def test_event_files_hold_exactly_the_documented_tags(smoke_runs):
@@ -129,13 +130,13 @@ def test_resume_continues_the_step_counter_in_the_same_event_files(agent, tmp_pa
     first = train.main(["--agents", agent, "--visits", "320", "--eval-every", "160",
                         "--eval-members", "32", "--workers", "1", "--logdir", str(tmp_path)])
     run_dir = Path(first[0].run_dir)
-    assert json.loads((run_dir / "state.json").read_text())["visits"] == 320
+    assert read_checkpoint(run_dir)[1]["visits"] == 320
     again = train.main(["--resume", str(run_dir), "--visits", "640"])
     assert again[0].visits == 640 and again[0].run_dir == str(run_dir)
     assert len(list(tmp_path.iterdir())) == 1  # no new run directory
     steps = [e.step for e in read_scalars(run_dir)["eval/reward"]]
     assert steps == [0, 160, 320, 480, 640]
-    assert json.loads((run_dir / "state.json").read_text())["visits"] == 640
+    assert read_checkpoint(run_dir)[1]["visits"] == 640
 
 
 def test_resume_of_something_else_exits_2(tmp_path, capsys):
@@ -160,9 +161,9 @@ def test_ctrl_c_saves_the_agent_and_the_progress(tmp_path):
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=60)
     run_dir = next(tmp_path.iterdir())
-    state = json.loads((run_dir / "state.json").read_text())
+    folder, state, _ = read_checkpoint(run_dir)
     assert 0 < state["visits"] < 10_000_000
-    assert (run_dir / "agent" / "state.npz").exists()
+    assert (folder / "agent" / "state.npz").exists()
 
 
 def test_an_agent_of_ones_own_trains_beside_the_others(tmp_path, monkeypatch, capsys):
