@@ -187,17 +187,22 @@ class ModelConfig:
                                  f"n_titles ({self.n_titles})")
 
     def _check_size(self) -> None:
-        """Refuse worlds whose catalog would not fit in half of this machine's memory."""
+        """Refuse worlds whose catalog and population would not fit in half of this
+        machine's memory (the catalog's features, the communities' tables, the regions'
+        community shifts, one member's observation and page model)."""
         g, a, t, m = self.n_genres, self.n_actors, self.n_titles, self.max_artworks
-        catalog_bytes = 8 * t * (g + a) + 4 * t * m * (g + a + 9) + 8 * self.n_communities * (g + a)
+        c, r, k = self.n_communities, self.n_regions, self.n_slots
+        needed = (8 * t * (g + a) + 4 * t * m * (g + a + 9) + 8 * c * (g + a) + 8 * r * c
+                  + 4 * (g + a + r + t) + 4 * k * m * (m + g + a + 9))
         try:
             memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         except (ValueError, OSError, AttributeError):  # not on this platform: no bound
             return
-        if catalog_bytes > memory / 2:
+        if needed > memory / 2:
             raise ValueError(
-                f"the catalog of n_titles={t}, n_genres={g}, n_actors={a}, n_artworks={m} needs "
-                f"about {catalog_bytes / 2**30:.1f} GiB, more than half of this machine's "
+                f"the world of n_titles={t}, n_genres={g}, n_actors={a}, n_artworks={m}, "
+                f"n_communities={c}, n_regions={r}, n_slots={k} needs about "
+                f"{needed / 2**30:.1f} GiB, more than half of this machine's "
                 f"{memory / 2**30:.1f} GiB")
 
     def _validate_artworks(self) -> None:

@@ -259,3 +259,15 @@ def test_soak_sigkill_and_resume_loses_and_doubles_nothing(tmp_path):
 def test_a_trained_agent_loads_from_its_checkpoint(short_run):
     agent, config = load_trained_agent(short_run.run_dir)
     assert config.agent == "ucb" and agent.counts.sum() > 0
+
+
+# ------------------------------------------------------------------ network
+def test_ray_is_never_started_unasked(capsys, tmp_path):
+    """A local Ray cluster listens on every interface (Ray has no loopback-only mode), so
+    `--backend ray` needs `--address`: a cluster's, or `local` said knowingly."""
+    from experiments.launch import run_on_ray
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["--backend", "ray", "--logdir", str(tmp_path)])
+    assert exit_info.value.code == 2 and "--address" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="address"):
+        run_on_ray([RunConfig()], workers=1, address="")

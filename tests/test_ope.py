@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import gymnasium as gym
 import numpy as np
@@ -250,6 +251,47 @@ def test_missing_columns_and_foreign_files_are_refused(small_log, tmp_path):
         read_parquet(tmp_path / "v.parquet")
     with pytest.raises(FileNotFoundError):
         read_parquet(tmp_path / "absent.parquet")
+
+
+def _rewritten(small_log, tmp_path, column=None, values=None, meta=None, rows=None):
+    table = pq.read_table(small_log[1])
+    if column is not None:
+        table = table.set_column(table.column_names.index(column), column, [values])
+    if meta is not None:
+        table = table.replace_schema_metadata({b"artwork_env": meta})
+    if rows is not None:
+        table = table.slice(0, rows)
+    pq.write_table(table, tmp_path / "x.parquet")
+    return tmp_path / "x.parquet"
+
+
+@pytest.mark.parametrize("title_id, message", [(-1, r"title_id must be in \[0, "),
+                                                (10**6, r"title_id must be in \[0, ")])
+def test_title_ids_outside_the_catalog_are_refused(small_log, tmp_path, title_id, message):
+    ids = pq.read_table(small_log[1]).column("title_id").to_numpy().copy()
+    ids[3] = title_id
+    with pytest.raises(ValueError, match=message):
+        read_parquet(_rewritten(small_log, tmp_path, "title_id", ids))
+
+
+def test_broken_or_disagreeing_metadata_and_empty_files_are_refused(small_log, tmp_path):
+    raw = pq.read_table(small_log[1]).schema.metadata[b"artwork_env"]
+    meta = json.loads(raw)
+    cases = [(b"{not json", "not JSON"),
+             (json.dumps({k: v for k, v in meta.items() if k != "config"}).encode(),
+              "no 'config'"),
+             (json.dumps({**meta, "config": {**meta["config"], "n_slots": 3}}).encode(),
+              "one row per position 0..2"),
+             (json.dumps({**meta, "config": {**meta["config"], "n_regions": 9}}).encode(),
+              "per visit; the configuration"),
+             (json.dumps({**meta, "config": {**meta["config"], "n_slots": "six"}}).encode(),
+              "configuration in its metadata is not valid"),
+             (json.dumps({**meta, "n_visits": 99}).encode(), "metadata says 99 visits")]
+    for payload, message in cases:
+        with pytest.raises(ValueError, match=message):
+            read_parquet(_rewritten(small_log, tmp_path, meta=payload))
+    with pytest.raises(ValueError, match="zero rows"):
+        read_parquet(_rewritten(small_log, tmp_path, rows=0))
 
 
 def test_in_memory_data_is_checked_too(small_log):

@@ -149,12 +149,28 @@ def concatenate(parts: list[LoggedData], metadata: dict[str, Any]) -> LoggedData
 
 
 def validate(data: LoggedData) -> None:
-    """Refuse inconsistent data with a message naming the problem (`ValueError`)."""
+    """Refuse inconsistent data with a message naming the problem (`ValueError`): no
+    visits, shapes that disagree with each other or with the configuration's world, title
+    ids outside its catalog, propensities outside (0, 1], actions outside the mask."""
     n, k = data.actions.shape
     m = data.action_mask.shape[-1]
+    if n == 0:
+        raise ValueError("no logged visits (zero rows)")
     if data.action_mask.shape != (n, k, m) or data.pscore.shape != (n, k):
         raise ValueError(f"inconsistent shapes: actions {data.actions.shape}, pscore "
                          f"{data.pscore.shape}, action_mask {data.action_mask.shape}")
+    shapes = data.layout.shapes()
+    for name, array in (("member", data.member), ("titles", data.titles),
+                        ("action_mask", data.action_mask)):
+        if array.shape[1:] != shapes[name]:
+            raise ValueError(f"{name} has shape {array.shape[1:]} per visit; the configuration "
+                             f"in the metadata (n_slots={data.config.n_slots}, its world) "
+                             f"gives {shapes[name]}")
+    n_titles = data.world.n_titles
+    if (data.title_ids < 0).any() or (data.title_ids >= n_titles).any():
+        bad = data.title_ids[(data.title_ids < 0) | (data.title_ids >= n_titles)]
+        raise ValueError(f"title_id must be in [0, {n_titles}) (the catalog of the "
+                         f"configuration); {bad.size} are not (first: {int(bad[0])})")
     if not np.all(np.isfinite(data.pscore)):
         raise ValueError("pscore has missing or non-finite values")
     bad = (data.pscore <= 0.0) | (data.pscore > 1.0)
@@ -234,7 +250,14 @@ def read_parquet(path: str | Path) -> LoggedData:
     if raw is None:
         raise ValueError(f"{path}: no '{METADATA_KEY.decode()}' metadata: not a dataset "
                          f"written by artwork_env (scripts/collect.py)")
-    meta = json.loads(raw)
+    try:
+        meta = json.loads(raw)
+    except ValueError as error:
+        raise ValueError(f"{path}: its '{METADATA_KEY.decode()}' metadata is not JSON "
+                         f"({error})") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        raise ValueError(f"{path}: its '{METADATA_KEY.decode()}' metadata has no 'config' "
+                         "object (the model configuration the data was logged with)")
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: schema version {meta.get('schema_version')!r}; this "
                          f"artwork_env reads version {SCHEMA_VERSION}")
@@ -242,7 +265,13 @@ def read_parquet(path: str | Path) -> LoggedData:
     if missing:
         raise ValueError(f"{path}: dataset is missing columns {missing}; required: "
                          f"{list(REQUIRED_COLUMNS)}")
-    return from_columns({c: _column(table, c) for c in REQUIRED_COLUMNS}, meta, str(path))
+    if table.num_rows == 0:
+        raise ValueError(f"{path}: no logged visits (zero rows)")
+    data = from_columns({c: _column(table, c) for c in REQUIRED_COLUMNS}, meta, str(path))
+    if meta.get("n_visits", data.n_visits) != data.n_visits:
+        raise ValueError(f"{path}: the metadata says {meta['n_visits']} visits, the data "
+                         f"holds {data.n_visits}")
+    return data
 
 
 def _column(table: Any, name: str) -> np.ndarray:
@@ -258,7 +287,11 @@ def _column(table: Any, name: str) -> np.ndarray:
 def from_columns(columns: dict[str, np.ndarray], meta: dict[str, Any],
                  source: str = "dataset") -> LoggedData:
     """A `LoggedData` from long-format columns (one row per visit and slot)."""
-    config = ModelConfig.from_kwargs(**meta["config"])
+    try:
+        config = ModelConfig.from_kwargs(**meta["config"])
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{source}: the configuration in its metadata is not valid: "
+                         f"{error}") from None
     k = config.n_slots
     rows = len(columns["slate_id"])
     order = np.lexsort((columns["position"], columns["slate_id"]))
