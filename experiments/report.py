@@ -1,5 +1,5 @@
 """Comparing runs: read the event files, pool the seeds of each configuration, and answer
-"which agent is better, by how much, how sure are we" with bootstrap confidence intervals,
+"which agent is better, by how much, how sure are we" with intervals right for few seeds,
 pairwise win probabilities, learning curves and regret plots.
 
 The same functions make `scripts/train.py`'s closing table and `scripts/compare.py`'s
@@ -96,17 +96,24 @@ def load_runs(runs: str | Path | list[str | Path]) -> tuple[list[RunData], list[
     return loaded, skipped
 
 
-def bootstrap_ci(values: np.ndarray, n_boot: int = 2000, seed: int = 0,
-                 level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean (a point for a single value)."""
+def seed_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, str]:
+    """An interval for the mean over seeds that is right for few seeds: (low, high, kind).
+
+    Three or more seeds: the Student t interval, mean +- t_{(1+level)/2, n-1} s / sqrt(n)
+    (kind "t"; a percentile bootstrap of 2-5 values is far too narrow). Two seeds: no
+    interval is honest, so the range of the two (kind "range"). One seed: the value
+    itself (kind "point").
+    """
+    from scipy import stats
+
     values = np.asarray(values, dtype=np.float64)
     if len(values) == 1:
-        return float(values[0]), float(values[0])
-    gen = np.random.default_rng(seed)
-    means = values[gen.integers(0, len(values), (n_boot, len(values)))].mean(axis=1)
-    tail = (1.0 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+        return float(values[0]), float(values[0]), "point"
+    if len(values) == 2:
+        return float(values.min()), float(values.max()), "range"
+    half = stats.t.ppf((1.0 + level) / 2, len(values) - 1) * values.std(ddof=1) \
+        / np.sqrt(len(values))
+    return float(values.mean() - half), float(values.mean() + half), "t"
 
 
 def win_probability(a: np.ndarray, b: np.ndarray) -> float:
@@ -180,9 +187,10 @@ def _visits_to_reach(runs: list[RunData], target: float) -> float:
     return float(steps[reached[0]]) if reached.size else float("nan")
 
 
-def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
+def summarise(runs: list[RunData]) -> pd.DataFrame:
     """One row per configuration (`group_runs`), best first within each env: final eval
-    reward and take rate (mean, 95 % bootstrap CI over seeds), % of oracle, regret, return,
+    reward and take rate (mean, 95 % Student t interval over 3+ seeds, the range of 2:
+    `seed_interval`), % of oracle, regret, return,
     cumulative regret, visits to reach 90 % of the best learning agent's final reward (the
     cheating references are not counted as the best). `table.attrs["notes"]` says what
     was set aside or told apart."""
@@ -204,7 +212,8 @@ def summarise(runs: list[RunData], n_boot: int = 2000) -> pd.DataFrame:
             name = tag.split("/")[1]
             row[name] = float(values.mean())
             if tag in ("eval/reward", "eval/take_rate"):
-                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = bootstrap_ci(values, n_boot)
+                row[f"{name}_ci_low"], row[f"{name}_ci_high"], row["interval"] = \
+                    seed_interval(values)
         row["visits_to_90pct_of_best"] = _visits_to_reach(group, 0.9 * best[env_id])
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -242,14 +251,17 @@ def results_table(summary: pd.DataFrame) -> str:
     if lines:
         lines.append("")
     for env_id, group in summary.groupby("env", sort=True):
-        header = ["agent", "seeds", "visits", "eval reward [95% CI]", "take rate",
+        header = ["agent", "seeds", "visits", "eval reward [95% t-interval; 2 seeds: range]",
+                  "take rate",
                   "% of oracle", "regret/visit", "return", "cum. regret", "visits to 90%"]
         body = []
         for _, row in group.iterrows():
             label = row["agent"] + (" (cheating reference)" if row["reference"] else "")
             reward = f"{row['reward']:.4f}"
-            if row["seeds"] > 1:
+            if row["interval"] == "t":
                 reward += f" [{row['reward_ci_low']:.4f}, {row['reward_ci_high']:.4f}]"
+            elif row["interval"] == "range":
+                reward += f" (range {row['reward_ci_low']:.4f}-{row['reward_ci_high']:.4f})"
             body.append([label, str(row["seeds"]), f"{row['visits']:,}", reward,
                          f"{row['take_rate']:.4f}", f"{row['pct_of_oracle']:.1f}",
                          f"{row['regret']:.4f}", f"{row['return']:.3f}",
@@ -266,8 +278,8 @@ def results_table(summary: pd.DataFrame) -> str:
 
 
 def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
-    """Mean over seeds against visits, with a 95 % bootstrap band, one line per agent (and
-    per env); the cheating references and random as dashed lines."""
+    """Mean over seeds against visits, with a 95 % t band (3+ seeds; the range of 2), one
+    line per agent (and per env); the cheating references and random as dashed lines."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -289,7 +301,7 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
             colour = colours(index % 20)
             ax.plot(steps, mean, style, label=agent, color=colour)
             if len(group) > 1:
-                band = np.array([bootstrap_ci(values[:, i]) for i in range(length)])
+                band = np.array([seed_interval(values[:, i])[:2] for i in range(length)])
                 ax.fill_between(steps, band[:, 0], band[:, 1], alpha=0.2, color=colour)
         ax.set_title(env_id)
         ax.set_xlabel("visits trained on")

@@ -3,10 +3,10 @@
     python scripts/compare.py runs [--out runs/report]
 
 Writes report.md (per env: agents with final eval reward and take rate, mean and 95 %
-bootstrap CI over seeds, % of oracle, regret, cumulative regret, visits to reach 90 % of
-the best agent's final reward, and pairwise win probabilities), summary.csv (the same
-numbers), learning_curves.png and regret.png. Runs that are empty, unreadable or miss a
-tag are listed and skipped.
+Student t interval over 3+ seeds (the range of 2), % of oracle, regret, cumulative
+regret, visits to reach 90 % of the best agent's final reward, and pairwise win
+probabilities), summary.csv (the same numbers), learning_curves.png and regret.png.
+Runs that are empty, unreadable or miss a tag are listed and skipped.
 """
 
 from __future__ import annotations

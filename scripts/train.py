@@ -43,8 +43,8 @@ class Args:
     """environment id"""
     visits: int = 50_000
     """training visits per run"""
-    seeds: list[int] = field(default_factory=lambda: [0])
-    """one run per seed"""
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    """one run per seed (three by default: the fewest that give a t interval)"""
     logdir: str = "runs"
     """where run directories go"""
     eval_every: int = 5_000

@@ -90,7 +90,7 @@ def test_compare_script_runs_without_torch(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     import train
 
-    train.main(["--agents", "random", "--visits", "32", "--eval-every", "32",
+    train.main(["--seeds", "0", "--agents", "random", "--visits", "32", "--eval-every", "32",
                 "--eval-members", "8", "--workers", "1", "--logdir", str(tmp_path)])
     blocker = (
         "import sys\n"

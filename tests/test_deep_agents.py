@@ -31,7 +31,7 @@ def tiny_runs(tmp_path_factory):
     import train
 
     logdir = tmp_path_factory.mktemp("deep")
-    results = train.main(["--agents", ",".join(DEEP_AGENTS), "--visits", "320",
+    results = train.main(["--seeds", "0", "--agents", ",".join(DEEP_AGENTS), "--visits", "320",
                           "--eval-every", "160", "--eval-members", "32", "--workers", "1",
                           "--logdir", str(logdir)])
     return {result.agent: result for result in results}

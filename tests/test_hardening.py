@@ -161,7 +161,7 @@ def test_a_resumed_bandit_run_ends_where_an_uninterrupted_one_does(tmp_path):
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("short")
-    return train.main(["--agents", "ucb", "--visits", "320", "--eval-every", "160",
+    return train.main(["--seeds", "0", "--agents", "ucb", "--visits", "320", "--eval-every", "160",
                        "--eval-members", "16", "--workers", "1", "--logdir", str(logdir)])[0]
 
 

@@ -18,9 +18,9 @@ from torch.utils.tensorboard import SummaryWriter
 
 from experiments.report import (
     RunData,
-    bootstrap_ci,
     load_runs,
     results_table,
+    seed_interval,
     summarise,
     win_probability,
     write_report,
@@ -60,12 +60,28 @@ def test_means_intervals_and_ranking_are_exact(runs_dir):
     assert list(summary["agent"]) == ["alpha", "beta"]
     alpha = summary.iloc[0]
     assert alpha["reward"] == pytest.approx(0.4, abs=1e-6)
+    # Student t with 2 degrees of freedom: 0.4 +- 4.302653 x 0.1 / sqrt(3)
+    half = 4.302652729911275 * 0.1 / np.sqrt(3)
     assert (alpha["reward_ci_low"], alpha["reward_ci_high"]) == pytest.approx(
-        bootstrap_ci(np.array(FINALS["alpha"], dtype=np.float32)), abs=1e-6)
-    assert 0.3 - 1e-6 <= alpha["reward_ci_low"] < 0.4 < alpha["reward_ci_high"] <= 0.5 + 1e-6
+        (0.4 - half, 0.4 + half), abs=1e-6)
+    assert alpha["interval"] == "t"
     # mean curve 0.1, 0.35, 0.4: 90 % of the best final (0.36) is first reached at 200
     assert alpha["visits_to_90pct_of_best"] == 200
     assert np.isnan(summary.iloc[1]["visits_to_90pct_of_best"])
+
+
+def test_few_seeds_get_honest_intervals():
+    """The t interval of 3 seeds is wider than their min-max (a percentile bootstrap of
+    3 values is inside it); 2 seeds give their range, called so; 1 seed a point."""
+    low, high, kind = seed_interval(np.array([0.3, 0.4, 0.5]))
+    assert kind == "t" and low < 0.3 and high > 0.5
+    assert seed_interval(np.array([0.3, 0.5])) == (0.3, 0.5, "range")
+    assert seed_interval(np.array([0.3])) == (0.3, 0.3, "point")
+
+
+def test_two_seeds_are_shown_as_a_range():
+    runs = [synthetic("ucb", 0, 0.3), synthetic("ucb", 1, 0.5)]
+    assert "(range 0.3000-0.5000)" in results_table(summarise(runs))
 
 
 def test_pairwise_win_probability():
@@ -96,7 +112,7 @@ def test_compare_script(runs_dir, tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare.py"), str(runs_dir),
                           "--out", str(tmp_path / "r")], capture_output=True, text=True,
                          check=True).stdout
-    assert "alpha" in out and "eval reward [95% CI]" in out
+    assert "alpha" in out and "eval reward [95% t-interval; 2 seeds: range]" in out
 
 
 def test_compare_script_says_what_is_wrong_with_a_directory(tmp_path):

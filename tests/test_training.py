@@ -127,7 +127,7 @@ def test_evaluation_frequency_does_not_change_training(tmp_path):
 
 @pytest.mark.parametrize("agent", ["linucb", "ppo"])
 def test_resume_continues_the_step_counter_in_the_same_event_files(agent, tmp_path):
-    first = train.main(["--agents", agent, "--visits", "320", "--eval-every", "160",
+    first = train.main(["--seeds", "0", "--agents", agent, "--visits", "320", "--eval-every", "160",
                         "--eval-members", "32", "--workers", "1", "--logdir", str(tmp_path)])
     run_dir = Path(first[0].run_dir)
     assert read_checkpoint(run_dir)[1]["visits"] == 320
@@ -174,9 +174,9 @@ def test_an_agent_of_ones_own_trains_beside_the_others(tmp_path, monkeypatch, ca
     module = code.split("\n\nresult = ")[0]  # the class, without the example's own run
     (tmp_path / "my_agents.py").write_text(module)
     monkeypatch.syspath_prepend(str(tmp_path))
-    results = train.main(["--agents", "random,my_agents:SoftmaxAgent", "--visits", "320",
-                          "--eval-every", "160", "--eval-members", "16", "--workers", "1",
-                          "--logdir", str(tmp_path / "runs")])
+    results = train.main(["--seeds", "0", "--agents", "random,my_agents:SoftmaxAgent",
+                          "--visits", "320", "--eval-every", "160", "--eval-members", "16",
+                          "--workers", "1", "--logdir", str(tmp_path / "runs")])
     mine = [r for r in results if r.agent == "my_agents:SoftmaxAgent"]
     assert len(mine) == 1 and Path(mine[0].run_dir).is_dir()
     config = json.loads((Path(mine[0].run_dir) / "config.json").read_text())
