@@ -70,9 +70,42 @@ def validate_actions(actions: Any, sim: ArtworkSimulator) -> np.ndarray:
     return array
 
 
-def batched_info(outcome: VisitOutcome) -> dict[str, np.ndarray]:
+MISSING_ARTWORK = ("substitute", "raise")
+"""What a step does with an artwork the title does not have (worlds with
+`n_artworks=(low, high)`): show the title's default artwork 0 instead, counted in
+`info["n_substituted"]` (the default, so generic tools that sample the whole action space
+run), or raise a `ValueError` naming the slot and the allowed artworks."""
+
+
+def check_missing_artwork(value: Any) -> str:
+    """The `missing_artwork` keyword of the envs, checked."""
+    if value not in MISSING_ARTWORK:
+        raise ValueError(f"missing_artwork must be one of {MISSING_ARTWORK}, got {value!r}")
+    return value
+
+
+def substitute_missing(actions: Any, sim: ArtworkSimulator) -> tuple[Any, np.ndarray]:
+    """Actions with every artwork its title does not have (an index inside the action
+    space, outside the title's candidates) replaced by the title's default artwork 0, and
+    the (N,) number replaced per member. Input that is not an (N, K) or (K,) integer array
+    in range comes back unchanged, for `validate_actions` to name what is wrong."""
+    none = np.zeros(sim.n, dtype=np.int64)
+    array = np.asarray(actions)
+    if (array.dtype.kind not in "iu" or array.size != sim.n * sim.n_slots
+            or array.shape not in ((sim.n, sim.n_slots), (sim.n_slots,))
+            or array.min(initial=0) < 0 or array.max(initial=0) >= sim.n_artworks):
+        return actions, none
+    rows = array.reshape(sim.n, sim.n_slots).astype(np.int64)
+    missing = ~np.take_along_axis(sim.candidates(), rows[..., None], axis=2)[..., 0]
+    if not missing.any():
+        return actions, none
+    return np.where(missing, 0, rows).reshape(array.shape), missing.sum(axis=1)
+
+
+def batched_info(outcome: VisitOutcome, substituted: np.ndarray) -> dict[str, np.ndarray]:
     """The step keys of `info` (`STEP_KEYS`) for every member as (N, ...) arrays: the
-    observable feedback of the visit just made and its ground truth."""
+    observable feedback of the visit just made, its ground truth, and how many chosen
+    artworks were missing and shown as the default (`substitute_missing`)."""
     n, n_slots = outcome.clicks.shape
     regret = np.maximum(0.0, outcome.oracle_expected_reward - outcome.expected_reward)
     return {
@@ -83,19 +116,20 @@ def batched_info(outcome: VisitOutcome) -> dict[str, np.ndarray]:
         "expected_reward": outcome.expected_reward,
         "oracle_expected_reward": outcome.oracle_expected_reward,
         "oracle_action": outcome.oracle_action, "regret": regret,
+        "n_substituted": substituted,
     }
 
 
 STEP_KEYS = ("clicks", "plays", "bounces", "titles", "n_impressions", "n_clicks", "n_plays",
              "n_bounces", "churned", "expected_reward", "oracle_expected_reward",
-             "oracle_action", "regret")
+             "oracle_action", "regret", "n_substituted")
 
 
-def step_info(outcome: VisitOutcome, i: int) -> dict[str, Any]:
+def step_info(outcome: VisitOutcome, substituted: np.ndarray, i: int) -> dict[str, Any]:
     """The `info` of member i after a visit: `batched_info`'s row i, arrays copied and
     scalars as Python numbers."""
     return {key: value[i].copy() if value.ndim > 1 else value[i].item()
-            for key, value in batched_info(outcome).items()}
+            for key, value in batched_info(outcome, substituted).items()}
 
 
 class ArtworkEnv(gym.Env[dict, np.ndarray]):
@@ -104,14 +138,19 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
     Observation: Dict of `member` (history genre histogram, cast exposure, device, region,
     visit progress, empty-visit streak, last bounces, play rate), `titles` (K x ...),
     `artworks` (K x M x ...), `action_mask` (K x M, int8). Action: MultiDiscrete([M] * K).
-    Every keyword is a `ModelConfig` parameter. The episode terminates when the member
+    Every keyword but `missing_artwork` (`MISSING_ARTWORK`) is a `ModelConfig` parameter;
+    `action_masks()` gives the allowed artworks for sb3-contrib's MaskablePPO, and
+    `action_space.sample(mask=tuple(obs["action_mask"]))` samples only allowed ones. The
+    episode terminates when the member
     churns or their lifetime of `n_visits` visits is over (visit progress is observed, so
     this is a true end of the MDP, not a truncation).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 2}
 
-    def __init__(self, render_mode: str | None = None, **params: Any) -> None:
+    def __init__(self, render_mode: str | None = None, missing_artwork: str = "substitute",
+                 **params: Any) -> None:
+        self.missing_artwork = check_missing_artwork(missing_artwork)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} "
                              f"or None, got {render_mode!r}")
@@ -119,6 +158,9 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         self.config = ModelConfig.from_kwargs(**params)
         self.sim = ArtworkSimulator(self.config, n_members=1)
         self.world = self.sim.world
+        # only worlds whose titles have fewer artworks than the action space can miss one
+        self._substitutes = (self.missing_artwork == "substitute"
+                             and int(self.world.n_artworks.min()) < self.sim.n_artworks)
         self.observation_space = observation_space(self.sim)
         self.action_space = spaces.MultiDiscrete(
             np.full(self.config.n_slots, self.sim.n_artworks, dtype=np.int64))
@@ -146,14 +188,22 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         """Show the row with the chosen artworks; the member scans it and answers."""
         if self._needs_reset:
             raise RuntimeError("call reset() before step() (and again after the episode ends)")
+        substituted = np.zeros(1, dtype=np.int64)
+        if self._substitutes:
+            action, substituted = substitute_missing(action, self.sim)
         actions = validate_actions(action, self.sim)
         outcome = self.sim.visit_step(actions)
         terminated = bool(outcome.terminated[0])
         self._needs_reset = terminated
         self._shown = (outcome.titles[0], actions[0], outcome)
-        info = step_info(outcome, 0)
+        info = step_info(outcome, substituted, 0)
         info["row_titles"] = self.sim.titles[0].copy()  # the next row (the last one if ended)
         return self._observation(), float(outcome.reward[0]), terminated, False, info
+
+    def action_masks(self) -> np.ndarray:
+        """(K * M,) bool: the allowed artworks of every slot, flattened (sb3-contrib's
+        MaskablePPO reads it through its `action_masks` method)."""
+        return self.sim.candidates()[0].reshape(-1).copy()
 
     def _observation(self) -> dict[str, np.ndarray]:
         return {key: value[0] for key, value in self.sim.observe().items()}

@@ -6,12 +6,19 @@ members, no Python object per member. Member i seeded with `seed + i` follows ex
 trajectory of a single `ArtworkEnv` reset with `seed + i` (the core's random numbers are
 counter-based per member), so results agree bit for bit with `SyncVectorEnv`.
 
-Autoreset is SAME_STEP (declared in `metadata["autoreset_mode"]`): a member whose episode
-ends is replaced by a fresh one within the same `step`; the returned observation is the
-new member's, the ended member's last observation is in `info["final_obs"]` (mask
-`info["_final_obs"]`). The step keys of `info` (clicks, plays, ..., regret) describe the
-visit that just happened for every member; `info["row_titles"]` gives the title ids of
-the rows in the returned observation.
+Autoreset is SAME_STEP by default (declared in `metadata["autoreset_mode"]`): a member
+whose episode ends is replaced by a fresh one within the same `step`; the returned
+observation is the new member's, the ended member's last observation is in
+`info["final_obs"]` (mask `info["_final_obs"]`). The step keys of `info` (clicks, plays,
+..., regret) describe the visit that just happened for every member;
+`info["row_titles"]` gives the title ids of the rows in the returned observation.
+
+`autoreset_mode=AutoresetMode.NEXT_STEP` (Gymnasium's default for `SyncVectorEnv`, and
+what its vector observation wrappers expect) returns the ended member's last observation
+instead, and the next `step` resets that member: its action is ignored, its reward is 0,
+and the step keys of `info` are masked out for it (`info["_clicks"]` False). The members
+are the same, bit for bit, as with SAME_STEP; in the one-visit bandit env every other
+step of a member is such a reset.
 """
 
 from __future__ import annotations
@@ -30,7 +37,9 @@ from artwork_env.env import (
     STEP_KEYS,
     ArtworkEnv,
     batched_info,
+    check_missing_artwork,
     observation_space,
+    substitute_missing,
     validate_actions,
 )
 from artwork_env.rendering import render_visit
@@ -62,9 +71,21 @@ class ArtworkVectorEnv(VectorEnv):
                 "autoreset_mode": AutoresetMode.SAME_STEP}
 
     def __init__(self, num_envs: int = 1, render_mode: str | None = None,
-                 render_member: int = 0, **params: Any) -> None:
+                 render_member: int = 0,
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
+                 missing_artwork: str = "substitute", **params: Any) -> None:
+        self.missing_artwork = check_missing_artwork(missing_artwork)
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        modes = (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP)
+        try:
+            mode = AutoresetMode(autoreset_mode)
+        except ValueError:
+            mode = None
+        if mode not in modes:
+            raise ValueError(f"autoreset_mode must be {' or '.join(m.name for m in modes)} "
+                             f"(an AutoresetMode or its value), got {autoreset_mode!r}")
+        self.metadata = {**self.metadata, "autoreset_mode": mode}
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} "
                              f"or None, got {render_mode!r}")
@@ -77,6 +98,9 @@ class ArtworkVectorEnv(VectorEnv):
         self.config = ModelConfig.from_kwargs(**params)
         self.sim = ArtworkSimulator(self.config, num_envs)
         self.world = self.sim.world
+        # only worlds whose titles have fewer artworks than the action space can miss one
+        self._substitutes = (self.missing_artwork == "substitute"
+                             and int(self.world.n_artworks.min()) < self.sim.n_artworks)
         self.single_observation_space = observation_space(self.sim)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.single_action_space = spaces.MultiDiscrete(
@@ -84,6 +108,7 @@ class ArtworkVectorEnv(VectorEnv):
         self.action_space = batch_space(self.single_action_space, num_envs)
         self._stream_keys: np.ndarray | None = None
         self._episodes = np.zeros(num_envs, dtype=np.uint64)
+        self._resetting = np.zeros(num_envs, dtype=bool)  # NEXT_STEP: reset on this step
         self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None, int] | None = None
 
     def reset(self, *, seed: int | list[int | None] | None = None,
@@ -107,6 +132,7 @@ class ArtworkVectorEnv(VectorEnv):
         else:
             self._episodes += np.uint64(1)
         everyone = np.arange(self.num_envs)
+        self._resetting[:] = False
         self.sim.reset_members(everyone, rng.derive_keys(self._stream_keys, self._episodes))
         self._shown = (self.sim.titles[self.render_member].copy(), None, None, 0)
         return self.sim.observe(), {"row_titles": self.sim.titles.copy(),
@@ -114,33 +140,58 @@ class ArtworkVectorEnv(VectorEnv):
 
     def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray,
                                                  dict[str, Any]]:
-        """One visit for every member; ended members are replaced at once (SAME_STEP)."""
+        """One visit for every member; ended members are replaced at once (SAME_STEP) or on
+        the next step (NEXT_STEP)."""
         if self._stream_keys is None:
             raise RuntimeError("call reset() before step()")
+        resetting = self._resetting.copy()
+        if resetting.any():  # NEXT_STEP: these members are already fresh; ignore actions
+            actions = np.array(actions, copy=True)
+            if actions.shape == (self.num_envs, self.config.n_slots):
+                actions[resetting] = np.argmax(self.sim.candidates()[resetting], axis=2)
+        substituted = np.zeros(self.num_envs, dtype=np.int64)
+        if self._substitutes:
+            actions, substituted = substitute_missing(actions, self.sim)
         actions = validate_actions(actions, self.sim)
         member = self.render_member
         outcome = self.sim.visit_step(actions)
         self._shown = (outcome.titles[member], actions[member], outcome,
                        int(self.sim.visit[member]))
-        info: dict[str, Any] = batched_info(outcome)
-        everyone = np.ones(self.num_envs, dtype=bool)
-        info.update({f"_{key}": everyone for key in STEP_KEYS})
-        ended = np.flatnonzero(outcome.terminated)
-        if ended.size:
-            final = self.sim.observe(ended)
+        info: dict[str, Any] = batched_info(outcome, substituted)
+        visited = ~resetting
+        info.update({f"_{key}": visited.copy() for key in STEP_KEYS})
+        reward, terminated = outcome.reward, outcome.terminated
+        if resetting.any():  # the visit did not happen: the same fresh members again
+            again = np.flatnonzero(resetting)
+            self.sim.reset_members(again, rng.derive_keys(self._stream_keys[again],
+                                                          self._episodes[again]))
+            reward, terminated = np.where(resetting, 0.0, reward), terminated & visited
+            self._resetting[:] = False
+        ended = np.flatnonzero(terminated)
+        final = self.sim.observe(ended) if ended.size else None
+        next_step = self.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
+        if ended.size and not next_step:
             final_obs = np.full(self.num_envs, None, dtype=object)
             names = tuple(final)
             rows = zip(*(list(final[name]) for name in names))  # per member: views, no copies
             final_obs[ended] = [dict(zip(names, row)) for row in rows]
             info["final_obs"] = final_obs
-            info["_final_obs"] = outcome.terminated.copy()
+            info["_final_obs"] = terminated.copy()
+        final_titles = self.sim.titles[ended].copy()
+        if ended.size:
             self._episodes[ended] += np.uint64(1)
             self.sim.reset_members(ended, rng.derive_keys(self._stream_keys[ended],
                                                           self._episodes[ended]))
+        obs = self.sim.observe()
         info["row_titles"] = self.sim.titles.copy()
-        info["_row_titles"] = everyone
+        if ended.size and next_step:  # show the ended members' last page until next step
+            for name in obs:
+                obs[name][ended] = final[name]
+            info["row_titles"][ended] = final_titles
+            self._resetting[ended] = True
+        info["_row_titles"] = np.ones(self.num_envs, dtype=bool)
         truncated = np.zeros(self.num_envs, dtype=bool)
-        return self.sim.observe(), outcome.reward, outcome.terminated, truncated, info
+        return obs, reward, terminated, truncated, info
 
     def render(self) -> str | np.ndarray | None:
         """The last page of member `render_member` (see `ArtworkEnv.render`)."""

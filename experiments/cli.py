@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import inspect
 import itertools
 import tempfile
+import textwrap
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -15,25 +17,45 @@ from typing import Any
 from artwork_env.config import parameter_names
 
 
+def field_docs(args_class: type) -> dict[str, str]:
+    """The docstring under each field of a dataclass (`x: int = 1` then `\"\"\"...\"\"\"`),
+    read from its source: what `--help` says about each flag."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(args_class)))
+    except (OSError, TypeError):  # no source (a frozen application): no help texts
+        return {}
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs = {}
+    for field_node, doc in zip(body, body[1:]):
+        if (isinstance(field_node, ast.AnnAssign) and isinstance(field_node.target, ast.Name)
+                and isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+                and isinstance(doc.value.value, str)):
+            docs[field_node.target.id] = " ".join(doc.value.value.split())
+    return docs
+
+
 def dataclass_parser(args_class: type, description: str | None,
                      int_lists: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     """An argument parser with one `--flag` per field of a dataclass of arguments (CleanRL
-    style): the field's default and type; list fields take several values (`int_lists`
-    name those of ints); booleans take `--flag` / `--no-flag`."""
+    style): the field's default, type and docstring (its `--help`); list fields take
+    several values (`int_lists` name those of ints); booleans take `--flag` /
+    `--no-flag`."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    docs = field_docs(args_class)
     for f in fields(args_class):
         default: Any = f.default_factory() if callable(f.default_factory) else f.default
         flag = "--" + f.name.replace("_", "-")
+        shown = " ".join(map(str, default)) if isinstance(default, list) else default
+        text = f"{docs.get(f.name, f.name)} (default: {shown})".replace("%", "%%")
         if isinstance(default, list):
             kind = int if f.name in int_lists else str
-            parser.add_argument(flag, nargs="*", type=kind, default=default, help=f.name)
+            parser.add_argument(flag, nargs="*", type=kind, default=default, help=text)
         elif isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
-                                help=f"(default: {default})")
+                                help=text)
         else:
-            parser.add_argument(flag, type=type(default), default=default,
-                                help=f"(default: {default})")
+            parser.add_argument(flag, type=type(default), default=default, help=text)
     return parser
 
 

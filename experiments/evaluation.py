@@ -7,9 +7,21 @@ from typing import Any
 import numpy as np
 
 from agents.base import Agent
-from artwork_env.env import Observation
+from artwork_env.env import Observation, agent_observation
 from artwork_env.rollout import Visit, rollout
 from experiments.vocabulary import EVAL_SEED
+
+
+def first_page(agent: Agent, env: Any) -> np.ndarray:
+    """The page the agent shows, greedily, to the first held-out member on their first
+    visit, rendered (`rgb_array`): `env` is a one-member vector env made with
+    `render_mode="rgb_array"`, reset with `EVAL_SEED` (the same member every time)."""
+    rng_state = agent.rng.bit_generator.state
+    agent.attach(env)
+    obs, info = env.reset(seed=EVAL_SEED)
+    env.step(agent.act(agent_observation(obs, info), explore=False))
+    agent.rng.bit_generator.state = rng_state
+    return env.render()
 
 
 def pct_of_oracle(expected: float, oracle: float, worst: float) -> float:

@@ -31,11 +31,12 @@ from experiments.checkpoints import (
     rewind_event_files,
     write_checkpoint,
 )
-from experiments.evaluation import evaluate
+from experiments.evaluation import evaluate, first_page
 from experiments.vocabulary import (
     AGENT_DIR,
     CUSTOM_SCALARS_LAYOUT,
     EVAL_TAGS,
+    PAGE_TAG,
     run_label,
 )
 
@@ -147,7 +148,12 @@ class TrainWindow:
 
 
 def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> None:
-    """Record the run's hyperparameters for TensorBoard's HPARAMS view (metrics: eval/*)."""
+    """Record the run's hyperparameters for TensorBoard's HPARAMS view.
+
+    Only the session's start and end are written, never an experiment summary: with no
+    run claiming to define the experiment, TensorBoard builds its columns from every run's
+    hyperparameters and every scalar tag, so a mixed comparison shows linucb's `alpha`
+    beside PPO's `learning_rate` and the final `eval/*` and `train/*` values of all."""
     values: dict[str, Any] = {"env": config.env_id, "agent": config.agent, "seed": config.seed,
                               "visits": config.visits, "num_envs": config.num_envs,
                               "reference": agent.reference}
@@ -155,7 +161,8 @@ def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> Non
         for key, value in params.items():
             values[prefix + key] = value if isinstance(value, (int, float, str, bool)) \
                 else str(value)
-    for summary in hparams(values, {tag: 0.0 for tag in EVAL_TAGS}):
+    _, session_start, session_end = hparams(values, {tag: 0.0 for tag in EVAL_TAGS})
+    for summary in (session_start, session_end):
         writer.file_writer.add_summary(summary)
 
 
@@ -173,6 +180,8 @@ class Trainer:
     def __init__(self, config: RunConfig, agent: Agent, eval_env: Any, run_dir: Path,
                  resume: dict[str, Any] | None = None) -> None:
         self.config, self.agent, self.eval_env, self.run_dir = config, agent, eval_env, run_dir
+        self.page_env = make_vector(config.env_id, 1, render_mode="rgb_array",
+                                    **config.env_kwargs)
         self.window = TrainWindow(config.num_envs)
         self.log_every = max(config.num_envs, config.eval_every // 5)
         self.writer = SummaryWriter(str(run_dir))
@@ -200,9 +209,12 @@ class Trainer:
         return self.visits >= self.config.visits
 
     def evaluate(self) -> dict[str, float]:
-        """Evaluate on the held-out members and log it at the current visit count."""
+        """Evaluate on the held-out members and log it at the current visit count, with
+        the page the agent shows the first held-out member (image `eval/page`)."""
         self.metrics = evaluate(self.agent, self.eval_env)
         _log(self.writer, self.metrics, self.visits)
+        self.writer.add_image(PAGE_TAG, first_page(self.agent, self.page_env), self.visits,
+                              dataformats="HWC")
         return self.metrics
 
     def after_visits(self, reward: np.ndarray, ended: np.ndarray, info: dict[str, Any]) -> bool:

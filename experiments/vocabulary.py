@@ -8,6 +8,8 @@ Tags (x-axis: visits trained on):
   reward lies between the worst page's (0) and the myopic oracle's (100), over the same
   visits (`evaluation.pct_of_oracle`), `eval/regret` the oracle's expected reward minus
   the agent's, per visit; all greedy (`explore=False`) on the held-out members, no learning.
+- `eval/page` (an image): the page the agent shows, greedily, to the first held-out member
+  on their first visit, rendered; at every evaluation.
 - `train/take_rate`, `train/reward`, `train/regret`, `train/bounce_rate` (bounces per
   impression), `train/return` (episodes ended in the window) over the visits since the last
   log; `train/cumulative_regret` summed over all training visits.
@@ -15,6 +17,7 @@ Tags (x-axis: visits trained on):
 
 from __future__ import annotations
 
+PAGE_TAG = "eval/page"
 EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
              "eval/regret")
 TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",

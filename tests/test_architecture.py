@@ -87,8 +87,7 @@ def test_agents_run_no_experiments():
 @pytest.mark.slow
 def test_compare_script_runs_without_torch(tmp_path):
     """Reading reports imports neither torch nor stable-baselines3."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import train
+    from experiments.commands import train
 
     train.main(["--seeds", "0", "--agents", "random", "--visits", "32", "--eval-every", "32",
                 "--eval-members", "8", "--workers", "1", "--logdir", str(tmp_path)])

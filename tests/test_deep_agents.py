@@ -3,7 +3,6 @@ DQN wrapper is the same page, member response and reward as the MultiDiscrete en
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,13 @@ from experiments.checkpoints import read_checkpoint
 from experiments.training import RunConfig, train_run
 from experiments.vocabulary import AGENT_DIR, TAGS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
 DEEP_AGENTS = agent_names("deep")
 
 
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
     """Every deep agent through scripts/train.py, a tiny budget each."""
-    import train
+    from experiments.commands import train
 
     logdir = tmp_path_factory.mktemp("deep")
     results = train.main(["--seeds", "0", "--agents", ",".join(DEEP_AGENTS), "--visits", "320",

@@ -56,7 +56,11 @@ def test_bad_actions(env, action, pattern):
         env.step(action)
 
 
-def test_masked_artwork_names_slot_and_allowed(env):
+def test_masked_artwork_names_slot_and_allowed():
+    """With `missing_artwork="raise"` a missing artwork is an error naming slot and
+    choices (the default shows the title's default artwork: tests/test_masked_worlds.py)."""
+    env = ArtworkEnv(n_artworks=(2, 6), missing_artwork="raise")
+    env.reset(seed=4)
     mask = env.sim.page_model().exists[0]
     slot = int(np.flatnonzero(~mask.all(axis=1))[0])
     action = np.zeros(6, dtype=np.int64)

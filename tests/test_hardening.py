@@ -25,8 +25,7 @@ from experiments.vocabulary import AGENT_DIR, EVAL_SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = [sys.executable, str(ROOT / "scripts" / "train.py")]
-sys.path.insert(0, str(ROOT / "scripts"))
-import train  # noqa: E402
+from experiments.commands import train  # noqa: E402
 
 
 def raw_scalars(run_dir: str | Path) -> list[tuple[str, int, float]]:

@@ -415,15 +415,11 @@ def test_policies_by_name():
 
 # ----------------------------------------------------------------------------- scripts
 def load_script(name: str):
-    """A script of scripts/ as a module (its `main` takes argv)."""
+    """A command of `experiments/commands/` (what `scripts/{name}.py` runs; its `main`
+    takes argv)."""
     import importlib
-    import sys
-    from pathlib import Path
 
-    folder = str(Path(__file__).resolve().parents[1] / "scripts")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    return importlib.import_module(name)
+    return importlib.import_module(f"experiments.commands.{name}")
 
 
 def test_collect_script_writes_a_readable_log(tmp_path):

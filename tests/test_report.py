@@ -218,3 +218,41 @@ def test_curves_are_aligned_by_visits_not_by_position():
     steps, values = _aligned([a, b], "eval/reward")
     assert steps.tolist() == [0, 100, 200]
     assert values[1].tolist() == pytest.approx([0.1, 0.2, 0.3])
+
+
+@pytest.mark.slow
+def test_hparams_table_has_every_agents_columns(tmp_path):
+    """A mixed comparison in TensorBoard's HPARAMS view: linucb's and PPO's
+    hyperparameters are all columns, whichever run TensorBoard reads first."""
+    from experiments.training import RunConfig, train_run
+    runs = [train_run(RunConfig(agent=name, visits=64, eval_every=64, eval_members=8,
+                                logdir=str(tmp_path), progress=False))
+            for name in ("ppo", "linucb")]
+    expected = {"agent." + key for run in runs for key in
+                json.loads((Path(run.run_dir) / "config.json").read_text())
+                ["agent_hyperparameters"]}
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir",
+                               str(tmp_path), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        names: set[str] = set()
+        deadline = time.time() + 90
+        while time.time() < deadline and not expected <= names:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/data/plugin/hparams/experiment",
+                    data=json.dumps({"experimentName": ""}).encode(),
+                    headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    experiment = json.loads(response.read())
+                names = {info["name"] for info in experiment.get("hparamInfos", [])}
+                metrics = {m["name"]["tag"] for m in experiment.get("metricInfos", [])}
+            except OSError:
+                pass
+            time.sleep(1.0)
+        assert expected <= names, expected - names
+        assert {"eval/reward", "eval/pct_of_oracle"} <= metrics
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -16,8 +16,7 @@ from experiments.training import new_run_dir
 from experiments.vocabulary import TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import train  # noqa: E402
+from experiments.commands import train  # noqa: E402
 
 
 def read_scalars(run_dir: Path) -> dict[str, list]:
@@ -182,3 +181,29 @@ def test_an_agent_of_ones_own_trains_beside_the_others(tmp_path, monkeypatch, ca
     config = json.loads((Path(mine[0].run_dir) / "config.json").read_text())
     assert config["agent_hyperparameters"] == {"tau": 0.05}
     assert "my_agents:SoftmaxAgent" in capsys.readouterr().out
+
+
+def test_hparams_leave_the_experiment_to_all_runs_and_pages_are_logged(tmp_path):
+    """No run writes an experiment summary (TensorBoard then takes its HPARAMS columns
+    from every run, not the first it reads); each run records its own hyperparameters;
+    every evaluation logs the rendered page of the first held-out member (`eval/page`)."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2
+
+    from experiments.training import RunConfig, train_run
+    result = train_run(RunConfig(agent="linucb", visits=64, eval_every=32, eval_members=8,
+                                 logdir=str(tmp_path), progress=False))
+    tags, hparams, images = [], {}, []
+    for path in Path(result.run_dir).glob("events.out.tfevents.*"):
+        for event in EventFileLoader(str(path)).Load():
+            for value in event.summary.value:
+                tags.append(value.tag)
+                if value.tag == metadata.SESSION_START_INFO_TAG:
+                    data = plugin_data_pb2.HParamsPluginData.FromString(
+                        value.metadata.plugin_data.content)
+                    hparams = dict(data.session_start_info.hparams)
+                if value.tag == "eval/page":
+                    images.append(event.step)
+    assert metadata.EXPERIMENT_TAG not in tags
+    assert {"agent.alpha", "agent.ridge", "env", "seed"} <= set(hparams)
+    assert images == [0, 32, 64]

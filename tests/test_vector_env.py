@@ -80,3 +80,64 @@ def test_vector_spaces_infos_and_render():
     assert "Title" in env.render()
     with pytest.raises(ValueError, match="slot 2"):
         env.step(np.array([[0, 0, 9, 0, 0, 0]] * 3))
+
+
+# ------------------------------------------------------------ NEXT_STEP autoreset
+def _run(env_id: str, mode, steps: int = 12, n: int = 4):
+    """(observations returned, rewards, terminated, step-key masks) of `steps` steps with
+    the first allowed artworks."""
+    venv = gym.make_vec(env_id, num_envs=n, autoreset_mode=mode)
+    obs, _ = venv.reset(seed=11)
+    out = []
+    for _ in range(steps):
+        actions = np.argmax(obs["action_mask"], axis=2)
+        obs, reward, terminated, _, info = venv.step(actions)
+        out.append(({k: v.copy() for k, v in obs.items()}, reward, terminated,
+                    info["_clicks"].copy(), info))
+    return out
+
+
+@pytest.mark.parametrize("env_id", ["ArtworkBandit-v0", "ArtworkPersonalization-v0"])
+def test_next_step_autoreset_meets_the_same_members_as_same_step(env_id):
+    """Dropping NEXT_STEP's reset steps (masked out in info) leaves exactly SAME_STEP's
+    visits: the same rewards, and each NEXT_STEP reset returns the observation SAME_STEP
+    returned right after the episode ended."""
+    from gymnasium.vector import AutoresetMode
+    same = _run(env_id, AutoresetMode.SAME_STEP, steps=12)
+    nxt = _run(env_id, AutoresetMode.NEXT_STEP, steps=24)
+    for member in range(4):
+        visits = [(r[member], t[member]) for _, r, t, mask, _ in nxt if mask[member]]
+        assert visits[:len(same) // 2] == [(r[member], t[member])
+                                           for _, r, t, _, _ in same][:len(same) // 2]
+        for step, (_, reward, terminated, mask, _) in enumerate(nxt):
+            if not mask[member]:  # a reset step: nothing happened
+                assert reward[member] == 0.0 and not terminated[member]
+                assert nxt[step - 1][2][member]  # it follows the episode's last step
+    # the first NEXT_STEP reset shows the member SAME_STEP put there right away
+    first_end = next(i for i, s in enumerate(same) if s[2][0])
+    resets = [i for i, s in enumerate(nxt) if not s[3][0]]
+    same_obs, next_obs = same[first_end][0], nxt[resets[0]][0]
+    for name in same_obs:
+        assert np.array_equal(same_obs[name][0], next_obs[name][0]), name
+
+
+def test_gymnasium_vector_observation_wrappers_run_on_next_step():
+    from gymnasium.vector import AutoresetMode
+    from gymnasium.wrappers.vector import FlattenObservation, NormalizeObservation
+    venv = gym.make_vec("ArtworkPersonalization-v0", num_envs=8,
+                        autoreset_mode=AutoresetMode.NEXT_STEP)
+    assert venv.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
+    wrapped = NormalizeObservation(FlattenObservation(venv))
+    obs, _ = wrapped.reset(seed=0)
+    assert obs.shape == (8, wrapped.single_observation_space.shape[0])
+    for _ in range(30):
+        obs, *_ = wrapped.step(wrapped.action_space.sample(mask=None) * 0)
+    assert np.isfinite(obs).all()
+
+
+def test_an_unsupported_autoreset_mode_is_named():
+    from gymnasium.vector import AutoresetMode
+    with pytest.raises(ValueError, match="autoreset_mode"):
+        gym.make_vec("ArtworkBandit-v0", num_envs=2, autoreset_mode=AutoresetMode.DISABLED)
+    with pytest.raises(ValueError, match="autoreset_mode"):
+        gym.make_vec("ArtworkBandit-v0", num_envs=2, autoreset_mode="sometimes")

@@ -1,0 +1,173 @@
+"""How wrong is each offline estimate? Estimators on repeated logs against the simulator's truth.
+
+    python scripts/compare_estimators.py                       # uniform logs, default world
+    python scripts/compare_estimators.py --logging egreedy --epsilon 0.2 --logs 20
+    python scripts/compare_estimators.py --env-kwargs n_slots=3 n_artworks=3 --visits 5000
+    python scripts/compare_estimators.py --replay-agent linucb  # + replay vs online curve
+
+The target is the greedy policy of an agent (`--target`, default LinUCB) trained online for
+`--target-visits` visits with seed 1, then frozen. Each of `--logs` logs has `--visits`
+visits of the logging policy (uniform, or egreedy over `--logging-agent`, learning as it
+logs); every estimator in every variant is compared with the target's exact value on
+fresh members. Writes estimates.csv (one row per log and estimator), summary.csv and
+summary.md to `--out`, and with `--replay-agent` replay_vs_online.csv and .png.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pandas as pd
+
+from agents.base import ProblemSpec
+from agents.policies import GreedyPolicy, Policy, make_policy
+from agents.registry import make_agent
+from agents.reward_model import reward_estimates
+from experiments.cli import dataclass_parser, parse_env_kwargs
+from experiments.collect import collect
+from experiments.ope_study import (
+    compare_estimators,
+    online_curve,
+    replay_learning,
+    summarise_estimates,
+)
+
+COLUMNS = ["estimator", "variant", "truth", "mean", "bias", "relative_bias", "std", "rmse",
+           "bootstrap_se", "coverage", "ci_width", "events_used"]
+
+
+@dataclass
+class Args:
+    """Command-line arguments."""
+
+    logging: str = "uniform"
+    """logging policy: uniform or egreedy"""
+    logging_agent: str = "ucb"
+    """egreedy: the (learning) agent whose greedy choice is exploited"""
+    epsilon: float = 0.2
+    """egreedy: probability of a uniformly random artwork"""
+    target: str = "linucb"
+    """agent whose greedy policy is evaluated"""
+    target_visits: int = 20_000
+    """online training visits of the target before it is frozen"""
+    logs: int = 20
+    """independent logs (repetitions)"""
+    visits: int = 20_000
+    """visits per log"""
+    env_kwargs: list[str] = field(default_factory=list)
+    """model parameters as KEY=VALUE"""
+    truth_members: int = 100_000
+    """fresh members for the target's true value"""
+    bootstrap: int = 200
+    """bootstrap replicates per confidence interval"""
+    seed: int = 0
+    """first log's seed (log r uses seed + r)"""
+    workers: int = 2
+    """parallel processes, one log each (the numbers do not depend on it)"""
+    replay_agent: str = ""
+    """also replay this learning agent through the first log and run it online"""
+    out: str = "docs/offline_evaluation/uniform"
+    """output folder"""
+
+
+def trained_target(name: str, spec: ProblemSpec, visits: int, env_kwargs: dict) -> GreedyPolicy:
+    """The greedy policy of agent `name` trained online for `visits` visits, frozen."""
+    agent = make_agent(name, spec, seed=1)
+    online_curve(agent, visits, env_kwargs, seed=10_001)
+    return GreedyPolicy(agent, learn=False)
+
+
+def logging_policy(args: Args, spec: ProblemSpec, rep: int) -> Policy:
+    """A fresh logging policy for log `rep`, seeded by it."""
+    return make_policy(args.logging, spec, args.seed + rep, agent=args.logging_agent,
+                       epsilon=args.epsilon)
+
+
+def replay_versus_online(args: Args, spec: ProblemSpec, env_kwargs: dict, out: Path) -> None:
+    """Replay `--replay-agent` through a log (slot and cascade replay) and run it online over
+    as many visits of feedback; write both curves (CSV, PNG)."""
+    data = collect(logging_policy(args, spec, 0), args.visits, "ArtworkBandit-v0", env_kwargs,
+                   seed=args.seed)
+    curves = {variant: replay_learning(data, make_agent(args.replay_agent, spec, seed=2),
+                                       variant, batch_size=16 * spec.n_artworks, seed=args.seed)
+              for variant in ("slot", "cascade")}
+    longest = max(curve.feedback_visits[-1] for curve in curves.values())
+    online = online_curve(make_agent(args.replay_agent, spec, seed=2), int(longest) + 1,
+                          env_kwargs, seed=20_002)
+    frames = []
+    for variant, curve in curves.items():
+        edges = np.linspace(0, curve.feedback_visits[-1], 6)
+        frames.append(pd.DataFrame({"variant": variant, "feedback_visits": edges[1:],
+                                    "replay": curve.at(edges), "online": online.at(edges)}))
+    table = pd.concat(frames)
+    table.to_csv(out / "replay_vs_online.csv", index=False)
+    print(table.round(4).to_string(index=False))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    edges = np.linspace(0, longest, 11)
+    ax.plot(edges[1:], online.at(edges), "k--", alpha=0.6, label="online")
+    for variant, group in table.groupby("variant"):
+        if group["replay"].notna().any():
+            ax.plot(group["feedback_visits"], group["replay"], "o-", label=f"replay ({variant})")
+        else:
+            ax.plot([], [], " ", label=f"replay ({variant}): too few events")
+    ax.set_xlabel("visits of feedback")
+    ax.set_ylabel("reward per visit")
+    ax.set_title(f"{args.replay_agent}: replayed from {args.logging} logs vs online")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "replay_vs_online.png", dpi=120)
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    """Run the comparison, write the tables, print the summary; bad input exits with code 2."""
+    parser = dataclass_parser(Args, __doc__)
+    args = Args(**vars(parser.parse_args(argv)))
+    if args.logging not in ("uniform", "egreedy"):
+        parser.error(f"--logging must be uniform or egreedy, got {args.logging!r}")
+    for name in ("logs", "visits", "target_visits", "truth_members", "bootstrap", "workers"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    try:
+        env_kwargs = parse_env_kwargs(args.env_kwargs)
+        spec = ProblemSpec.from_env(gym.make("ArtworkBandit-v0", **env_kwargs))
+        for name in (args.target, args.logging_agent, args.replay_agent or "random"):
+            make_agent(name, spec)
+        logging_policy(args, spec, 0)
+    except ValueError as error:
+        parser.error(str(error))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = trained_target(args.target, spec, args.target_visits, env_kwargs)
+
+    estimates = compare_estimators(
+        partial(logging_policy, args, spec), target, args.logs, args.visits, env_kwargs,
+        reward_model=partial(reward_estimates, spec=spec), truth_members=args.truth_members,
+        seed=args.seed, n_bootstrap=args.bootstrap, progress=True, workers=args.workers)
+    estimates.to_csv(out / "estimates.csv", index=False)
+    summary = summarise_estimates(estimates)
+    summary.to_csv(out / "summary.csv", index=False)
+    (out / "summary.md").write_text(summary[COLUMNS].to_markdown(index=False, floatfmt=".4f")
+                                    + "\n")
+    print(summary[COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.replay_agent:
+        replay_versus_online(args, spec, env_kwargs, out)
+    return summary
+
+
+def console() -> None:
+    """The console command: run `main` on the command line's arguments (exit status 0, or
+    2 for bad arguments)."""
+    main()
+
+
+if __name__ == "__main__":
+    console()
