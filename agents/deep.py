@@ -106,7 +106,6 @@ class SB3Agent(TunedPerEnv, Agent):
         and build the model on it, or, after `load`, move the model onto it; SB3's logs go
         to `env.log_dir`."""
         venv = ArtworkSB3VecEnv(env.env_id, env.num_envs, **env.env_kwargs)
-        venv.seed_streams(env.member_seeds, env.reset_options)
         self._env_meta = {"env_id": env.env_id, "num_envs": env.num_envs,
                           "env_kwargs": dict(env.env_kwargs)}
         if self.model is None:
@@ -115,6 +114,8 @@ class SB3Agent(TunedPerEnv, Agent):
             self.model.set_env(SlotDecisionVecEnv(venv) if self.slot_decisions else venv)
             if env.log_dir is not None:
                 self.model.set_logger(configure(env.log_dir, ["tensorboard"]))
+        # after the model: SB3 seeds its env with seed + i when it is built
+        venv.seed_streams(env.member_seeds, env.reset_options)
         self._training = (env, venv)
 
     def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:

@@ -152,3 +152,18 @@ def test_loading_a_crafted_agent_runs_no_code(tmp_path):
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=3)
     obs = agent_observation(venv.reset(), {"row_titles": venv.row_titles})
     assert np.array_equal(loaded.act(obs, explore=False), agent.act(obs, explore=False))
+
+
+@pytest.mark.parametrize("name", ["ppo", "dqn"])
+def test_deep_agents_train_on_their_runs_member_streams(name):
+    """The first members a deep agent trains on are those of its run's seed (SB3 reseeds
+    its env with seed + i when the model is built; the run's streams must win)."""
+    from agents.base import TrainingEnv
+    from artwork_env.vector_env import make_vector
+    env = TrainingEnv("ArtworkBandit-v0", 4, seed=7)
+    agent = make_agent(name, ProblemSpec.of("ArtworkBandit-v0"), seed=7)
+    agent.prepare(env)
+    first = agent._training[1].reset()
+    expected, _ = make_vector("ArtworkBandit-v0", 4).reset(seed=env.member_seeds)
+    for key in expected:
+        assert np.array_equal(first[key], expected[key]), key

@@ -2,9 +2,12 @@
 
 Margins come from `python benchmarks/learning_quality.py --visits 30000 --seeds 0 1 2`
 (README, "The default comparison"): over three seeds the contextual agents beat the best
-non-contextual bandit by about 0.015-0.018 reward per visit, the bandits beat random by
->= 0.11 and the oracle beats every learner by >= 0.06. The asserted margins are about a
-third of those, so the claims hold across seeds, not just for the seed tested.
+non-contextual bandit by about 0.02-0.025 reward per visit (0.016 at least for seed 0),
+the bandits beat random by >= 0.119 and the oracle beats every learner by >= 0.054. The
+asserted margins are about a third of those, so the claims hold across seeds, not just
+for the seed tested. At 100,000 visits (`--agents linucb,lints --visits 100000`) the
+contextual agents measured 85.4-86.0 % of the oracle over seeds 0-2 (% of oracle: between
+the worst page and the oracle); the test asks 85 % of seed 0 (85.8 and 86.0 measured).
 """
 
 from __future__ import annotations

@@ -89,3 +89,18 @@ def test_an_installed_console_command_runs():
     done = subprocess.run([str(command), "--help"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and "report" in done.stdout.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("algo", ["ppo", "a2c"])
+def test_rl_zoo_trains_with_the_shipped_hyperparameters(algo, tmp_path):
+    """The documented RL Zoo command (`agents/zoo`), where rl_zoo3 is installed
+    (`pip install -e ".[zoo]"`): it trains and saves a model."""
+    pytest.importorskip("rl_zoo3")
+    done = subprocess.run(
+        [sys.executable, "-m", "rl_zoo3.train", "--algo", algo, "--env", "ArtworkBandit-v0",
+         "--gym-packages", "artwork_env", "--conf-file", f"agents.zoo.{algo}", "-n", "512",
+         "--eval-freq", "-1", "-f", str(tmp_path)], capture_output=True, text=True,
+        cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(tmp_path.glob(f"{algo}/ArtworkBandit-v0_1/ArtworkBandit-v0.zip"))

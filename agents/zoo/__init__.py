@@ -1,0 +1,42 @@
+"""Hyperparameters for RL Baselines3 Zoo, in its python conf-file format: one module per
+algorithm (`agents.zoo.ppo`, `agents.zoo.a2c`) with a `hyperparams` dict keyed by env id.
+
+    pip install rl_zoo3
+    python -m rl_zoo3.train --algo ppo --env ArtworkBandit-v0 --gym-packages artwork_env \\
+        --conf-file agents.zoo.ppo
+
+The values are the project's own (`agents/hyperparams.yaml`, what `scripts/train.py` uses)
+with the policy the deep agents use: `MultiInputPolicy` reading the page through
+`CandidateScorer` (plain `MlpPolicy`, the zoo's fallback, cannot take a Dict observation).
+The zoo steps its own `DummyVecEnv` of single envs, so its numbers are not bit-identical
+to `scripts/train.py`'s native vector env, and its budget is decisions (= visits here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.hyperparams import tuned_hyperparameters
+
+ZOO_ENVS = ("ArtworkBandit-v0", "ArtworkPersonalization-v0")
+NET_ARCH = {"ppo": {"pi": [], "vf": [64]}, "a2c": {"pi": [], "vf": [64]}}
+
+
+def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
+                        n_envs: int = 16) -> dict[str, dict[str, Any]]:
+    """{env id: the zoo's hyperparameters of `algo`} (`policy`, `n_timesteps`, `n_envs`,
+    the algorithm's keywords, `policy_kwargs` with the candidate scorer)."""
+    from agents.networks import CandidateScorer
+
+    table = {}
+    for env_id in ZOO_ENVS:
+        kwargs = tuned_hyperparameters(algo, env_id)
+        hidden = kwargs.pop("hidden", 64)
+        table[env_id] = {
+            "policy": "MultiInputPolicy", "n_timesteps": n_timesteps, "n_envs": n_envs,
+            **kwargs,
+            "policy_kwargs": {"features_extractor_class": CandidateScorer,
+                              "features_extractor_kwargs": {"hidden": hidden},
+                              "net_arch": NET_ARCH[algo]},
+        }
+    return table
