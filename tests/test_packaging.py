@@ -68,8 +68,8 @@ def test_console_commands_are_the_scripts_entry_points():
 
 @pytest.mark.parametrize("command, flag, words", [
     ("train", "--visits", "training visits per run"),
-    ("collect", "--out", "Parquet"),
-    ("compare_estimators", "--logs", "logs"),
+    pytest.param("collect", "--out", "Parquet", marks=pytest.mark.slow),
+    pytest.param("compare_estimators", "--logs", "logs", marks=pytest.mark.slow),
 ])
 def test_help_says_what_each_flag_does(command, flag, words):
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / f"{command}.py"), "--help"],
