@@ -338,7 +338,12 @@ def load_trained_agent(run_dir: str | Path) -> tuple[Agent, RunConfig]:
     if not (path / "config.json").is_file():
         raise ValueError(f"{run_dir}: not a run directory of scripts/train.py (no config.json)")
     config = load_run_config(path)
-    folder = read_checkpoint(path)[0]
+    try:
+        folder = read_checkpoint(path)[0]
+    except ValueError:
+        if not (path / AGENT_DIR).is_dir():
+            raise
+        folder = path  # written before checkpoint.json (2026-11-28): the agent in agent/
     agent = build_agent(replace(config, device="cpu"), *run_spec(config))
     agent.load(folder / AGENT_DIR)
     return agent, config

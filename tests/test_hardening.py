@@ -270,3 +270,16 @@ def test_ray_is_never_started_unasked(capsys, tmp_path):
     assert exit_info.value.code == 2 and "--address" in capsys.readouterr().err
     with pytest.raises(ValueError, match="address"):
         run_on_ray([RunConfig()], workers=1, address="")
+
+
+def test_a_run_directory_of_the_old_layout_still_gives_its_agent(short_run, tmp_path):
+    """Runs written before checkpoints were folders kept the agent in `agent/`: they load
+    for acting (`collect.py --agent-from`), though they cannot be resumed."""
+    import shutil
+    old = tmp_path / "old_run"
+    shutil.copytree(short_run.run_dir, old)
+    shutil.copytree(read_checkpoint(old)[0] / AGENT_DIR, old / AGENT_DIR)
+    shutil.rmtree(old / "checkpoints")
+    (old / "checkpoint.json").unlink()
+    agent, _ = load_trained_agent(old)
+    assert agent.counts.sum() > 0
