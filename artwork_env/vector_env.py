@@ -162,6 +162,9 @@ class ArtworkVectorEnv(VectorEnv):
         info.update({f"_{key}": visited.copy() for key in STEP_KEYS})
         reward, terminated = outcome.reward, outcome.terminated
         if resetting.any():  # the visit did not happen: the same fresh members again
+            for key in STEP_KEYS:  # masked out, and zero where masked, as Gymnasium's are
+                info[key] = np.where(resetting.reshape(-1, *[1] * (info[key].ndim - 1)),
+                                     np.zeros_like(info[key]), info[key])
             again = np.flatnonzero(resetting)
             self.sim.reset_members(again, rng.derive_keys(self._stream_keys[again],
                                                           self._episodes[again]))

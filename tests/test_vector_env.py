@@ -112,6 +112,8 @@ def test_next_step_autoreset_meets_the_same_members_as_same_step(env_id):
         for step, (_, reward, terminated, mask, _) in enumerate(nxt):
             if not mask[member]:  # a reset step: nothing happened
                 assert reward[member] == 0.0 and not terminated[member]
+                step_info = nxt[step][4]
+                assert step_info["n_plays"][member] == 0 and not step_info["clicks"][member].any()
                 assert nxt[step - 1][2][member]  # it follows the episode's last step
     # the first NEXT_STEP reset shows the member SAME_STEP put there right away
     first_end = next(i for i, s in enumerate(same) if s[2][0])
