@@ -127,9 +127,21 @@ STEP_KEYS = ("clicks", "plays", "bounces", "titles", "n_impressions", "n_clicks"
 
 def step_info(outcome: VisitOutcome, substituted: np.ndarray, i: int) -> dict[str, Any]:
     """The `info` of member i after a visit: `batched_info`'s row i, arrays copied and
-    scalars as Python numbers."""
-    return {key: value[i].copy() if value.ndim > 1 else value[i].item()
-            for key, value in batched_info(outcome, substituted).items()}
+    scalars as Python numbers (built for the one member directly: the single env's step
+    pays for every call; `tests/test_env_api.py` checks it equals the row)."""
+    clicks, plays, bounces = outcome.clicks[i].copy(), outcome.plays[i].copy(), \
+        outcome.bounces[i].copy()
+    expected = float(outcome.expected_reward[i])
+    oracle = float(outcome.oracle_expected_reward[i])
+    return {
+        "clicks": clicks, "plays": plays, "bounces": bounces,
+        "titles": outcome.titles[i].copy(), "n_impressions": len(clicks),
+        "n_clicks": int(np.count_nonzero(clicks)), "n_plays": int(np.count_nonzero(plays)),
+        "n_bounces": int(np.count_nonzero(bounces)), "churned": bool(outcome.churned[i]),
+        "expected_reward": expected, "oracle_expected_reward": oracle,
+        "oracle_action": outcome.oracle_action[i].copy(), "regret": max(0.0, oracle - expected),
+        "n_substituted": int(substituted[i]),
+    }
 
 
 class ArtworkEnv(gym.Env[dict, np.ndarray]):

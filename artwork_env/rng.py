@@ -70,7 +70,9 @@ def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:
     the first hash of (key, counter, EPISODE), computed by the compiled `elementary.hashes`
     (integer arithmetic: the same bits as `_hashes(keys, counter, EPISODE, 1)[:, 0]`)."""
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
-    counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
+    if np.shape(counter) != keys.shape:  # (broadcasting costs more than the hash at N = 1)
+        counter = np.broadcast_to(counter, keys.shape)
+    counter = np.ascontiguousarray(counter, dtype=np.uint64)
     return first_hashes(keys, counter, EPISODE)
 
 

@@ -209,3 +209,27 @@ def test_the_observation_layout_names_what_the_env_writes():
         before = int(np.flatnonzero(info["titles"] == title)[0])
         assert obs["artworks"][slot, action[before], shown_last] == 1.0
         assert obs["titles"][slot, layout.title.index("times_shown")] > 0
+
+
+def test_the_single_env_info_is_the_batched_info_row():
+    """`step_info` builds one member's info directly; it equals `batched_info`'s row, with
+    the same Python types (arrays copied, scalars as Python numbers)."""
+    from artwork_env.env import batched_info
+    env = gym.make("ArtworkPersonalization-v0", n_artworks=(2, 6))
+    env.reset(seed=5)
+    sim = env.unwrapped.sim
+    outcomes = []
+    original = sim.visit_step
+    sim.visit_step = lambda actions: outcomes.append(original(actions)) or outcomes[-1]
+    for _ in range(6):
+        _, _, terminated, _, info = env.step(np.full(6, 4))  # some artworks missing
+        row = batched_info(outcomes[-1], np.array([info["n_substituted"]]))
+        assert info.keys() - {"row_titles"} == row.keys()
+        for key, value in row.items():
+            if isinstance(info[key], np.ndarray):
+                assert np.array_equal(info[key], value[0]), key
+            else:
+                plain = value[0].item()
+                assert info[key] == plain and type(info[key]) is type(plain), key
+        if terminated:
+            break
