@@ -12,6 +12,7 @@ import argparse
 from artwork_env import ModelConfig
 from artwork_env.reference import reference_values
 from experiments.cli import parse_env_kwargs
+from experiments.commands import console_command
 
 
 def main() -> None:
@@ -37,10 +38,7 @@ def main() -> None:
     print(f"\noracle / best non-personalised = {oracle / best:.2f}")
 
 
-def console() -> None:
-    """The console command: run `main` on the command line's arguments (exit status 0, or
-    2 for bad arguments)."""
-    main()
+console = console_command(main)
 
 
 if __name__ == "__main__":

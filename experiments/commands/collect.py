@@ -29,6 +29,7 @@ from artwork_env import ENV_IDS
 from artwork_env.ope import write_parquet
 from experiments.cli import dataclass_parser, output_file_problem, parse_env_kwargs
 from experiments.collect import collect
+from experiments.commands import console_command
 from experiments.training import load_trained_agent
 
 LOGGING_POLICIES = ("uniform", "egreedy", "thompson")
@@ -125,10 +126,7 @@ def main(argv: list[str] | None = None) -> Path:
     return path
 
 
-def console() -> None:
-    """The console command: run `main` on the command line's arguments (exit status 0, or
-    2 for bad arguments)."""
-    main()
+console = console_command(main)
 
 
 if __name__ == "__main__":

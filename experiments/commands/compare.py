@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from experiments.commands import console_command
 from experiments.report import load_runs, results_table, summarise, write_report
 
 
@@ -43,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def console() -> None:
-    """The console command: run `main` on the command line's arguments; its result is the
-    exit status."""
-    raise SystemExit(main())
+console = console_command(main)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from agents.registry import make_agent
 from agents.reward_model import reward_estimates
 from experiments.cli import dataclass_parser, parse_env_kwargs
 from experiments.collect import collect
+from experiments.commands import console_command
 from experiments.ope_study import (
     compare_estimators,
     online_curve,
@@ -163,10 +164,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     return summary
 
 
-def console() -> None:
-    """The console command: run `main` on the command line's arguments (exit status 0, or
-    2 for bad arguments)."""
-    main()
+console = console_command(main)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env.reference import best_nonpersonalised_artworks
+from experiments.commands import console_command
 
 
 def show_demo_page(seed: int) -> None:
@@ -60,10 +61,7 @@ def main() -> None:
         print(f"  {name:<24} take rate {take_rate:.4f}   reward/visit {reward:.3f}")
 
 
-def console() -> None:
-    """The console command: run `main` on the command line's arguments (exit status 0, or
-    2 for bad arguments)."""
-    main()
+console = console_command(main)
 
 
 if __name__ == "__main__":

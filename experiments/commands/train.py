@@ -29,6 +29,7 @@ from experiments.cli import (
     parse_env_kwargs,
     writable_folder_problem,
 )
+from experiments.commands import console_command
 from experiments.launch import run_many
 from experiments.report import load_runs, results_table, summarise
 from experiments.training import RunConfig, RunResult, load_run_config, train_run
@@ -219,10 +220,7 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
     return results
 
 
-def console() -> None:
-    """The console command: run `main` on the command line's arguments (exit status 0, or
-    2 for bad arguments)."""
-    main()
+console = console_command(main)
 
 
 if __name__ == "__main__":
