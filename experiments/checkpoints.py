@@ -64,14 +64,15 @@ def read_checkpoint(run_dir: str | Path) -> tuple[Path, dict[str, Any], dict[str
                          "scripts/train.py, or killed before its first checkpoint")
     try:
         manifest = json.loads(path.read_text())
-        folder = run_dir / manifest["folder"]
+        name = Path(manifest["folder"])
+        if name.is_absolute() or ".." in name.parts:  # checked before anything is read there
+            raise ValueError("the checkpoint folder must lie inside the run directory")
+        folder = run_dir / name
         state = json.loads((folder / STATE).read_text())
         event_files = {str(name): int(size) for name, size in manifest["event_files"].items()}
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path}: broken checkpoint ({type(error).__name__}: {error})") \
             from None
-    if Path(manifest["folder"]).is_absolute() or ".." in Path(manifest["folder"]).parts:
-        raise ValueError(f"{path}: the checkpoint folder must lie inside the run directory")
     return folder, state, event_files
 
 

@@ -54,11 +54,11 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
                     if interrupts.stop_requested():
                         for future in pending:
                             future.cancel()
-                for future in futures:  # raise a worker's exception, as map would
-                    if not future.cancelled():
-                        future.result()
-            return [future.result() for future in futures
-                    if not future.cancelled() and not isinstance(future.result(), _Skipped)]
+                if bar is not None:
+                    bar.close()
+            # in order; a worker's exception is raised here, as map would raise it
+            results = [future.result() for future in futures if not future.cancelled()]
+            return [result for result in results if not isinstance(result, _Skipped)]
         finally:
             interrupts.share_with_workers(None)
 

@@ -83,6 +83,18 @@ def test_a_checkpoint_killed_while_written_leaves_the_previous_one(tmp_path):
     UCB(_spec()).load(folder / AGENT_DIR)  # loads
 
 
+def test_a_checkpoint_that_points_outside_its_run_directory_is_refused(tmp_path):
+    import json
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "state.json").write_text("{}")
+    (run_dir / "checkpoint.json").write_text(json.dumps(
+        {"folder": "../elsewhere", "visits": 0, "event_files": {}}))
+    with pytest.raises(ValueError, match="inside the run directory"):
+        read_checkpoint(run_dir)
+
+
 def _spec():
     from agents.base import ProblemSpec
     return ProblemSpec.of("ArtworkBandit-v0")
