@@ -8,6 +8,7 @@ import numpy as np
 
 from agents.base import Agent, Observation, ProblemSpec
 from artwork_env.arrays import random_allowed
+from artwork_env.planning import plan
 from artwork_env.reference import best_nonpersonalised_artworks
 
 
@@ -44,6 +45,35 @@ class OracleAgent(Agent):
         if self._env is None:
             raise RuntimeError("the oracle reads ground truth: attach(env) first")
         actions = self._env.oracle()[1]
+        return actions.reshape(obs["action_mask"].shape[:2])
+
+
+class PlannerAgent(Agent):
+    """CHEATING REFERENCE: the lifetime-aware planner over the exact model.
+
+    For every member, rollouts from their hidden state choose among the myopic oracle and
+    policies that price oversold clicks (`artwork_env.planning.plan`, policy switching).
+    Its return per lifetime minus the oracle's is a world's sequential headroom. Each
+    decision simulates `n_rollouts` x 5 imagined lifetimes per member: use small budgets.
+    """
+
+    name = "planner"
+    reference = True
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, n_rollouts: int = 8) -> None:
+        super().__init__(spec, seed)
+        self.n_rollouts = n_rollouts
+        self._env: Any = None
+
+    def attach(self, env: Any) -> None:
+        """Remember the env whose simulator `act` plans over."""
+        self._env = env.unwrapped if hasattr(env, "unwrapped") else env
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """The planner's row for every member of the attached env."""
+        if self._env is None:
+            raise RuntimeError("the planner reads ground truth: attach(env) first")
+        actions = plan(self._env.sim, self.n_rollouts)[0]
         return actions.reshape(obs["action_mask"].shape[:2])
 
 

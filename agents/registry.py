@@ -18,6 +18,7 @@ _AGENTS: dict[str, tuple[str, str]] = {
     "random": ("agents.reference:RandomAgent", "reference"),
     "oracle": ("agents.reference:OracleAgent", "reference"),
     "global_best": ("agents.reference:GlobalBestAgent", "reference"),
+    "planner": ("agents.reference:PlannerAgent", "reference"),
     "egreedy": ("agents.bandits:EpsilonGreedyAgent", "bandit"),
     "ucb": ("agents.bandits:UCBAgent", "bandit"),
     "thompson": ("agents.bandits:ThompsonAgent", "bandit"),
@@ -31,7 +32,7 @@ _AGENTS: dict[str, tuple[str, str]] = {
     "dqn": ("agents.deep:DQNAgent", "deep"),
 }
 FAMILIES = ("reference", "bandit", "deep")
-SLOW_AGENTS = ("recurrent_ppo", "dqn")  # minutes each at the default budget on 2 cores
+SLOW_AGENTS = ("planner", "recurrent_ppo", "dqn")  # minutes each at the default budget
 
 
 def agent_names(family: str | None = None) -> list[str]:
@@ -44,7 +45,7 @@ def agent_names(family: str | None = None) -> list[str]:
 
 
 def default_agents() -> list[str]:
-    """The default comparison: every agent but the two slow deep ones (add them by name)."""
+    """The default comparison: every agent but the slow ones (add them by name)."""
     return [name for name in _AGENTS if name not in SLOW_AGENTS]
 
 

@@ -4,6 +4,8 @@ Importing the package registers two Gymnasium environments:
 
 - ``ArtworkPersonalization-v0``: a member's lifetime (default 20 visits, churn, trust,
   change and fatigue effects);
+- ``ArtworkPersonalization-v1``: the same lifetime with the long-term effects on
+  (``long_term=1``: an oversold click costs trust, and members who lost trust leave);
 - ``ArtworkBandit-v0``: one visit of a fresh member per episode (a contextual bandit).
 
 ``gymnasium.make("artwork_env:ArtworkBandit-v0", n_slots=8, reward="click")`` imports the
@@ -21,12 +23,19 @@ from artwork_env.reference import best_nonpersonalised_artworks
 from artwork_env.world import World, build_world
 
 __version__ = "0.1.0"
-ENV_IDS = ("ArtworkBandit-v0", "ArtworkPersonalization-v0")
+ENV_KWARGS = {
+    "ArtworkBandit-v0": {"n_visits": 1},
+    "ArtworkPersonalization-v0": {"n_visits": 20},
+    "ArtworkPersonalization-v1": {"n_visits": 20, "long_term": 1.0},
+}
+"""Every registered id and the model parameters it sets (the rest are `ModelConfig`'s)."""
+ENV_IDS = tuple(ENV_KWARGS)
 
-for _env_id, _visits in (("ArtworkPersonalization-v0", 20), ("ArtworkBandit-v0", 1)):
+for _env_id, _kwargs in ENV_KWARGS.items():
     gymnasium.register(id=_env_id, entry_point="artwork_env.env:ArtworkEnv",
                        vector_entry_point="artwork_env.vector_env:ArtworkVectorEnv",
-                       kwargs={"n_visits": _visits})
+                       kwargs=_kwargs)
 
-__all__ = ["ENV_IDS", "ArtworkEnv", "ArtworkSimulator", "ModelConfig", "PageModel", "World",
-           "best_nonpersonalised_artworks", "build_world", "parameter_names"]
+__all__ = ["ENV_IDS", "ENV_KWARGS", "ArtworkEnv", "ArtworkSimulator", "ModelConfig",
+           "PageModel", "World", "best_nonpersonalised_artworks", "build_world",
+           "parameter_names"]

@@ -109,6 +109,17 @@ class ModelConfig:
     """Consecutive empty visits after which the member may leave."""
     churn_probability: float = 0.3
 
+    # --- long-term effects (docs/model.md, section 4b; ArtworkPersonalization-v1) ---
+    long_term: float = 0.0
+    """The one knob of the long-term effects: 0 switches them off (the v0 dynamics),
+    1 is ArtworkPersonalization-v1's default, larger is stronger."""
+    overpromise_trust_loss: float = 2.0
+    """Trust a click costs per unit of misrepresentation it uncovers, times `long_term`:
+    trust x exp(-long_term x overpromise_trust_loss x misrepresentation)."""
+    disappointment_churn: float = 2.0
+    """Hazard of leaving per unit of misrepresentation a visit's clicks uncovered, times
+    `long_term`: the member leaves w.p. 1 - exp(-long_term x this x misrepresentation)."""
+
     # validation tables --------------------------------------------------------
     _POSITIVE_INTS = ("n_genres", "n_actors", "n_titles", "n_slots", "n_visits",
                       "n_communities", "n_regions", "history_length", "churn_after")
@@ -118,7 +129,8 @@ class ModelConfig:
         "recommender_noise", "recommender_popularity_weight", "recommender_rewatch_penalty",
         "relevance_weight", "quality_weight", "theme_weight", "cast_weight", "visual_weight",
         "salience_weight", "change_cost", "second_look", "fatigue_weight", "fit_weight",
-        "bait_penalty", "promise_gap_weight",
+        "bait_penalty", "promise_gap_weight", "long_term", "overpromise_trust_loss",
+        "disappointment_churn",
     )
     _PROBABILITIES = ("misrepresent_prob", "face_prob", "familiarity_discount", "trust_loss",
                       "trust_recovery", "churn_probability")
@@ -235,7 +247,7 @@ class ModelConfig:
         return self.replace(
             familiarity_discount=0.0, salience_weight=0.0, change_cost=0.0, second_look=0.0,
             fatigue_weight=0.0, trust_loss=0.0, churn_probability=0.0, bait_penalty=0.0,
-            promise_gap_weight=0.0, change_sensitivity=0.0)
+            promise_gap_weight=0.0, change_sensitivity=0.0, long_term=0.0)
 
     def to_dict(self) -> dict[str, object]:
         """The parameters as a JSON-friendly dict."""

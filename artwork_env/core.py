@@ -113,11 +113,12 @@ class ArtworkSimulator(NumpySimulator):
         n, k, m = self.n, self.n_slots, self.n_artworks
         click = np.empty((n, k, m, m), dtype=np.float32)
         play = np.empty((n, k, m), dtype=np.float32)
+        misrep = np.empty((n, k, m))
         self._kernel(n, "page_model")(
             self._p, self.titles, *self._world_page, self.theta, self.psi, self.nu,
             self.beta, self.kappa, self.trust, self.rel, self.history_count,
-            self.clicked_before, self.last_seen, self.streak, click, play)
-        return PageModel(click, play, self.patience.copy(), self._exists[self.titles])
+            self.clicked_before, self.last_seen, self.streak, click, play, misrep)
+        return PageModel(click, play, self.patience.copy(), self._exists[self.titles], misrep)
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
@@ -138,6 +139,16 @@ class ArtworkSimulator(NumpySimulator):
             self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
             page.exists, actions, values)
         return values, actions
+
+    def priced_rows(self, weight: np.ndarray) -> np.ndarray:
+        """`NumpySimulator.priced_rows` by `kernels.priced_rows`."""
+        page = self.page_model()
+        actions = np.empty((self.n, self.n_slots), dtype=np.int64)
+        self._kernel(self.n, "priced_rows")(
+            self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
+            page.exists, np.ascontiguousarray(weight, dtype=np.float64),
+            page.misrepresentation, actions)
+        return actions
 
     # ------------------------------------------------------------------ visit
     def visit_step(self, actions: np.ndarray) -> VisitOutcome:

@@ -37,14 +37,16 @@ PARAMETERS = (
     "trust_loss", "trust_recovery", "churn_after", "churn_probability", "n_visits",
     "recommender_noise", "recommender_rewatch_penalty", "community_mixing", "taste_noise",
     "base_logit", "base_logit_sd", "position_decay", "patience_spread",
-    "change_sensitivity", "history_noise", "n_regions",
+    "change_sensitivity", "history_noise", "n_regions", "long_term", "overpromise_trust_loss",
+    "disappointment_churn",
 )
 (THEME_WEIGHT, CAST_WEIGHT, VISUAL_WEIGHT, FAMILIARITY_DISCOUNT, CHANGE_COST, SECOND_LOOK,
  FATIGUE_WEIGHT, RELEVANCE_WEIGHT, QUALITY_WEIGHT, SALIENCE_WEIGHT, PLAY_LOGIT, FIT_WEIGHT,
  BAIT_PENALTY, PROMISE_GAP_WEIGHT, BOUNCE_PENALTY, TRUST_LOSS, TRUST_RECOVERY, CHURN_AFTER,
  CHURN_PROBABILITY, N_VISITS, RECOMMENDER_NOISE, RECOMMENDER_REWATCH_PENALTY,
  COMMUNITY_MIXING, TASTE_NOISE, BASE_LOGIT, BASE_LOGIT_SD, POSITION_DECAY, PATIENCE_SPREAD,
- CHANGE_SENSITIVITY, HISTORY_NOISE, N_REGIONS) = range(len(PARAMETERS))
+ CHANGE_SENSITIVITY, HISTORY_NOISE, N_REGIONS, LONG_TERM, OVERPROMISE_TRUST_LOSS,
+ DISAPPOINTMENT_CHURN) = range(len(PARAMETERS))
 REWARD_CODES = {"quality_play": 0, "play": 1, "click": 2}
 
 
@@ -283,9 +285,10 @@ def draw_members(*args):
 @njit(cache=True)
 def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
           w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-          history_count, clicked_before, last_seen, streak, click, play):
+          history_count, clicked_before, last_seen, streak, click, play, misrep):
     """Member i's click[k, b, a] (slot k shows a, slot k-1 shows b) and play[k, a]
-    probabilities for the titles of `row` (docs/model.md, section 4):
+    probabilities, and the misrepresentation misrep[k, a], for the titles of `row`
+    (docs/model.md, section 4):
 
     c_k = sigma(s_t + tau (gate_t u_a + sal_k) + change_{t,a} + fatigue_{t,a}),
     p_k = sigma(c0 + fit <theta, g_t> - bait x misrepresentation).
@@ -318,9 +321,9 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
             for b in range(n_art):
                 click[k, b, a] = logit
             gap = max(0.0, theta_theme - r)
-            misrep = w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
+            misrep[k, a] = w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
             play[k, a] = sigmoid32(np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
-                                               - p[BAIT_PENALTY] * misrep))
+                                               - p[BAIT_PENALTY] * misrep[k, a]))
         if k > 0 and p[SALIENCE_WEIGHT] > 0:
             left = row[k - 1]
             for b in range(n_art):
@@ -346,15 +349,16 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
 @njit(cache=True)
 def _page_model_one(i, p, titles, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
                     w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-                    history_count, clicked_before, last_seen, streak, click, play):
+                    history_count, clicked_before, last_seen, streak, click, play, misrep):
     _page(i, p, titles[i], w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
           w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-          history_count, clicked_before, last_seen, streak, click[i], play[i])
+          history_count, clicked_before, last_seen, streak, click[i], play[i], misrep[i])
 
 
 @njit(cache=True, parallel=True)
 def page_model(*args):
-    """Every member's page (`_page`) into click (N, K, M, M) and play (N, K, M)."""
+    """Every member's page (`_page`) into click (N, K, M, M), play (N, K, M) and
+    misrepresentation (N, K, M)."""
     for i in prange(args[1].shape[0]):
         _page_model_one(i, *args)
 
@@ -391,9 +395,12 @@ def _expected(reward, bounce_penalty, patience, click, play, exists, actions):
 
 
 @njit(cache=True)
-def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scratch):
+def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scratch,
+            cost_weight=0.0, cost=None):
     """The myopic oracle's row into `actions`: a dynamic programme over slots from the
-    right in float32, F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)]."""
+    right in float32, F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)].
+    With `cost` (K, M), g_k is less c_k(b, a) x cost_weight x cost[k, a] (`page.best_rows`'s
+    click_cost: the planner's surrogates)."""
     n_slots, n_art = play.shape
     best_next = scratch
     future = np.zeros(n_art, dtype=np.float32)
@@ -409,6 +416,8 @@ def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scra
                     continue
                 c = click[k, b, a]
                 g = _gain32(reward, bp, c, play[k, a])
+                if cost is not None:
+                    g = g - c * np.float32(cost_weight * cost[k, a])
                 go_on = (np.float32(1.0) - c * play[k, a]) * pat
                 q = g + go_on * future[a]
                 if q > best_q:
@@ -451,6 +460,21 @@ def oracle(*args):
         _oracle_one(i, *args)
 
 
+@njit(cache=True)
+def _priced_rows_one(i, reward, bounce_penalty, patience, click, play, exists, cost_weight,
+                     cost, actions):
+    scratch = np.empty(play.shape[1:], dtype=np.int64)
+    _oracle(reward, bounce_penalty, patience[i], click[i], play[i], exists[i], actions[i],
+            scratch, cost_weight[i], cost[i])
+
+
+@njit(cache=True, parallel=True)
+def priced_rows(*args):
+    """`page.best_rows` with click_cost = cost_weight[n] x cost[n] for every member n."""
+    for i in prange(args[3].shape[0]):
+        _priced_rows_one(i, *args)
+
+
 # ------------------------------------------------------------------------------ visit
 @njit(cache=True)
 def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slot, w_appeal,
@@ -468,9 +492,10 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
     row = titles[i].copy()
     click = np.empty((n_slots, n_art, n_art), dtype=np.float32)
     play = np.empty((n_slots, n_art), dtype=np.float32)
+    misrep = np.empty((n_slots, n_art))
     _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
           w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-          history_count, clicked_before, last_seen, streak, click, play)
+          history_count, clicked_before, last_seen, streak, click, play, misrep)
     exists = np.empty((n_slots, n_art), dtype=np.bool_)
     for k in range(n_slots):
         exists[k] = w_exists[row[k]]
@@ -489,6 +514,7 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
     patient = True
     played_before = False
     slot_reward = np.empty(n_slots)
+    uncovered = np.empty(n_slots)  # misrepresentation each click found out
     n_plays = 0
     n_bounces = 0
     first_play = -1
@@ -512,6 +538,7 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
         out_bounces[i, k] = bounced
         slot_reward[k] = _gain(reward_code, bounce_penalty, np.float64(clicked),
                                np.float64(quality))
+        uncovered[k] = misrep[k, a] * clicked
         n_plays += quality
         n_bounces += bounced
         if quality and first_play < 0:
@@ -550,13 +577,18 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
         trust[i] = trust[i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
     else:
         trust[i] = trust[i] + p[TRUST_RECOVERY] * (1.0 - trust[i])
+    oversold = _pairwise_sum(uncovered)
+    if p[LONG_TERM] > 0:  # an oversold click costs trust (docs/model.md, section 4b)
+        trust[i] *= exp(-(p[LONG_TERM] * p[OVERPROMISE_TRUST_LOSS]) * oversold)
     empty_streak[i] = 0 if n_plays > 0 else empty_streak[i] + 1
     last_bounces[i] = n_bounces
     plays_total[i] += n_plays
     s_visit[i] += ONE
-    churn_u = np.empty(1)
+    churn_u = np.empty(2)  # leaving after empty visits; leaving disappointed
     uniforms(base(keys[i], s_visit[i], CHURN), churn_u)
-    churned = empty_streak[i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY]
+    disappointed = 1.0 - exp(-(p[LONG_TERM] * p[DISAPPOINTMENT_CHURN]) * oversold)
+    churned = ((empty_streak[i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY])
+               or churn_u[1] < disappointed)
     out_churned[i] = churned
     out_terminated[i] = churned or s_visit[i] >= p[N_VISITS]
     if not out_terminated[i]:

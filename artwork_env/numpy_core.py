@@ -18,7 +18,7 @@ import numpy as np
 
 from artwork_env import rng
 from artwork_env.config import ModelConfig
-from artwork_env.elementary import power_batch, sigmoid32_batch
+from artwork_env.elementary import exp_batch, power_batch, sigmoid32_batch
 from artwork_env.layout import ObservationLayout
 from artwork_env.members import (
     Population,
@@ -30,13 +30,20 @@ from artwork_env.members import (
 from artwork_env.page import (
     PageModel,
     VisitOutcome,
+    best_rows,
     cascade_expected_reward,
 )
-from artwork_env.rewards import slot_gain, slot_rewards
+from artwork_env.rewards import slot_rewards
 from artwork_env.world import World, build_world
 
 # A saturating count feature is divided by this and clipped to 1 in the observation.
 COUNT_SCALE = 10.0
+STATE = ("keys", "visit", "theta", "psi", "nu", "beta", "patience", "kappa", "device",
+         "region", "trust", "rel", "history", "history_pos", "history_count", "genre_hist",
+         "cast_exposure", "clicked_before", "played", "title_shown", "seen_count",
+         "last_shown", "last_seen", "streak", "empty_streak", "last_bounces", "plays_total",
+         "titles")
+"""Every per-member state array (members on axis 0), as `_allocate` creates them."""
 
 
 class NumpySimulator:
@@ -93,6 +100,15 @@ class NumpySimulator:
         self.last_bounces = np.zeros(n, dtype=np.int64)
         self.plays_total = np.zeros(n, dtype=np.int64)
         self.titles = np.zeros((n, n_slots), dtype=np.int64)
+
+    def copy_members(self, index: np.ndarray) -> NumpySimulator:
+        """A simulator of the same class and world holding copies of members `index` (in
+        that order, repeats allowed) in their current state: what the planner imagines."""
+        index = np.asarray(index, dtype=np.int64)
+        copy = type(self)(self.config, len(index), self.world, self.population)
+        for name in STATE:
+            setattr(copy, name, np.ascontiguousarray(getattr(self, name)[index]))
+        return copy
 
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
         """Draw fresh members with the given uint64 keys into the batch positions `index`."""
@@ -213,7 +229,7 @@ class NumpySimulator:
         play_logit = (c.play_logit + c.fit_weight * rel[..., None]
                       - c.bait_penalty * misrep).astype(np.float32)
         play = sigmoid32_batch(play_logit)
-        return PageModel(click, play, self.patience.copy(), w.artwork_exists[t])
+        return PageModel(click, play, self.patience.copy(), w.artwork_exists[t], misrep)
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
@@ -241,6 +257,14 @@ class NumpySimulator:
         """
         return self._best_row(1.0)
 
+    def priced_rows(self, weight: np.ndarray) -> np.ndarray:
+        """(N, K) the rows that maximise E[R - weight x the misrepresentation the clicks
+        uncover] (the oracle's programme, `page.best_rows`, with a click cost; weight (N,)
+        >= 0, 0 gives the oracle's row): the planner's base policies."""
+        page = self.page_model()
+        cost = np.asarray(weight, dtype=np.float64)[:, None, None] * page.misrepresentation
+        return best_rows(self.config, page, click_cost=cost)
+
     def worst(self) -> tuple[np.ndarray, np.ndarray]:
         """The worst page: (N,) lowest expected reward of any row and (N, K) artworks
         attaining it (the oracle's programme on -g_k: min_a [g + c F] = -max_a [-g - c F]).
@@ -248,27 +272,7 @@ class NumpySimulator:
         return self._best_row(-1.0)
 
     def _best_row(self, sign: float) -> tuple[np.ndarray, np.ndarray]:
-        page = self.page_model()
-        click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
-        play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
-        gain = slot_gain(self.config.reward, self.config.bounce_penalty, click, play)
-        gain *= np.float32(sign)
-        go_on = click * play
-        np.subtract(1.0, go_on, out=go_on)
-        go_on *= page.patience.astype(np.float32)[:, None, None]
-        exists = page.exists.transpose(1, 0, 2)
-        n, n_slots, n_art = page.play.shape
-        future = np.zeros((n, n_art), dtype=np.float32)
-        best_next = np.zeros((n, n_slots, n_art), dtype=np.int64)
-        for k in range(n_slots - 1, -1, -1):  # K steps, each over all members at once
-            q = gain[k] + go_on[k] * future[:, None, :]
-            q[~np.broadcast_to(exists[k][:, None, :], q.shape)] = -np.inf
-            best_next[:, k] = q.argmax(axis=2)
-            future = np.take_along_axis(q, best_next[:, k][..., None], axis=2)[..., 0]
-        actions = np.zeros((n, n_slots), dtype=np.int64)
-        actions[:, 0] = best_next[:, 0, 0]
-        for k in range(1, n_slots):
-            actions[:, k] = best_next[np.arange(n), k, actions[:, k - 1]]
+        actions = best_rows(self.config, self.page_model(), sign)
         return self.expected_reward(actions), actions
 
     # ------------------------------------------------------------------ visit
@@ -295,11 +299,15 @@ class NumpySimulator:
         bounces = clicks & ~plays
         n_plays, n_bounces = plays.sum(axis=1), bounces.sum(axis=1)
         reward = slot_rewards(c.reward, c.bounce_penalty, clicks, plays).sum(axis=1)
+        chosen = np.take_along_axis(page.misrepresentation, actions[..., None], axis=2)[..., 0]
+        uncovered = (chosen * clicks).sum(axis=1)  # misrepresentation the clicks found out
 
         titles = self.titles.copy()
-        self._update_state(actions, examined, clicks, plays, n_plays, n_bounces)
-        churn_u = rng.uniform(self.keys, self.visit, rng.CHURN, 1)[:, 0]
-        churned = (self.empty_streak >= c.churn_after) & (churn_u < c.churn_probability)
+        self._update_state(actions, examined, clicks, plays, n_plays, n_bounces, uncovered)
+        churn_u = rng.uniform(self.keys, self.visit, rng.CHURN, 2)
+        disappointed = 1.0 - exp_batch(-(c.long_term * c.disappointment_churn) * uncovered)
+        churned = ((self.empty_streak >= c.churn_after) & (churn_u[:, 0] < c.churn_probability)
+                   | (churn_u[:, 1] < disappointed))
         terminated = churned | (self.visit >= c.n_visits)
         alive = np.flatnonzero(~terminated)
         if alive.size:
@@ -309,7 +317,8 @@ class NumpySimulator:
                             titles, expected, oracle_value, oracle_action)
 
     def _update_state(self, actions: np.ndarray, examined: np.ndarray, clicks: np.ndarray,
-                      plays: np.ndarray, n_plays: np.ndarray, n_bounces: np.ndarray) -> None:
+                      plays: np.ndarray, n_plays: np.ndarray, n_bounces: np.ndarray,
+                      uncovered: np.ndarray) -> None:
         """Everything a visit changes, applied once the visit is over (docs/model.md, section 4)."""
         c, t = self.config, self.titles
         rows = np.arange(self.n)[:, None]
@@ -342,6 +351,8 @@ class NumpySimulator:
         lost = self.trust * power_batch(1.0 - c.trust_loss, n_bounces)
         self.trust = np.where(n_bounces > 0, lost,
                               self.trust + c.trust_recovery * (1.0 - self.trust))
+        if c.long_term > 0:  # and an oversold click costs trust (section 4b)
+            self.trust *= exp_batch(-(c.long_term * c.overpromise_trust_loss) * uncovered)
         self.empty_streak = np.where(n_plays > 0, 0, self.empty_streak + 1)
         self.last_bounces = n_bounces
         self.plays_total += n_plays

@@ -24,12 +24,16 @@ class PageModel:
     shows artwork a and slot k-1 shows artwork b (slot 0 ignores b). `play[n, k, a]`:
     probability of a quality play after that click. `patience[n]`: probability of looking
     at the next slot. `exists[n, k, a]`: artwork a is a real candidate in slot k.
+    `misrepresentation[n, k, a]`: how much artwork a oversells slot k's title to member n
+    (a theme outside the title, plus the promise gap): what lowers the play probability and,
+    with `long_term` > 0, the trust a click on it costs (docs/model.md, section 4b).
     """
 
     click: np.ndarray  # (N, K, M, M) float32
     play: np.ndarray  # (N, K, M) float32
     patience: np.ndarray  # (N,)
     exists: np.ndarray  # (N, K, M) bool
+    misrepresentation: np.ndarray  # (N, K, M) float64
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,3 +88,40 @@ def policy_expected_reward(config: ModelConfig, page: PageModel,
                            slot_gain(config.reward, config.bounce_penalty, click, play))
         reach = np.einsum("nba,nba->na", joint, 1.0 - click * play) * page.patience[:, None]
     return value
+
+
+def best_rows(config: ModelConfig, page: PageModel, sign: float = 1.0,
+              click_cost: np.ndarray | None = None) -> np.ndarray:
+    """(N, K) the rows that maximise sign x E[R - sum of click_cost over the clicks]: the
+    myopic oracle's dynamic programme from the right, O(K M^2) per member,
+
+      F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)],  F_K = 0,
+
+    with g_k = sign x (slot gain - c_k(b, a) click_cost[k, a]). `sign=-1` finds the worst
+    row; `click_cost` (N, K, M) prices what a click on an artwork sets in motion (the
+    planner's surrogates). Runs in float32 like the compiled oracle.
+    """
+    click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
+    play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
+    gain = slot_gain(config.reward, config.bounce_penalty, click, play)
+    if click_cost is not None:
+        cost = np.ascontiguousarray(click_cost.transpose(1, 0, 2), dtype=np.float32)
+        gain -= click * cost[:, :, None, :]
+    gain *= np.float32(sign)
+    go_on = click * play
+    np.subtract(1.0, go_on, out=go_on)
+    go_on *= page.patience.astype(np.float32)[:, None, None]
+    exists = page.exists.transpose(1, 0, 2)
+    n, n_slots, n_art = page.play.shape
+    future = np.zeros((n, n_art), dtype=np.float32)
+    best_next = np.zeros((n, n_slots, n_art), dtype=np.int64)
+    for k in range(n_slots - 1, -1, -1):  # K steps, each over all members at once
+        q = gain[k] + go_on[k] * future[:, None, :]
+        q[~np.broadcast_to(exists[k][:, None, :], q.shape)] = -np.inf
+        best_next[:, k] = q.argmax(axis=2)
+        future = np.take_along_axis(q, best_next[:, k][..., None], axis=2)[..., 0]
+    actions = np.zeros((n, n_slots), dtype=np.int64)
+    actions[:, 0] = best_next[:, 0, 0]
+    for k in range(1, n_slots):
+        actions[:, k] = best_next[np.arange(n), k, actions[:, k - 1]]
+    return actions

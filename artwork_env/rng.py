@@ -29,7 +29,7 @@ from artwork_env.elementary import (  # the hash's constants and finaliser, defi
 )
 
 # Stream tags: one per kind of draw, so adding a draw never shifts another.
-MEMBER, HISTORY, ROW, CASCADE, CHURN, EPISODE = 1, 2, 3, 4, 5, 6
+MEMBER, HISTORY, ROW, CASCADE, CHURN, EPISODE, ROLLOUT = 1, 2, 3, 4, 5, 6, 7
 
 
 def _hashes(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.ndarray:
@@ -63,6 +63,14 @@ def normal(keys: np.ndarray, counter: np.ndarray, stream: int, n: int) -> np.nda
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
     counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
     return normal_batch(keys, counter, stream, n)
+
+
+def rollout_keys(keys: np.ndarray, counter: np.ndarray, n: int) -> np.ndarray:
+    """(N, n) uint64 keys of n imagined futures of each member from visit `counter` on (the
+    planner's rollouts): a stream of their own, so no rollout replays the member's draws."""
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    counter = np.ascontiguousarray(np.broadcast_to(counter, keys.shape), dtype=np.uint64)
+    return _hashes(keys, counter, ROLLOUT, n)
 
 
 def derive_keys(keys: np.ndarray, counter: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from agents.registry import agent_names
+from agents.registry import SLOW_AGENTS, agent_names
 from experiments.cli import grid_points
 from experiments.launch import run_many
 from experiments.report import load_runs, results_table, summarise
@@ -24,8 +24,9 @@ def main() -> None:
     """Run agents x seeds (x grid points) and print the closing table."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--agents", default=",".join(agent_names("reference")
-                                                     + agent_names("bandit")))
+    parser.add_argument("--agents", default=",".join(
+        name for name in agent_names("reference") + agent_names("bandit")
+        if name not in SLOW_AGENTS))
     parser.add_argument("--env", default="ArtworkBandit-v0")
     parser.add_argument("--visits", type=int, default=30_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])

@@ -88,6 +88,12 @@ def test_same_members_rows_and_answers_as_the_specification(n, n_visits):
     run_both(ModelConfig(n_visits=n_visits), n, visits=12, seed=n)
 
 
+@pytest.mark.parametrize("long_term", [1.0, 4.0])
+def test_same_as_the_specification_with_the_long_term_effects(long_term):
+    """ArtworkPersonalization-v1's trust cost of oversold clicks and distrust churn."""
+    run_both(ModelConfig(n_visits=20, long_term=long_term), 7, visits=12, seed=3)
+
+
 def test_same_as_the_specification_for_a_catalog_too_large_to_tabulate():
     """With 500 titles the world keeps no salience table; the kernels compute it."""
     config = ModelConfig(n_titles=500, n_visits=4)

@@ -27,7 +27,8 @@ configs = st.builds(
     fatigue_weight=weights, familiarity_discount=probabilities, trust_loss=probabilities,
     churn_probability=probabilities, churn_after=st.integers(1, 3),
     base_logit=st.floats(-6.0, 2.0), position_decay=probabilities,
-    history_length=st.integers(1, 12))
+    history_length=st.integers(1, 12), long_term=st.sampled_from([0.0, 1.0, 4.0]),
+    overpromise_trust_loss=weights, disappointment_churn=weights)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
