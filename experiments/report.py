@@ -313,9 +313,17 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
     plt.close(fig)
 
 
+def _has_lifetimes(run: RunData) -> bool:
+    """Whether a run's evaluations saw episodes of more than one visit (return != reward)."""
+    curves = run.curves
+    return "eval/return" in curves and not np.allclose(curves["eval/return"][1],
+                                                       curves["eval/reward"][1])
+
+
 def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -> list[str]:
-    """Write report.md, summary.csv, learning_curves.png and regret.png; return the
-    messages about skipped runs."""
+    """Write report.md, summary.csv, learning_curves.png and regret.png (and returns.png
+    where episodes are lifetimes of several visits); return the messages about skipped
+    runs."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runs, skipped = load_runs(runs_dir)
@@ -333,5 +341,9 @@ def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -
         plot_curves(runs, "eval/reward", out / "learning_curves.png", "eval reward per visit")
         plot_curves(runs, "train/cumulative_regret", out / "regret.png", "cumulative regret")
         lines += ["![learning curves](learning_curves.png)", "", "![regret](regret.png)", ""]
+        if any(_has_lifetimes(run) for run in runs):
+            plot_curves(runs, "eval/return", out / "returns.png",
+                        "eval return per member lifetime")
+            lines += ["![returns](returns.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
     return skipped

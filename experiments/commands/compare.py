@@ -5,7 +5,8 @@
 Writes report.md (per env: agents with final eval reward and take rate, mean and 95 %
 Student t interval over 3+ seeds (the range of 2), % of oracle, regret, cumulative
 regret, visits to reach 90 % of the best agent's final reward, and pairwise win
-probabilities), summary.csv (the same numbers), learning_curves.png and regret.png.
+probabilities), summary.csv (the same numbers), learning_curves.png and regret.png, and
+returns.png (return per member lifetime) where episodes last several visits.
 Runs that are empty, unreadable or miss a tag are listed and skipped.
 """
 
