@@ -19,6 +19,7 @@ _AGENTS: dict[str, tuple[str, str]] = {
     "oracle": ("agents.reference:OracleAgent", "reference"),
     "global_best": ("agents.reference:GlobalBestAgent", "reference"),
     "planner": ("agents.reference:PlannerAgent", "reference"),
+    "ceiling": ("agents.ceiling:CeilingAgent", "reference"),
     "egreedy": ("agents.bandits:EpsilonGreedyAgent", "bandit"),
     "ucb": ("agents.bandits:UCBAgent", "bandit"),
     "thompson": ("agents.bandits:ThompsonAgent", "bandit"),

@@ -1,0 +1,160 @@
+"""The learnable ceiling: what a large model fitted on ground truth attains from the
+observation alone (a cheating reference in how it learns, not in what it sees).
+
+The oracle sees hidden taste; every learner sees only the observation. `ceiling` measures
+how much of the oracle the observation allows: before acting it simulates `n_pages` pages
+of its env's world (fresh members living their lifetimes under the myopic oracle, from a
+stream of their own, never the training or held-out members), labels every candidate
+(slot k, artwork a) with its exact expected gain once examined,
+
+    g[k, a] = mean_b c_k(b, a) (p_k(a) - lambda (1 - p_k(a)))
+
+(`rewards.slot_gain`, the left neighbour b averaged out, as in
+`artwork_env.reference.best_nonpersonalised_artworks`), and fits one network by least
+squares to map [member, title, artwork] observation features plus a learned embedding of
+the (title, artwork) arm to g. It then shows the artwork of highest predicted gain in
+each slot. Greedy per slot on the *true* gains reaches about 99 % of the oracle, so the
+shortfall is the observation's (and the fit's): a lower bound on what is learnable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from agents.base import Agent, Observation, ProblemSpec
+from artwork_env import rng
+from artwork_env.arrays import masked_argmax
+from artwork_env.core import ArtworkSimulator
+from artwork_env.rewards import slot_gain
+
+CEILING_STREAM = 7_777_777
+"""Seeds the ceiling's simulated members draw from: seed + CEILING_STREAM (apart from the
+training members, seeds 0-199, and the held-out ones)."""
+
+
+class GainRegressor(nn.Module):
+    """Predicted gain of every candidate: an MLP on [member, title, artwork] features plus
+    an embedding of the (title, artwork) arm."""
+
+    def __init__(self, n_in: int, n_arms: int, hidden: int, arm_dim: int = 8) -> None:
+        super().__init__()
+        self.arm = nn.Embedding(n_arms, arm_dim)
+        self.body = nn.Sequential(nn.Linear(n_in + arm_dim, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, member: torch.Tensor, titles: torch.Tensor, artworks: torch.Tensor,
+                arms: torch.Tensor) -> torch.Tensor:
+        """(B, K, M) predicted gains."""
+        batch, k, m = artworks.shape[:3]
+        parts = [member[:, None, None, :].expand(batch, k, m, -1),
+                 titles[:, :, None, :].expand(batch, k, m, -1), artworks, self.arm(arms)]
+        return self.body(torch.cat(parts, dim=-1))[..., 0]
+
+
+class CeilingAgent(Agent):
+    """CHEATING REFERENCE (in its labels): a large model fitted on ground-truth gains of
+    simulated pages, acting from the observation only (see the module docstring)."""
+
+    name = "ceiling"
+    reference = True
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, n_pages: int = 40_000,
+                 hidden: int = 128, epochs: int = 6, batch_size: int = 256,
+                 learning_rate: float = 2e-3, device: str = "cpu") -> None:
+        super().__init__(spec, seed)
+        if n_pages < 1 or epochs < 1 or batch_size < 1:
+            raise ValueError("n_pages, epochs and batch_size must be >= 1")
+        self.n_pages, self.hidden, self.epochs = n_pages, hidden, epochs
+        self.batch_size, self.learning_rate, self.device = batch_size, learning_rate, device
+        torch.manual_seed(seed)
+        shapes = spec.layout.shapes()
+        n_in = shapes["member"][0] + shapes["titles"][1] + shapes["artworks"][2]
+        self.net = GainRegressor(n_in, spec.n_titles * spec.n_artworks, hidden).to(device)
+        self.fitted = False
+        self.fit_loss = float("nan")
+
+    def attach(self, env: Any) -> None:
+        """Fit the model on simulated pages of the env's world (once)."""
+        if not self.fitted:
+            inner = env.unwrapped if hasattr(env, "unwrapped") else env
+            self.fit(simulated_pages(inner.config, self.n_pages, self.seed + CEILING_STREAM))
+
+    def fit(self, pages: dict[str, np.ndarray]) -> None:
+        """Least squares of the predicted gains on `pages` (observation arrays, `title_ids`
+        and `gain`), over the candidates that exist, `epochs` passes in random order."""
+        data = {key: torch.as_tensor(value, device=self.device) for key, value in pages.items()}
+        data["arms"] = self._arms(data["title_ids"])
+        optimiser = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
+        order = torch.Generator().manual_seed(self.seed)
+        n = len(data["gain"])
+        for _ in range(self.epochs):
+            total = 0.0
+            for batch in torch.randperm(n, generator=order).split(self.batch_size):
+                mask = data["action_mask"][batch] > 0
+                predicted = self.net(data["member"][batch], data["titles"][batch],
+                                     data["artworks"][batch], data["arms"][batch])
+                loss = ((predicted - data["gain"][batch]) ** 2)[mask].mean()
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * len(batch)
+            self.fit_loss = total / n
+        self.fitted = True
+
+    def _arms(self, title_ids: torch.Tensor) -> torch.Tensor:
+        m = self.spec.n_artworks
+        return title_ids[..., None].long() * m + torch.arange(m, device=title_ids.device)
+
+    def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
+        """The artwork of highest predicted gain in each slot."""
+        if not self.fitted:
+            raise RuntimeError("the ceiling fits on ground truth: attach(env) first")
+        with torch.no_grad():
+            tensors = {key: torch.as_tensor(np.asarray(obs[key]), device=self.device)
+                       for key in ("member", "titles", "artworks", "title_ids")}
+            gain = self.net(tensors["member"], tensors["titles"], tensors["artworks"],
+                            self._arms(tensors["title_ids"])).cpu().numpy()
+        return masked_argmax(gain, np.asarray(obs["action_mask"]) > 0)
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted network's weights."""
+        if not self.fitted:
+            return {}
+        return {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore the fitted network."""
+        weights = {k[4:]: torch.as_tensor(v) for k, v in arrays.items() if k.startswith("net.")}
+        if weights:
+            self.net.load_state_dict(weights)
+            self.fitted = True
+
+
+def simulated_pages(config: Any, n_pages: int, seed: int, batch: int = 2048
+                    ) -> dict[str, np.ndarray]:
+    """`n_pages` pages with their observation arrays, `title_ids` and exact gains (N, K, M)
+    once examined: fresh members of the stream `seed`, `batch` at a time, each living
+    their lifetime under the myopic oracle (on the bandit env: one page each)."""
+    parts: list[dict[str, np.ndarray]] = []
+    collected, first = 0, 0
+    while collected < n_pages:
+        sim = ArtworkSimulator(config, batch)
+        sim.reset_members(np.arange(batch), rng.numbered_keys(seed, first, batch))
+        first += batch
+        while sim.n and collected < n_pages:
+            page = sim.page_model()
+            obs = sim.observe()
+            gain = slot_gain(config.reward, config.bounce_penalty, page.click.mean(axis=2),
+                             page.play)
+            parts.append({**obs, "title_ids": sim.titles.copy(),
+                          "gain": np.where(page.exists, gain, 0.0).astype(np.float32)})
+            collected += sim.n
+            outcome = sim.visit_step(sim.oracle()[1])
+            alive = np.flatnonzero(~outcome.terminated)
+            if alive.size < sim.n:
+                sim = sim.copy_members(alive)
+    return {key: np.concatenate([part[key] for part in parts])[:n_pages] for key in parts[0]}

@@ -1,0 +1,64 @@
+"""The learnable-ceiling reference: fitted on ground-truth gains, acting from the observation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.base import ProblemSpec
+from agents.ceiling import CeilingAgent, simulated_pages
+from artwork_env import ModelConfig, rng
+from artwork_env.core import ArtworkSimulator
+from artwork_env.rewards import slot_gain
+from experiments.evaluation import pct_of_oracle
+
+
+def held_out(config: ModelConfig, n: int = 2000) -> ArtworkSimulator:
+    sim = ArtworkSimulator(config, n)
+    sim.reset_members(np.arange(n), rng.numbered_keys(4242, 0, n))
+    return sim
+
+
+def test_pages_carry_the_exact_gains_and_follow_lifetimes():
+    config = ModelConfig(n_visits=20)
+    pages = simulated_pages(config, 300, seed=1, batch=100)
+    assert len(pages["gain"]) == 300 and pages["title_ids"].shape == (300, config.n_slots)
+    sim = ArtworkSimulator(config, 100)
+    sim.reset_members(np.arange(100), rng.numbered_keys(1, 0, 100))
+    page = sim.page_model()
+    gain = slot_gain(config.reward, config.bounce_penalty, page.click.mean(axis=2), page.play)
+    np.testing.assert_allclose(pages["gain"][:100], gain, rtol=1e-6)
+    progress = pages["member"][:, sim.layout.member.index("visit_progress")]
+    assert progress[:100].max() == 0 and progress[100:].max() > 0  # later visits too
+
+
+def fitted(n_pages: int, epochs: int) -> tuple[CeilingAgent, ArtworkSimulator, dict]:
+    config = ModelConfig(n_visits=1)
+    agent = CeilingAgent(ProblemSpec.of("ArtworkBandit-v0"), seed=0, n_pages=n_pages,
+                         epochs=epochs)
+    agent.fit(simulated_pages(config, n_pages, seed=7))
+    sim = held_out(config)
+    return agent, sim, {**sim.observe(), "title_ids": sim.titles}
+
+
+def test_the_ceiling_acts_from_the_observation_and_saves_its_fit():
+    agent, sim, obs = fitted(n_pages=500, epochs=1)
+    actions = agent.act(obs, explore=False)
+    assert sim.candidates()[np.arange(sim.n)[:, None], np.arange(sim.n_slots), actions].all()
+    again = CeilingAgent(agent.spec, seed=0, n_pages=500, epochs=1)
+    with pytest.raises(RuntimeError, match="attach"):
+        again.act(obs)
+    again.load_state_arrays(agent.state_arrays())
+    assert np.array_equal(again.act(obs, explore=False), actions)
+
+
+@pytest.mark.slow
+def test_the_ceiling_learns_from_ground_truth_what_the_observation_allows():
+    """Measured (10,000 pages, 4 epochs, seed 0): 86.7 % of the oracle on 2,000
+    held-out members (random is about 42 %, LinTS after 50,000 visits 84.6 %); asserted:
+    above 80 %. The defaults (40,000 pages, 6 epochs) reach 90.9 % (README)."""
+    agent, sim, obs = fitted(n_pages=10_000, epochs=4)
+    actions = agent.act(obs, explore=False)
+    pct = pct_of_oracle(sim.expected_reward(actions).sum(), sim.oracle()[0].sum(),
+                        sim.worst()[0].sum())
+    assert pct > 80.0
