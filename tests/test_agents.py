@@ -13,6 +13,8 @@ from artwork_env.vector_env import make_vector
 
 N = 8
 LEARNERS = agent_names("reference") + agent_names("bandit")  # deep: tests of their own
+SMALL = {"ceiling": {"n_pages": 500, "epochs": 1}, "planner": {"n_rollouts": 2}}
+"""Settings that keep the expensive references to a second here (tested fully elsewhere)."""
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def env():
 
 
 def trained(name: str, env, steps: int = 6, seed: int = 0):
-    agent = make_agent(name, ProblemSpec.from_env(env), seed=seed)
+    agent = make_agent(name, ProblemSpec.from_env(env), seed=seed, **SMALL.get(name, {}))
     agent.attach(env)
     obs, info = env.reset(seed=seed)
     for _ in range(steps):
@@ -46,7 +48,7 @@ def test_actions_have_the_right_shape_and_are_allowed(name, env):
 def test_save_and_load_give_the_same_greedy_actions(name, env, tmp_path):
     agent, obs = trained(name, env, steps=10)
     agent.save(tmp_path / "agent")
-    fresh = make_agent(name, ProblemSpec.from_env(env), seed=123)
+    fresh = make_agent(name, ProblemSpec.from_env(env), seed=123, **SMALL.get(name, {}))
     fresh.load(tmp_path / "agent")
     fresh.attach(env)
     assert np.array_equal(agent.act(obs, explore=False), fresh.act(obs, explore=False))
