@@ -69,6 +69,9 @@ def plan(sim: NumpySimulator, n_rollouts: int = 8,
     (N,) price of the base policy chosen for each (0.0: the myopic oracle's row)."""
     if n_rollouts < 1:
         raise ValueError(f"n_rollouts must be >= 1, got {n_rollouts}")
+    if not prices or prices[0] != 0.0 or min(prices) < 0.0:
+        raise ValueError(f"prices must start with 0.0 (the myopic oracle, the policy to beat) "
+                         f"and be >= 0, got {prices!r}")
     if (sim.visit >= sim.config.n_visits - 1).all():  # a last visit: every pi_s is myopic
         return best_rows(sim.config, sim.page_model()), np.zeros(sim.n)
     n_family = len(prices)

@@ -89,6 +89,8 @@ def test_on_a_single_visit_the_planner_is_the_myopic_oracle():
     assert np.array_equal(rows, sim.oracle()[1]) and not prices.any()
     with pytest.raises(ValueError, match="n_rollouts"):
         plan(sim, n_rollouts=0)
+    with pytest.raises(ValueError, match="prices must start with 0.0"):
+        plan(sim, prices=(0.1, 1.0))
 
 
 @pytest.mark.slow
