@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any
 
@@ -12,6 +13,24 @@ from experiments import interrupts
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
+
+
+@contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """THREAD_VARIABLES = 1 (unless the user set them) for the processes spawned inside, and
+    back as they were afterwards: this process keeps its own thread counts (numba refuses
+    to compile a kernel once the count it started its threads with has changed)."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
@@ -35,8 +54,6 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
         if workers == 1 or len(items) <= 1:
             results = _bar(map(_unless_stopped(fn), items), len(items), progress)
             return [result for result in results if not isinstance(result, _Skipped)]
-        for name in THREAD_VARIABLES:
-            os.environ.setdefault(name, "1")
         context = get_context("spawn")
         event = context.Event()
         interrupts.share_with_workers(event)
@@ -44,7 +61,8 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
             with ProcessPoolExecutor(min(workers, len(items)), mp_context=context,
                                      initializer=interrupts.worker_initializer,
                                      initargs=(event,)) as pool:
-                futures = [pool.submit(_run_unless_stopped, fn, item) for item in items]
+                with _single_threaded_children():  # the workers start in the submits
+                    futures = [pool.submit(_run_unless_stopped, fn, item) for item in items]
                 pending = set(futures)
                 bar = _bar(None, len(items), progress)
                 while pending:

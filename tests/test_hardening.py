@@ -295,3 +295,23 @@ def test_a_run_directory_of_the_old_layout_still_gives_its_agent(short_run, tmp_
     (old / "checkpoint.json").unlink()
     agent, _ = load_trained_agent(old)
     assert agent.counts.sum() > 0
+
+
+def _thread_count(_: int) -> str | None:
+    import os
+
+    return os.environ.get("NUMBA_NUM_THREADS")
+
+
+def test_workers_run_single_threaded_and_the_parent_keeps_its_threads():
+    """The workers inherit NUMBA_NUM_THREADS=1 (and the BLAS counts); this process's
+    environment is left as it was: numba refuses to compile a kernel after the count its
+    threads started with changes (it broke the planner's first kernel after a comparison
+    ran in the same process)."""
+    import os
+
+    from experiments.processes import THREAD_VARIABLES, process_map
+
+    before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    assert process_map(_thread_count, [0, 1], workers=2) == [before["NUMBA_NUM_THREADS"] or "1"] * 2
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == before
