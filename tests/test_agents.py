@@ -13,7 +13,7 @@ from artwork_env.vector_env import make_vector
 
 N = 8
 LEARNERS = agent_names("reference") + agent_names("bandit")  # deep: tests of their own
-SMALL = {"ceiling": {"n_pages": 500, "epochs": 1}, "planner": {"n_rollouts": 2}}
+SMALL = {"ceiling": {"n_pages": 200, "epochs": 1}, "planner": {"n_rollouts": 2}}
 """Settings that keep the expensive references to a second here (tested fully elsewhere)."""
 
 

@@ -303,6 +303,7 @@ def _thread_count(_: int) -> str | None:
     return os.environ.get("NUMBA_NUM_THREADS")
 
 
+@pytest.mark.slow
 def test_workers_run_single_threaded_and_the_parent_keeps_its_threads():
     """The workers inherit NUMBA_NUM_THREADS=1 (and the BLAS counts); this process's
     environment is left as it was: numba refuses to compile a kernel after the count its

@@ -105,6 +105,7 @@ def test_the_planner_finds_headroom_where_the_long_term_effects_are_strong():
     assert strong["myopic"] < off["myopic"]  # the oversold clicks cost the myopic oracle
 
 
+@pytest.mark.slow
 def test_calibrate_prints_the_headroom_curve(monkeypatch, capsys):
     from experiments.commands import calibrate
 
