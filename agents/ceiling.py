@@ -29,6 +29,8 @@ from agents.base import Agent, Observation, ProblemSpec
 from artwork_env import rng
 from artwork_env.arrays import masked_argmax, random_allowed
 from artwork_env.core import ArtworkSimulator
+from artwork_env.numpy_core import NumpySimulator
+from artwork_env.planning import run_lifetimes
 from artwork_env.rewards import slot_gain
 
 CEILING_STREAM = 7_777_777
@@ -158,20 +160,21 @@ def simulated_pages(config: Any, n_pages: int, seed: int, batch: int = 2048
     parts: list[dict[str, np.ndarray]] = []
     collected, first = 0, 0
     gen = np.random.default_rng(seed)
+
+    def record_and_choose(sim: NumpySimulator, where: np.ndarray) -> np.ndarray:
+        nonlocal collected
+        if collected < n_pages:
+            page = sim.page_model()
+            gain = slot_gain(config.reward, config.bounce_penalty, page.click.mean(axis=2),
+                             page.play)
+            parts.append({**sim.observe(), "title_ids": sim.titles.copy(),
+                          "gain": np.where(page.exists, gain, 0.0).astype(np.float32)})
+            collected += sim.n
+        return random_allowed(gen, sim.candidates())
+
     while collected < n_pages:
         sim = ArtworkSimulator(config, batch)
         sim.reset_members(np.arange(batch), rng.numbered_keys(seed, first, batch))
         first += batch
-        while sim.n and collected < n_pages:
-            page = sim.page_model()
-            obs = sim.observe()
-            gain = slot_gain(config.reward, config.bounce_penalty, page.click.mean(axis=2),
-                             page.play)
-            parts.append({**obs, "title_ids": sim.titles.copy(),
-                          "gain": np.where(page.exists, gain, 0.0).astype(np.float32)})
-            collected += sim.n
-            outcome = sim.visit_step(random_allowed(gen, sim.candidates()))
-            alive = np.flatnonzero(~outcome.terminated)
-            if alive.size < sim.n:
-                sim = sim.copy_members(alive)
+        run_lifetimes(sim, record_and_choose, lambda *_: None)
     return {key: np.concatenate([part[key] for part in parts])[:n_pages] for key in parts[0]}

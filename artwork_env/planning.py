@@ -23,13 +23,15 @@ return per member minus the myopic oracle's is the world's **sequential headroom
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
-from artwork_env.page import best_rows
+from artwork_env.page import VisitOutcome, best_rows
 
 PRICES = (0.0, 0.1, 0.3, 1.0, 3.0)
 """The planner's family: prices per unit of uncovered misrepresentation per visit left."""
@@ -45,21 +47,38 @@ def surrogate_rows(sim: NumpySimulator, price: np.ndarray) -> np.ndarray:
     return sim.priced_rows(np.asarray(price, dtype=np.float64) * left)
 
 
+def run_lifetimes(sim: NumpySimulator,
+                  choose: Callable[[NumpySimulator, np.ndarray], np.ndarray],
+                  account: Callable[[VisitOutcome, np.ndarray, np.ndarray], None],
+                  compact_below: float = 1.0) -> None:
+    """Step every member of `sim` with the rows `choose(sim, where)` until each lifetime
+    ends, `where` (n,) the first positions of the members `sim` now holds;
+    `account(outcome, where, live)` sees every visit (`live`: the members whose lifetime
+    had not ended before it). Ended members are dropped (the live ones copied) once the
+    live fall below `compact_below` of the batch; until then they keep stepping, which
+    costs less than a copy. `sim` is consumed (its members live the future)."""
+    where = np.arange(sim.n)
+    live = np.ones(sim.n, dtype=bool)
+    while live.any():
+        outcome = sim.visit_step(choose(sim, where))
+        account(outcome, where, live)
+        live &= ~outcome.terminated
+        if live.sum() < compact_below * sim.n:
+            keep = np.flatnonzero(live)
+            sim, where, live = sim.copy_members(keep), where[keep], live[keep]
+
+
 def imagined_returns(sim: NumpySimulator, price: np.ndarray) -> np.ndarray:
     """(N,) the return from the current visit to the end of the lifetime of every member of
     `sim` following pi_price, each visit counted by its exact expected reward (the state
-    still moves by the drawn clicks and plays); `sim` is consumed (its members live the
-    imagined future)."""
+    still moves by the drawn clicks and plays); `sim` is consumed."""
     total = np.zeros(sim.n)
-    where = np.arange(sim.n)  # each member of `sim` by its first position
-    live = np.ones(sim.n, dtype=bool)
-    while live.any():
-        outcome = sim.visit_step(surrogate_rows(sim, price))
+
+    def account(outcome: VisitOutcome, where: np.ndarray, live: np.ndarray) -> None:
         total[where] += outcome.expected_reward * live  # exact: no noise from the draw
-        live &= ~outcome.terminated
-        if live.sum() < 0.75 * sim.n:  # drop the ended (stepping them only costs time)
-            keep = np.flatnonzero(live)
-            sim, where, price, live = sim.copy_members(keep), where[keep], price[keep], live[keep]
+
+    run_lifetimes(sim, lambda now, where: surrogate_rows(now, price[where]), account,
+                  compact_below=0.75)
     return total
 
 
@@ -114,14 +133,14 @@ def lifetime_returns(config: ModelConfig, n_members: int, seed: int, planner: bo
     sim = ArtworkSimulator(config, n_members)
     sim.reset_members(np.arange(n_members), rng.numbered_keys(seed, 0, n_members))
     total = np.zeros(n_members)
-    where = np.arange(n_members)
-    while sim.n:
-        rows = plan(sim, n_rollouts)[0] if planner else best_rows(config, sim.page_model())
-        outcome = sim.visit_step(rows)
-        total[where] += outcome.expected_reward
-        alive = np.flatnonzero(~outcome.terminated)
-        if alive.size < sim.n:
-            sim, where = sim.copy_members(alive), where[alive]
+
+    def choose(now: NumpySimulator, where: np.ndarray) -> np.ndarray:
+        return plan(now, n_rollouts)[0] if planner else best_rows(config, now.page_model())
+
+    def account(outcome: VisitOutcome, where: np.ndarray, live: np.ndarray) -> None:
+        total[where] += outcome.expected_reward * live
+
+    run_lifetimes(sim, choose, account)
     return total
 
 

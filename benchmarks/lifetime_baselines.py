@@ -20,6 +20,9 @@ import numpy as np
 from artwork_env import ENV_KWARGS, ModelConfig, rng
 from artwork_env.arrays import random_allowed
 from artwork_env.core import ArtworkSimulator
+from artwork_env.numpy_core import NumpySimulator
+from artwork_env.page import VisitOutcome
+from artwork_env.planning import run_lifetimes
 
 
 def lifetime_return(config: ModelConfig, policy: str | int, n_members: int, seed: int
@@ -28,14 +31,17 @@ def lifetime_return(config: ModelConfig, policy: str | int, n_members: int, seed
     sim = ArtworkSimulator(config, n_members)
     sim.reset_members(np.arange(n_members), rng.numbered_keys(seed, 0, n_members))
     gen = np.random.default_rng(seed)
-    alive = np.ones(n_members, dtype=bool)
     total = np.zeros(n_members)
-    while alive.any():
-        rows = (random_allowed(gen, sim.candidates()) if policy == "random"
-                else np.full((n_members, config.n_slots), policy))
-        outcome = sim.visit_step(rows)
-        total += outcome.reward * alive
-        alive &= ~outcome.terminated
+
+    def choose(now: NumpySimulator, where: np.ndarray) -> np.ndarray:
+        if policy == "random":
+            return random_allowed(gen, now.candidates())
+        return np.full((now.n, config.n_slots), policy)
+
+    def account(outcome: VisitOutcome, where: np.ndarray, live: np.ndarray) -> None:
+        total[where] += outcome.reward * live
+
+    run_lifetimes(sim, choose, account, compact_below=0.0)  # the same draws as a batch
     return float(total.mean())
 
 
