@@ -22,14 +22,10 @@ class RandomAgent(Agent):
         return random_allowed(self.rng, obs["action_mask"])
 
 
-class OracleAgent(Agent):
-    """CHEATING REFERENCE: the myopic oracle, read from the simulator's hidden members.
+class SimulatorReference(Agent):
+    """Base of the references that read the attached env's hidden members: `attach`
+    remembers the env, `_env_attached` returns it (or says to attach first)."""
 
-    Shows for every page the row with the best exact expected reward this visit. No real
-    system can do this; it bounds what any myopic policy can reach.
-    """
-
-    name = "oracle"
     reference = True
 
     def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
@@ -40,15 +36,28 @@ class OracleAgent(Agent):
         """Remember the env whose ground truth `act` reads."""
         self._env = env.unwrapped if hasattr(env, "unwrapped") else env
 
+    def _env_attached(self) -> Any:
+        if self._env is None:
+            raise RuntimeError(f"the {self.name} reads ground truth: attach(env) first")
+        return self._env
+
+
+class OracleAgent(SimulatorReference):
+    """CHEATING REFERENCE: the myopic oracle, read from the simulator's hidden members.
+
+    Shows for every page the row with the best exact expected reward this visit. No real
+    system can do this; it bounds what any myopic policy can reach.
+    """
+
+    name = "oracle"
+
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The oracle's row for every member of the attached env."""
-        if self._env is None:
-            raise RuntimeError("the oracle reads ground truth: attach(env) first")
-        actions = self._env.oracle()[1]
+        actions = self._env_attached().oracle()[1]
         return actions.reshape(obs["action_mask"].shape[:2])
 
 
-class PlannerAgent(Agent):
+class PlannerAgent(SimulatorReference):
     """CHEATING REFERENCE: the lifetime-aware planner over the exact model.
 
     For every member, rollouts from their hidden state choose among the myopic oracle and
@@ -58,22 +67,14 @@ class PlannerAgent(Agent):
     """
 
     name = "planner"
-    reference = True
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, n_rollouts: int = 8) -> None:
         super().__init__(spec, seed)
         self.n_rollouts = n_rollouts
-        self._env: Any = None
-
-    def attach(self, env: Any) -> None:
-        """Remember the env whose simulator `act` plans over."""
-        self._env = env.unwrapped if hasattr(env, "unwrapped") else env
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The planner's row for every member of the attached env."""
-        if self._env is None:
-            raise RuntimeError("the planner reads ground truth: attach(env) first")
-        actions = plan(self._env.sim, self.n_rollouts)[0]
+        actions = plan(self._env_attached().sim, self.n_rollouts)[0]
         return actions.reshape(obs["action_mask"].shape[:2])
 
 

@@ -119,3 +119,21 @@ def test_calibrate_prints_the_headroom_curve(monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["calibrate.py", "--headroom", "--members", "0"])
     with pytest.raises(SystemExit):
         calibrate.main()
+
+
+@pytest.mark.parametrize("name", ["oracle", "planner"])
+def test_the_simulator_references_need_an_env(name):
+    from agents.base import ProblemSpec
+    from agents.registry import make_agent
+
+    env = gym.make_vec("ArtworkPersonalization-v1", num_envs=2,
+                       vectorization_mode="vector_entry_point")
+    agent = make_agent(name, ProblemSpec.from_env(env), n_rollouts=2) if name == "planner" \
+        else make_agent(name, ProblemSpec.from_env(env))
+    obs, info = env.reset(seed=0)
+    with pytest.raises(RuntimeError, match=f"the {name} reads ground truth: attach"):
+        agent.act(obs)
+    agent.attach(env)
+    actions = agent.act(obs)
+    assert actions.shape == (2, env.unwrapped.config.n_slots)
+    assert np.take_along_axis(obs["action_mask"], actions[..., None], axis=2).all()
