@@ -73,6 +73,7 @@ def test_closing_table_reads_back_what_the_runs_returned(smoke_runs):
     assert "random" in table and "linucb" in table
 
 
+@pytest.mark.slow  # a fresh interpreter with torch, 4-5 s: the not-slow loop is at its budget
 def test_the_script_prints_the_table_and_the_tensorboard_line(tmp_path):
     out = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train.py"), "--agents", "random",
