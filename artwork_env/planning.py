@@ -31,7 +31,7 @@ from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
-from artwork_env.page import VisitOutcome, best_rows
+from artwork_env.page import VisitOutcome
 
 PRICES = (0.0, 0.1, 0.3, 1.0, 3.0)
 """The planner's family: prices per unit of uncovered misrepresentation per visit left."""
@@ -92,7 +92,7 @@ def plan(sim: NumpySimulator, n_rollouts: int = 8,
         raise ValueError(f"prices must start with 0.0 (the myopic oracle, the policy to beat) "
                          f"and be >= 0, got {prices!r}")
     if (sim.visit >= sim.config.n_visits - 1).all():  # a last visit: every pi_s is myopic
-        return best_rows(sim.config, sim.page_model()), np.zeros(sim.n)
+        return sim.oracle()[1], np.zeros(sim.n)
     n_family = len(prices)
     per_member = n_family * n_rollouts
     chosen = np.zeros(sim.n)
@@ -135,7 +135,7 @@ def lifetime_returns(config: ModelConfig, n_members: int, seed: int, planner: bo
     total = np.zeros(n_members)
 
     def choose(now: NumpySimulator, where: np.ndarray) -> np.ndarray:
-        return plan(now, n_rollouts)[0] if planner else best_rows(config, now.page_model())
+        return plan(now, n_rollouts)[0] if planner else now.oracle()[1]
 
     def account(outcome: VisitOutcome, where: np.ndarray, live: np.ndarray) -> None:
         total[where] += outcome.expected_reward * live
