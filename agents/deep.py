@@ -18,19 +18,21 @@ from typing import Any, ClassVar
 import numpy as np
 from sb3_contrib import MaskablePPO, RecurrentPPO
 from sb3_contrib.common.maskable.policies import MaskableMultiInputActorCriticPolicy
+from sb3_contrib.common.recurrent.policies import RecurrentMultiInputActorCriticPolicy
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.policies import MultiInputActorCriticPolicy
+from stable_baselines3.common.vec_env import VecEnv
 
 from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport
+from agents.feature_obs import CandidateFeatureVecEnv, with_features
 from agents.hyperparams import TunedPerEnv
-from agents.networks import CandidateScorer, scores_as_logits
+from agents.networks import CandidateScorer, scores_as_logits, scores_past_the_lstm
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
-AGENT_KEYS = ("title_ids", "episode_start")  # agent-only keys, not part of the env's space
 MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
 
 
@@ -85,7 +87,7 @@ class SB3Agent(TunedPerEnv, Agent):
         The policy reads the page through `CandidateScorer` (one network shared by every
         candidate artwork) unless `policy_kwargs` says otherwise.
         """
-        env = SlotDecisionVecEnv(venv) if self.slot_decisions else venv
+        env = self._wrap(venv)
         kwargs = dict(self.algorithm_kwargs)
         hidden = kwargs.pop("hidden", 64)
         kwargs.setdefault("policy_kwargs", {
@@ -97,6 +99,12 @@ class SB3Agent(TunedPerEnv, Agent):
         if sb3_log_dir is not None:
             self.model.set_logger(configure(sb3_log_dir, ["tensorboard"]))
 
+    def _wrap(self, venv: ArtworkSB3VecEnv) -> VecEnv:
+        """What the model trains on: the page env with the candidates' features, as K
+        slot decisions for `slot_decisions` agents."""
+        env: VecEnv = CandidateFeatureVecEnv(venv, self.spec)
+        return SlotDecisionVecEnv(env) if self.slot_decisions else env
+
     def policy_class(self) -> Any:
         """The SB3 policy (a name, or a class)."""
         return self.policy
@@ -105,13 +113,13 @@ class SB3Agent(TunedPerEnv, Agent):
         """Make the training env (`ArtworkSB3VecEnv`, reset with `env`'s member streams)
         and build the model on it, or, after `load`, move the model onto it; SB3's logs go
         to `env.log_dir`."""
-        venv = ArtworkSB3VecEnv(env.env_id, env.num_envs, **env.env_kwargs)
+        venv = ArtworkSB3VecEnv(env.env_id, env.num_envs, title_ids=True, **env.env_kwargs)
         self._env_meta = {"env_id": env.env_id, "num_envs": env.num_envs,
                           "env_kwargs": dict(env.env_kwargs)}
         if self.model is None:
             self.build(venv, env.log_dir)
         else:
-            self.model.set_env(SlotDecisionVecEnv(venv) if self.slot_decisions else venv)
+            self.model.set_env(self._wrap(venv))
             if env.log_dir is not None:
                 self.model.set_logger(configure(env.log_dir, ["tensorboard"]))
         # after the model: SB3 seeds its env with seed + i when it is built
@@ -143,11 +151,13 @@ class SB3Agent(TunedPerEnv, Agent):
         return np.asarray(actions).reshape(obs["action_mask"].shape[:2])
 
     def _env_obs(self, obs: Observation) -> Observation:
-        """The env's part of the agent observation; the model must exist."""
+        """The part of the agent observation the model reads (the env's arrays and
+        `title_ids`, not `episode_start`); the model must exist."""
         if self.model is None:
             raise RuntimeError(f"{self.name}: call prepare(env), learn() or load(path) "
                                "before act()")
-        return {k: v for k, v in obs.items() if k not in AGENT_KEYS}
+        obs = with_features(self.spec, obs)
+        return {k: v for k, v in obs.items() if k in self.model.observation_space.spaces}
 
     def save(self, path: str | Path) -> None:
         """Write the SB3 model (`model.zip`) and the agent's metadata (`agent.json`: name,
@@ -183,7 +193,7 @@ class SB3Agent(TunedPerEnv, Agent):
             raise ValueError(f"{path / META_FILE}: unreadable agent metadata ({error})") from None
         if meta.get("name") != self.name:
             raise ValueError(f"{path} holds a {meta.get('name')!r} agent, not {self.name!r}")
-        self.build(ArtworkSB3VecEnv(env_id, num_envs, **env_kwargs))
+        self.build(ArtworkSB3VecEnv(env_id, num_envs, title_ids=True, **env_kwargs))
         self.model.set_parameters(str(path / MODEL_FILE), exact_match=True, device=self.device)
         self.model.num_timesteps = int(meta.get("num_timesteps", 0))
         self._env_meta = env_meta
@@ -236,8 +246,11 @@ class RecurrentPPOAgent(SB3Agent):
 
     name = "recurrent_ppo"
     algorithm = RecurrentPPO
-    policy = "MultiInputLstmPolicy"
-    net_arch = {"pi": [64], "vf": [64]}  # the LSTM sits between the scores and the heads
+    net_arch = {"pi": [], "vf": [64]}  # logits: the scores (past the LSTM) + memory
+
+    def policy_class(self) -> Any:
+        """The LSTM policy whose candidate scores reach the logits past the LSTM."""
+        return scores_past_the_lstm(RecurrentMultiInputActorCriticPolicy)
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Policy actions; the LSTM state restarts where `obs["episode_start"]` says."""

@@ -1,15 +1,26 @@
 """A neural contextual bandit: neural-linear Thompson sampling (Riquelme et al., 2018).
 
-The reward model of a candidate is a small torch network over the same per-candidate
-features as LinUCB (`agents.features`): an MLP embedding phi(z), a linear last layer w,
-and a per-(title, artwork) intercept b_a (the image's own appeal):
+The reward model of a candidate is a torch network over its inputs z: the LinUCB feature
+map (`agents.features`, the hand-made crosses) next to the raw observation of the
+candidate ([member, title, artwork] columns, what the `ceiling` reads), and a learned
+embedding e_a of its (title, artwork) arm. An MLP maps them to an embedding
+phi(z, e_a); a linear last layer w and a per-arm intercept b_a (the image's own appeal)
+give
 
-    r = w . phi(z) + b_a + noise.
+    r = w . phi(z, e_a) + b_a + noise.
 
-Exploration is Thompson sampling on the last layer: with the network fixed, w has an exact
-Gaussian posterior (Bayesian linear regression on the embeddings of the most recent
-observations), and each member's page is scored with its own draw of w. Why this one:
-in Riquelme et al.'s "Deep Bayesian Bandits Showdown" the neural-linear posterior was
+Exploration is Thompson sampling on the last layer: each member's page is scored with
+its own draw w ~ N(w_sgd, scale^2 Sigma), centred on the head the network trained jointly
+with the intercepts on the whole replay buffer, with the covariance of a Bayesian linear
+regression on the embeddings of the most recent observations,
+Sigma = (ridge I + Phi^T Phi)^-1; each arm's intercept is drawn likewise,
+b ~ N(b_a, scale^2 / (ridge + n_a)) after n_a observations of the arm (without it, no
+arm was explored for its own appeal, which alone is worth 82 % of the oracle). Greedy
+acting uses w_sgd and b_a. (Riquelme et al. also take
+the posterior mean from that regression; on a window of 10,000 rows and 64-128 embedding
+dimensions it was noisier than the trained head: 78 % of the oracle after 50,000 visits
+against 84 % with the head, seed 0.) Why this family: in Riquelme et al.'s "Deep
+Bayesian Bandits Showdown" the neural-linear posterior was
 among the most reliable methods across problems, at the cost of one forward pass;
 bootstrapped heads multiply that cost by the number of heads, and dropout's uncertainty
 was poorly calibrated there.
@@ -31,19 +42,44 @@ from artwork_env.arrays import gather_chosen, masked_argmax
 
 
 class RewardNetwork(nn.Module):
-    """phi: features -> embedding; `head` is the last layer w; `intercept` is b_a."""
+    """phi: (inputs, arm embedding) -> embedding; `head` is the last layer w; `intercept`
+    is b_a."""
 
-    def __init__(self, n_in: int, hidden: int, n_arms: int) -> None:
+    def __init__(self, n_in: int, hidden: int, n_arms: int, arm_dim: int = 8) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(),
-                                  nn.Linear(hidden, hidden), nn.ReLU())
+        self.arm = nn.Embedding(n_arms, arm_dim)
+        self.layers = nn.Sequential(nn.Linear(n_in + arm_dim, hidden), nn.ReLU(),
+                                    nn.Linear(hidden, hidden), nn.ReLU())
         self.head = nn.Linear(hidden, 1, bias=False)
         self.intercept = nn.Embedding(n_arms, 1)
         nn.init.zeros_(self.intercept.weight)
 
-    def forward(self, features: torch.Tensor, arms: torch.Tensor) -> torch.Tensor:
-        """Predicted reward of each (features, arm) row."""
-        return self.head(self.body(features))[:, 0] + self.intercept(arms)[:, 0]
+    def body(self, inputs: torch.Tensor, arms: torch.Tensor) -> torch.Tensor:
+        """phi of each (inputs, arm) row."""
+        return self.layers(torch.cat([inputs, self.arm(arms)], dim=1))
+
+    def forward(self, inputs: torch.Tensor, arms: torch.Tensor) -> torch.Tensor:
+        """Predicted reward of each (inputs, arm) row."""
+        return self.head(self.body(inputs, arms))[:, 0] + self.intercept(arms)[:, 0]
+
+
+def candidate_inputs(spec: ProblemSpec, obs: Observation) -> np.ndarray:
+    """(N, K, M, d) float32 network inputs of every candidate: the LinUCB features, then
+    the raw member, title and artwork columns of the observation."""
+    features = candidate_features(spec, obs)
+    n, k, m, _ = features.shape
+    member, titles = np.asarray(obs["member"]), np.asarray(obs["titles"])
+    return np.concatenate([
+        features.astype(np.float32),
+        np.broadcast_to(member[:, None, None, :], (n, k, m, member.shape[-1])),
+        np.broadcast_to(titles[:, :, None, :], (n, k, m, titles.shape[-1])),
+        np.asarray(obs["artworks"])], axis=-1, dtype=np.float32)
+
+
+def n_inputs(spec: ProblemSpec) -> int:
+    """Length of `candidate_inputs`' last axis."""
+    shapes = spec.layout.shapes()
+    return n_features(spec) + shapes["member"][0] + shapes["titles"][1] + shapes["artworks"][2]
 
 
 class NeuralBanditAgent(TunedPerEnv, Agent):
@@ -51,10 +87,10 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
 
     name = "neural_bandit"
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 64,
-                 learning_rate: float = 3e-3, train_every: int = 4, train_steps: int = 4,
-                 batch_size: int = 512, buffer_size: int = 50_000,
-                 posterior_window: int = 20_000, ridge: float = 1.0, scale: float = 0.2,
+    def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
+                 learning_rate: float = 1e-4, train_every: int = 8, train_steps: int = 8,
+                 batch_size: int = 512, buffer_size: int = 200_000,
+                 posterior_window: int = 10_000, ridge: float = 1.0, scale: float = 0.2,
                  device: str = "cpu") -> None:
         super().__init__(spec, seed)
         torch.manual_seed(seed)
@@ -63,7 +99,7 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
                            buffer_size=buffer_size, posterior_window=posterior_window,
                            ridge=ridge, scale=scale)
         self.device = torch.device("cpu" if device == "auto" else device)
-        self.n_in = n_features(spec)
+        self.n_in = n_inputs(spec)
         self.net = RewardNetwork(self.n_in, hidden, spec.n_titles * spec.n_artworks).to(
             self.device)
         self.optimiser = torch.optim.Adam(self.net.parameters(), lr=learning_rate)
@@ -71,6 +107,7 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         self.buffer_arms = np.zeros(buffer_size, dtype=np.int64)
         self.buffer_targets = np.zeros(buffer_size, dtype=np.float32)
         self.size = self.cursor = self.updates = 0
+        self.arm_counts = np.zeros(spec.n_titles * spec.n_artworks)
         self._fit_posterior()
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -83,21 +120,20 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         with torch.no_grad():
             x = torch.as_tensor(features, dtype=torch.float32, device=self.device)
             a = torch.as_tensor(arms, device=self.device)
-            return (self.net.body(x).cpu().numpy().astype(np.float64),
+            return (self.net.body(x, a).cpu().numpy().astype(np.float64),
                     self.net.intercept(a)[:, 0].cpu().numpy().astype(np.float64))
 
     def _fit_posterior(self) -> None:
-        """Bayesian linear regression of (target - b_a) on phi over the recent window."""
+        """The trained head as the mean; the covariance of a Bayesian linear regression on
+        phi over the recent window."""
         hidden, ridge = self.params["hidden"], self.params["ridge"]
         recent = self._recent(self.params["posterior_window"])
         precision = ridge * np.eye(hidden)
-        moment = np.zeros(hidden)
         if recent.size:
-            phi, intercept = self._embed(self.buffer_features[recent], self.buffer_arms[recent])
+            phi, _ = self._embed(self.buffer_features[recent], self.buffer_arms[recent])
             precision += phi.T @ phi
-            moment += phi.T @ (self.buffer_targets[recent] - intercept)
         self.covariance = np.linalg.inv(precision)
-        self.mean = self.covariance @ moment
+        self.mean = self.net.head.weight.detach().cpu().numpy()[0].astype(np.float64)
         self.factor = np.linalg.cholesky((self.covariance + self.covariance.T) / 2)
 
     def _recent(self, count: int) -> np.ndarray:
@@ -120,13 +156,16 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """Score every candidate with a posterior draw of w per member (greedy: the mean)."""
         n, n_slots, n_art = obs["action_mask"].shape
-        features = candidate_features(self.spec, obs).reshape(-1, self.n_in)
+        features = candidate_inputs(self.spec, obs).reshape(-1, self.n_in)
         arms = arm_ids(obs["title_ids"], n_art).reshape(-1)
         phi, intercept = self._embed(features, arms)
         phi = phi.reshape(n, n_slots * n_art, -1)
         if explore:
+            scale, ridge = self.params["scale"], self.params["ridge"]
             draws = self.rng.standard_normal((n, len(self.mean)))
-            w = self.mean + self.params["scale"] * draws @ self.factor.T  # (N, h)
+            w = self.mean + scale * draws @ self.factor.T  # (N, h)
+            intercept = intercept + scale * self.rng.standard_normal(len(arms)) / np.sqrt(
+                ridge + self.arm_counts[arms])
         else:
             w = np.broadcast_to(self.mean, (n, len(self.mean)))
         scores = np.einsum("nch,nh->nc", phi, w) + intercept.reshape(n, -1)
@@ -136,12 +175,13 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
                info: dict[str, Any]) -> None:
         """Store the observed slots; train and refit the posterior every `train_every`."""
         target, observed = slot_feedback(self.spec, info)
-        features = candidate_features(self.spec, obs)
+        features = candidate_inputs(self.spec, obs)
         chosen = gather_chosen(features, actions)
         arms = gather_chosen(arm_ids(obs["title_ids"], self.spec.n_artworks), actions)
         rows = (self.cursor + np.arange(observed.sum())) % self.params["buffer_size"]
         self.buffer_features[rows] = chosen[observed]
         self.buffer_arms[rows] = arms[observed]
+        np.add.at(self.arm_counts, arms[observed], 1.0)
         self.buffer_targets[rows] = target[observed]
         self.cursor = int((self.cursor + len(rows)) % self.params["buffer_size"])
         self.size = min(self.size + len(rows), self.params["buffer_size"])
@@ -156,6 +196,7 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         return {**weights, "buffer_features": self.buffer_features,
                 "buffer_arms": self.buffer_arms, "buffer_targets": self.buffer_targets,
                 "counters": np.array([self.size, self.cursor, self.updates]),
+                "arm_counts": self.arm_counts,
                 "posterior_mean": self.mean, "posterior_covariance": self.covariance}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
@@ -166,5 +207,6 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         self.buffer_arms = arrays["buffer_arms"]
         self.buffer_targets = arrays["buffer_targets"]
         self.size, self.cursor, self.updates = (int(v) for v in arrays["counters"])
+        self.arm_counts = arrays["arm_counts"]
         self.mean, self.covariance = arrays["posterior_mean"], arrays["posterior_covariance"]
         self.factor = np.linalg.cholesky((self.covariance + self.covariance.T) / 2)

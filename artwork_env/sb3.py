@@ -10,6 +10,11 @@ Finished episodes report SB3's `episode` info (`r`, `l`, `t`), so SB3's own
 `rollout/ep_rew_mean` works without a `Monitor` wrapper, and `terminal_observation`.
 `last_info` keeps the batched info of the last step (clicks, plays, ground truth) for
 callbacks. `action_masks()` serves MaskablePPO (sb3-contrib).
+
+With `title_ids=True` the observation also holds `title_ids` (K,), the title of every row
+(what a bandit's arms are made of; the project's deep agents read it to learn each
+artwork's own appeal). The terminal observation's `title_ids` are those of the ended
+member's last page.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 
 import artwork_env  # noqa: F401  (registers the environments)
@@ -29,12 +35,18 @@ class ArtworkSB3VecEnv(VecEnv):
     """SB3's vectorised-environment interface over `ArtworkVectorEnv`."""
 
     def __init__(self, env_id: str = "ArtworkBandit-v0", num_envs: int = 1,
-                 render_mode: str | None = None, **env_kwargs: Any) -> None:
+                 render_mode: str | None = None, title_ids: bool = False,
+                 **env_kwargs: Any) -> None:
         self.venv: ArtworkVectorEnv = make_vector(env_id, num_envs, render_mode=render_mode,
                                                   **env_kwargs)
         self.venv_render_mode = render_mode
-        super().__init__(num_envs, self.venv.single_observation_space,
-                         self.venv.single_action_space)
+        self.title_ids = title_ids
+        space = self.venv.single_observation_space
+        if title_ids:
+            n_titles = self.venv.sim.world.n_titles
+            space = spaces.Dict({**space.spaces, "title_ids": spaces.Box(
+                0, n_titles - 1, (self.venv.config.n_slots,), dtype=np.int64)})
+        super().__init__(num_envs, space, self.venv.single_action_space)
         self._actions: np.ndarray | None = None
         self._returns = np.zeros(num_envs)
         self._lengths = np.zeros(num_envs, dtype=np.int64)
@@ -63,7 +75,7 @@ class ArtworkSB3VecEnv(VecEnv):
         self._lengths[:] = 0
         self.row_titles = info["row_titles"]
         self.reset_infos = [{} for _ in range(self.num_envs)]
-        return obs
+        return self._with_titles(obs, self.row_titles)
 
     def step_async(self, actions: np.ndarray) -> None:
         """Remember the actions of the next `step_wait`."""
@@ -81,13 +93,21 @@ class ArtworkSB3VecEnv(VecEnv):
         self.last_done = done
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         for i in np.flatnonzero(done):
-            infos[i] = {"terminal_observation": info["final_obs"][i],
+            final = info["final_obs"][i]
+            if self.title_ids:
+                final = {**final, "title_ids": info["final_row_titles"][i]}
+            infos[i] = {"terminal_observation": final,
                         "TimeLimit.truncated": bool(truncated[i] and not terminated[i]),
                         "episode": {"r": float(self._returns[i]), "l": int(self._lengths[i]),
                                     "t": round(time.time() - self._start, 6)}}
         self._returns[done] = 0.0
         self._lengths[done] = 0
-        return obs, reward.astype(np.float32), done, infos
+        return self._with_titles(obs, self.row_titles), reward.astype(np.float32), done, infos
+
+    def _with_titles(self, obs: dict[str, np.ndarray], titles: np.ndarray
+                     ) -> dict[str, np.ndarray]:
+        """`obs` plus `title_ids` when this env was asked for them."""
+        return {**obs, "title_ids": titles.astype(np.int64)} if self.title_ids else obs
 
     def action_masks(self) -> np.ndarray:
         """(N, K * M) bool: the allowed artworks of every slot, flattened (MaskablePPO)."""

@@ -9,7 +9,8 @@ counter-based per member), so results agree bit for bit with `SyncVectorEnv`.
 Autoreset is SAME_STEP by default (declared in `metadata["autoreset_mode"]`): a member
 whose episode ends is replaced by a fresh one within the same `step`; the returned
 observation is the new member's, the ended member's last observation is in
-`info["final_obs"]` (mask `info["_final_obs"]`). The step keys of `info` (clicks, plays,
+`info["final_obs"]` (mask `info["_final_obs"]`) and the title ids of its rows in
+`info["final_row_titles"]` (N, K), zero for the others. The step keys of `info` (clicks, plays,
 ..., regret) describe the visit that just happened for every member;
 `info["row_titles"]` gives the title ids of the rows in the returned observation.
 
@@ -181,6 +182,10 @@ class ArtworkVectorEnv(VectorEnv):
             info["final_obs"] = final_obs
             info["_final_obs"] = terminated.copy()
         final_titles = self.sim.titles[ended].copy()
+        if ended.size and not next_step:
+            info["final_row_titles"] = np.zeros_like(self.sim.titles)
+            info["final_row_titles"][ended] = final_titles
+            info["_final_row_titles"] = terminated.copy()
         if ended.size:
             self._episodes[ended] += np.uint64(1)
             self.sim.reset_members(ended, rng.derive_keys(self._stream_keys[ended],

@@ -31,6 +31,10 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=30_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--eval-members", type=int, default=4_000)
+    parser.add_argument("--eval-every", type=int, default=None,
+                        help="visits between evaluations (default: once, at the end)")
+    parser.add_argument("--num-envs", type=int, default=16,
+                        help="members per batched training step")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--grid", nargs="*", default=[],
                         help="sweep: KEY=V1,V2 (model) or agent.KEY=V1,V2 (agent), all "
@@ -38,7 +42,8 @@ def main() -> None:
     parser.add_argument("--logdir", default="runs/benchmarks")
     args = parser.parse_args()
     configs = [RunConfig(env_id=args.env, agent=name, seed=seed, visits=args.visits,
-                         eval_every=args.visits, eval_members=args.eval_members,
+                         eval_every=args.eval_every or args.visits,
+                         eval_members=args.eval_members, num_envs=args.num_envs,
                          logdir=args.logdir, env_kwargs=env_kwargs, agent_kwargs=agent_kwargs,
                          variant=label, progress=False)
                for label, env_kwargs, agent_kwargs in grid_points(args.grid)

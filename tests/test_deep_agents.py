@@ -167,3 +167,24 @@ def test_deep_agents_train_on_their_runs_member_streams(name):
     expected, _ = make_vector("ArtworkBandit-v0", 4).reset(seed=env.member_seeds)
     for key in expected:
         assert np.array_equal(first[key], expected[key]), key
+
+
+def test_candidate_scorer_gives_each_arm_its_own_appeal():
+    """With `title_ids` in the observation, two pages equal in every feature but their
+    titles score differently (the arm embedding); without them they cannot."""
+    import torch
+
+    from agents.networks import CandidateScorer
+
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2, title_ids=True)
+    obs = venv.reset()
+    same = {k: torch.as_tensor(np.repeat(v[:1], 2, axis=0)).float() for k, v in obs.items()}
+    same["title_ids"][1] = (same["title_ids"][1] + 1) % venv.venv.sim.world.n_titles
+    torch.manual_seed(0)
+    scorer = CandidateScorer(venv.observation_space, hidden=16)
+    scores = scorer(same)[:, :36]
+    assert not torch.allclose(scores[0], scores[1])
+    plain = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2).observation_space
+    blind = CandidateScorer(plain, hidden=16)
+    scores = blind({k: v for k, v in same.items() if k != "title_ids"})[:, :36]
+    assert torch.allclose(scores[0], scores[1])

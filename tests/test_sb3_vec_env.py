@@ -45,3 +45,28 @@ def test_action_masks_flatten_the_mask():
     masks = venv.action_masks()
     assert masks.shape == (3, 6 * 5) and masks.dtype == bool
     assert np.array_equal(masks, obs["action_mask"].reshape(3, -1).astype(bool))
+
+
+def test_title_ids_are_the_rows_titles_and_the_terminal_pages_titles():
+    """`title_ids=True`: the observation holds the titles of its rows (in the space), and a
+    finished member's terminal observation the titles of the page it last saw."""
+    plain = ArtworkSB3VecEnv("ArtworkPersonalization-v0", num_envs=4)
+    titled = ArtworkSB3VecEnv("ArtworkPersonalization-v0", num_envs=4, title_ids=True)
+    assert "title_ids" not in plain.observation_space.spaces
+    plain.seed(0)
+    titled.seed(0)
+    obs_plain, obs = plain.reset(), titled.reset()
+    gen = np.random.default_rng(0)
+    ended = 0
+    for _ in range(45):
+        assert titled.observation_space.contains({k: v[0] for k, v in obs.items()})
+        assert np.array_equal(obs["title_ids"], titled.row_titles)
+        assert all(np.array_equal(obs[k], obs_plain[k]) for k in obs_plain)
+        shown = obs["title_ids"].copy()
+        action = gen.integers(0, 6, (4, 6))
+        obs_plain, _, _, _ = plain.step(action)
+        obs, _, done, infos = titled.step(action)
+        for i in np.flatnonzero(done):
+            assert np.array_equal(infos[i]["terminal_observation"]["title_ids"], shown[i])
+            ended += 1
+    assert ended > 0
