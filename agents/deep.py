@@ -4,9 +4,11 @@
 `maskable_ppo` (sb3-contrib, masks the missing artworks), `recurrent_ppo` (sb3-contrib,
 an LSTM policy for the member-lifetime env) and `dqn` (on `SlotDecisionVecEnv`: a page is
 K Discrete(M) decisions). `learn` trains them through SB3's own loop on the native vector
-env (`ArtworkSB3VecEnv`) and reports every page shown through a callback, so the harness
-logs them in the same TensorBoard vocabulary as the bandits. Hyperparameters per env id
-come from `agents/hyperparams.yaml`; keyword arguments override them.
+env (`ArtworkSB3VecEnv` with the rows' `title_ids`, plus the candidates' feature map of
+`agents.feature_obs`; the policies score candidates with `agents.networks`) and reports
+every page shown through a callback, so the harness logs them in the same TensorBoard
+vocabulary as the bandits. Hyperparameters per env id come from
+`agents/hyperparams.yaml`; keyword arguments override them.
 """
 
 from __future__ import annotations
