@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
-from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, MlpExtractor
 from torch import nn
 
 
@@ -120,7 +120,9 @@ def scores_past_the_lstm(policy_class: type) -> type:
     """A recurrent (sb3-contrib) policy class whose candidate scores skip the LSTM: the
     latent is [scores, LSTM output] and the action head is `LogitsWithMemory`. Through
     the LSTM alone (sb3-contrib's layout) the scores reached the logits only after the
-    LSTM and a hidden layer had relearned them, and the policy stayed near random."""
+    LSTM and a hidden layer had relearned them, and the policy stayed near random. The
+    critic needs its own LSTM (sb3-contrib's default, `enable_critic_lstm=True`) or the
+    shared one: its input passes through `_process_sequence` too."""
 
     class ScoreRecurrentPolicy(policy_class):  # type: ignore[misc, valid-type]
         def _width(self) -> int:
@@ -132,8 +134,6 @@ def scores_past_the_lstm(policy_class: type) -> type:
             return torch.cat([features[:, :self._width()], output], dim=1), states
 
         def _build_mlp_extractor(self) -> None:
-            from stable_baselines3.common.torch_layers import MlpExtractor
-
             self.mlp_extractor = MlpExtractor(self.lstm_output_dim + self._width(),
                                               net_arch=self.net_arch,
                                               activation_fn=self.activation_fn,

@@ -188,3 +188,25 @@ def test_candidate_scorer_gives_each_arm_its_own_appeal():
     blind = CandidateScorer(plain, hidden=16)
     scores = blind({k: v for k, v in same.items() if k != "title_ids"})[:, :36]
     assert torch.allclose(scores[0], scores[1])
+
+
+def test_recurrent_policy_starts_as_the_scores_and_learns_a_memory_term():
+    """recurrent_ppo's logits are the candidate scores (past the LSTM) plus a memory term
+    that starts at zero: at build time the logits equal the scorer's scores exactly."""
+    import torch
+
+    from artwork_env.vector_env import make_vector
+
+    env = make_vector("ArtworkPersonalization-v1", 3)
+    agent = make_agent("recurrent_ppo", ProblemSpec.from_env(env), seed=0)
+    agent.build(ArtworkSB3VecEnv("ArtworkPersonalization-v1", 3, title_ids=True))
+    policy = agent.model.policy
+    obs, info = env.reset(seed=0)
+    model_obs, _ = policy.obs_to_tensor(agent._env_obs(agent_observation(obs, info)))
+    states = tuple(torch.zeros(1, 3, policy.lstm_output_dim) for _ in range(2))
+    with torch.no_grad():
+        scores = policy.extract_features(model_obs)[:, :36]
+        distribution, _ = policy.get_distribution(model_obs, states, torch.ones(3))
+        logits = torch.cat([d.logits for d in distribution.distribution], dim=1)
+    assert torch.allclose(torch.log_softmax(scores.reshape(3, 6, 6), -1).reshape(3, 36),
+                          logits, atol=1e-5)
