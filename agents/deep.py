@@ -1,6 +1,7 @@
 """stable-baselines3 agents behind the project's agent interface.
 
 `ppo`, `a2c` (MultiInputPolicy on the Dict observation, MultiDiscrete page action),
+`slot_ppo` (PPO crediting each slot with its own share of the reward, `agents.slot_ppo`),
 `maskable_ppo` (sb3-contrib, masks the missing artworks), `recurrent_ppo` (sb3-contrib,
 an LSTM policy for the member-lifetime env) and `dqn` (on `SlotDecisionVecEnv`: a page is
 K Discrete(M) decisions). `learn` trains them through SB3's own loop on the native vector
@@ -14,6 +15,7 @@ vocabulary as the bandits. Hyperparameters per env id come from
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,11 +30,12 @@ from stable_baselines3.common.logger import configure
 from stable_baselines3.common.policies import MultiInputActorCriticPolicy
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport
+from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport, slot_feedback
 from agents.feature_obs import CandidateFeatureVecEnv, with_features
 from agents.hyperparams import TunedPerEnv
 from agents.networks import CandidateScorer, scores_as_logits, scores_past_the_lstm
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
+from agents.slot_ppo import SlotPPO, per_slot_values
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
 MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
@@ -97,7 +100,8 @@ class SB3Agent(TunedPerEnv, Agent):
             "features_extractor_kwargs": {"hidden": hidden},
             "net_arch": self.net_arch})
         self.model = self.algorithm(self.policy_class(), env, seed=self.seed,
-                                    device=self.device, verbose=0, **kwargs)
+                                    device=self.device, verbose=0, **kwargs,
+                                    **self.algorithm_inputs())
         if sb3_log_dir is not None:
             self.model.set_logger(configure(sb3_log_dir, ["tensorboard"]))
 
@@ -110,6 +114,10 @@ class SB3Agent(TunedPerEnv, Agent):
     def policy_class(self) -> Any:
         """The SB3 policy (a name, or a class)."""
         return self.policy
+
+    def algorithm_inputs(self) -> dict[str, Any]:
+        """Arguments the algorithm needs besides its hyperparameters (none by default)."""
+        return {}
 
     def prepare(self, env: TrainingEnv) -> None:
         """Make the training env (`ArtworkSB3VecEnv`, reset with `env`'s member streams)
@@ -218,6 +226,24 @@ class PPOAgent(ScoreLogitsAgent):
     name = "ppo"
     algorithm = PPO
     policy_base = MultiInputActorCriticPolicy
+
+
+class SlotPPOAgent(ScoreLogitsAgent):
+    """PPO whose advantages are per slot (`agents.slot_ppo`): each artwork choice is
+    credited with its own slot's share of the reward, as the bandits are, instead of the
+    whole page's. Myopic (gamma 0) on any env."""
+
+    name = "slot_ppo"
+    algorithm = SlotPPO
+    policy_base = MultiInputActorCriticPolicy
+
+    def policy_class(self) -> Any:
+        """The score-logits policy with per-slot log-probabilities and values."""
+        return per_slot_values(super().policy_class())
+
+    def algorithm_inputs(self) -> dict[str, Any]:
+        """How a visit's info becomes the slots' reward shares (this agent's reward)."""
+        return {"feedback": partial(slot_feedback, self.spec)}
 
 
 class A2CAgent(ScoreLogitsAgent):
