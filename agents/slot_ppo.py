@@ -17,7 +17,8 @@ image was the one played drowns in the other slots' noise (the plateau that
 
   where r[k] is its share of the visit's reward and seen[k] is False after the quality
   play (the cascade never showed the member that slot; its choice changed nothing). With
-  A[k] per slot, PPO's clipped loss is the mean over every (page, slot) pair.
+  A[k] per slot (standardised per minibatch, as PPO does by default), PPO's clipped loss
+  is the mean over every (page, slot) pair.
 
 Per-slot credit is defined for one-visit credit (gamma = 0): a later visit's reward has no
 slot to go to. On a lifetime env the agent is therefore myopic, like the bandits.

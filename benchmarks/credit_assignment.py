@@ -10,7 +10,8 @@ critic, no clipping) two ways, on the same members:
 
     python benchmarks/credit_assignment.py [--visits 200000] [--learning-rate 0.001]
 
-Prints the greedy % of the oracle on 2,000 held-out members four times per run.
+Prints the greedy % of the oracle on 2,000 held-out members four times per run. The agent
+`slot_ppo` (`agents/slot_ppo.py`) is the `slot` credit inside SB3's PPO.
 """
 
 from __future__ import annotations
