@@ -94,15 +94,17 @@ def test_device_auto_is_the_cpu():
 def test_ppo_learns_clearly_above_random_and_slot_credit_above_ppo(tmp_path):
     """Seed 0, 20,000 visits, 2,000 held-out members: measured PPO 0.249 reward per visit
     against random's 0.175 (and 0.261 at 50,000 visits); the margin asserted is 0.03.
-    slot_ppo, the same policy credited per slot (per-slot advantages): measured 0.313;
-    asserted above PPO by 0.03."""
-    common = dict(visits=20_000, eval_every=30_000, eval_members=2_000, logdir=str(tmp_path),
+    slot_ppo, the same policy credited per slot, after a quarter of the visits: measured
+    0.289 after 5,000 (0.313 after 20,000); asserted above PPO's 20,000 by 0.02."""
+    common = dict(eval_every=30_000, eval_members=2_000, logdir=str(tmp_path),
                   progress=False, seed=0)
-    ppo = train_run(RunConfig(agent="ppo", **common)).metrics["eval/reward"]
-    random = train_run(RunConfig(agent="random", **common)).metrics["eval/reward"]
-    slot_ppo = train_run(RunConfig(agent="slot_ppo", **common)).metrics["eval/reward"]
+    ppo = train_run(RunConfig(agent="ppo", visits=20_000, **common)).metrics["eval/reward"]
+    random = train_run(RunConfig(agent="random", visits=20_000, **common)
+                       ).metrics["eval/reward"]
+    slot_ppo = train_run(RunConfig(agent="slot_ppo", visits=5_000, **common)
+                         ).metrics["eval/reward"]
     assert ppo > random + 0.03, (ppo, random)
-    assert slot_ppo > ppo + 0.03, (slot_ppo, ppo)
+    assert slot_ppo > ppo + 0.02, (slot_ppo, ppo)
 
 
 def test_ppo_becomes_maskable_when_titles_have_different_numbers_of_artworks():
