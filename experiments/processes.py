@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -33,6 +34,29 @@ def _single_threaded_children() -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextmanager
+def _torch_on_one_thread() -> Iterator[None]:
+    """torch on one thread for runs made in this process, as in the workers (unless the user
+    set OMP_NUM_THREADS): a deep agent's float sums, hence its numbers, depend on torch's
+    thread count, and a run must give the same numbers alone or beside others. Covers a
+    torch already imported (`set_num_threads`, restored afterwards) and one the runs import
+    (OMP_NUM_THREADS, which torch reads when it loads)."""
+    if "OMP_NUM_THREADS" in os.environ:
+        yield
+        return
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        os.environ.pop("OMP_NUM_THREADS", None)
+        if before is not None:
+            torch.set_num_threads(before)
+
+
 def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
                 progress: str | None = None) -> list[Any]:
     """`[fn(item) for item in items]`, in `workers` spawned processes when > 1; a tqdm bar
@@ -52,7 +76,8 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
         raise ValueError(f"workers must be >= 1, got {workers}")
     with interrupts.stop_on_signals():
         if workers == 1 or len(items) <= 1:
-            results = _bar(map(_unless_stopped(fn), items), len(items), progress)
+            with _torch_on_one_thread():
+                results = list(_bar(map(_unless_stopped(fn), items), len(items), progress))
             return [result for result in results if not isinstance(result, _Skipped)]
         context = get_context("spawn")
         event = context.Event()

@@ -267,3 +267,29 @@ def test_slot_ppo_refuses_a_discount():
     with pytest.raises(ValueError, match="gamma must be 0"):
         agent = make_agent("slot_ppo", ProblemSpec.of("ArtworkBandit-v0"), gamma=0.9)
         agent.build(ArtworkSB3VecEnv("ArtworkBandit-v0", 2, title_ids=True))
+
+
+@pytest.mark.slow
+def test_a_deep_run_ends_with_the_same_weights_alone_or_beside_others(tmp_path):
+    """torch's float sums depend on its thread count (a Linear layer's weight gradient over
+    a batch differs between 1 and 2 threads), so runs made in this process (`--workers 1`)
+    use one thread, as the worker processes do: the same seed ends with the same weights."""
+    from dataclasses import replace
+
+    import torch
+
+    from experiments.launch import run_many
+
+    configs = [RunConfig(agent="ppo", seed=seed, visits=640, eval_every=640, eval_members=16,
+                         progress=False) for seed in (0, 1)]
+    alone = run_many([replace(c, logdir=str(tmp_path / "alone")) for c in configs], workers=1)
+    beside = run_many([replace(c, logdir=str(tmp_path / "beside")) for c in configs],
+                      workers=2)
+    spec = ProblemSpec.of("ArtworkBandit-v0")
+    for mine, theirs in zip(alone, beside):
+        weights = []
+        for result in (mine, theirs):
+            agent = make_agent("ppo", spec)
+            agent.load(read_checkpoint(result.run_dir)[0] / AGENT_DIR)
+            weights.append(agent.model.policy.state_dict())
+        assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
