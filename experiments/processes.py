@@ -65,6 +65,8 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
     Worker processes run single-threaded BLAS, torch and numba kernels (thread counts set
     through the environment they inherit, unless the user set them): two processes on two
     cores with two threads each spin-wait on each other and run at half speed or slower.
+    Items run in this process (one worker or one item) get torch on one thread too
+    (`_torch_on_one_thread`), so a deep agent's numbers do not depend on `workers`.
     `fn` and the items must pickle (module-level functions, `functools.partial` of them).
 
     On SIGINT/SIGTERM (`experiments.interrupts`) items not yet started are skipped, the
