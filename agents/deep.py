@@ -32,7 +32,7 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport, slot_feedback
 from agents.feature_obs import CandidateFeatureVecEnv, with_features
-from agents.hyperparams import TunedPerEnv
+from agents.hyperparams import TunedPerEnv, with_schedules
 from agents.networks import CandidateScorer, scores_as_logits, scores_past_the_lstm
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
 from agents.slot_ppo import SlotPPO, per_slot_values
@@ -93,7 +93,7 @@ class SB3Agent(TunedPerEnv, Agent):
         candidate artwork) unless `policy_kwargs` says otherwise.
         """
         env = self._wrap(venv)
-        kwargs = dict(self.algorithm_kwargs)
+        kwargs = with_schedules(self.algorithm_kwargs)
         hidden = kwargs.pop("hidden", 64)
         kwargs.setdefault("policy_kwargs", {
             "features_extractor_class": CandidateScorer,

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from stable_baselines3.common.utils import LinearSchedule
 
 HYPERPARAMS_FILE = Path(__file__).with_name("hyperparams.yaml")
 
@@ -14,6 +15,33 @@ def tuned_hyperparameters(agent: str, env_id: str) -> dict[str, Any]:
     """The block of `agents/hyperparams.yaml` for an agent on an env id ({} if none)."""
     table = yaml.safe_load(HYPERPARAMS_FILE.read_text())
     return dict(table.get(env_id, {}).get(agent, {}))
+
+
+SCHEDULED = ("learning_rate", "clip_range")
+"""The SB3 hyperparameters that may be written as RL Zoo's `lin_<start>` schedule."""
+
+
+def with_schedules(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`kwargs` with RL Zoo's `lin_<start>` strings (in `SCHEDULED`) made SB3 schedules:
+    the value falls linearly from `start` at the first step to 0 at the end of the budget
+    given to `learn` (SB3's `progress_remaining` x start, as the zoo's `linear_schedule`)."""
+    out = dict(kwargs)
+    for key in SCHEDULED:
+        value = out.get(key)
+        if not isinstance(value, str):
+            continue
+        head, _, start = value.partition("_")
+        try:
+            if head != "lin":
+                raise ValueError
+            initial = float(start)
+        except ValueError:
+            raise ValueError(f"{key} must be a number or 'lin_<start>' (RL Zoo's linear "
+                             f"schedule), got {value!r}") from None
+        if not initial > 0:
+            raise ValueError(f"{key}: the schedule must start above 0, got {value!r}")
+        out[key] = LinearSchedule(initial, 0.0, 1.0)
+    return out
 
 
 class TunedPerEnv:

@@ -293,3 +293,18 @@ def test_a_deep_run_ends_with_the_same_weights_alone_or_beside_others(tmp_path):
             agent.load(read_checkpoint(result.run_dir)[0] / AGENT_DIR)
             weights.append(agent.model.policy.state_dict())
         assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
+
+
+def test_rl_zoo_linear_schedules_fall_to_zero_over_the_budget():
+    """`lin_<start>` (RL Zoo's notation, also in `--grid`): SB3's progress_remaining x start;
+    anything else that is not a number is refused, naming the hyperparameter."""
+    spec, venv = ProblemSpec.of("ArtworkBandit-v0"), ArtworkSB3VecEnv("ArtworkBandit-v0", 2,
+                                                                       title_ids=True)
+    agent = make_agent("slot_ppo", spec, learning_rate="lin_0.001", clip_range="lin_0.2")
+    agent.build(venv)
+    assert [agent.model.lr_schedule(p) for p in (1.0, 0.25, 0.0)] == [0.001, 0.00025, 0.0]
+    assert agent.model.clip_range(0.5) == pytest.approx(0.1)
+    assert agent.hyperparameters()["learning_rate"] == "lin_0.001"  # what agent.json keeps
+    for bad in ("exp_0.001", "lin_fast", "lin_0"):
+        with pytest.raises(ValueError, match="learning_rate"):
+            make_agent("ppo", spec, learning_rate=bad).build(venv)
