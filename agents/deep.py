@@ -231,7 +231,8 @@ class PPOAgent(ScoreLogitsAgent):
 class SlotPPOAgent(ScoreLogitsAgent):
     """PPO whose advantages are per slot (`agents.slot_ppo`): each artwork choice is
     credited with its own slot's share of the reward, as the bandits are, instead of the
-    whole page's. Myopic (gamma 0) on any env."""
+    whole page's; with gamma > 0 the rest of the lifetime is credited to the page, every
+    slot alike."""
 
     name = "slot_ppo"
     algorithm = SlotPPO

@@ -263,10 +263,79 @@ def test_slot_ppo_credits_each_slot_with_its_own_share():
     assert np.array_equal(buffer.returns[unseen], buffer.values[unseen])
 
 
-def test_slot_ppo_refuses_a_discount():
-    with pytest.raises(ValueError, match="gamma must be 0"):
-        agent = make_agent("slot_ppo", ProblemSpec.of("ArtworkBandit-v0"), gamma=0.9)
+def test_slot_ppo_refuses_a_discount_outside_0_1():
+    with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\]"):
+        agent = make_agent("slot_ppo", ProblemSpec.of("ArtworkBandit-v0"), gamma=1.5)
         agent.build(ArtworkSB3VecEnv("ArtworkBandit-v0", 2, title_ids=True))
+
+
+def _slot_buffer(gamma: float, gae_lambda: float, steps: int, envs: int, slots: int):
+    """An empty SlotRolloutBuffer of `steps` x `envs` pages of `slots` slots."""
+    from gymnasium import spaces
+
+    from agents.slot_ppo import SlotRolloutBuffer
+
+    return SlotRolloutBuffer(steps, spaces.Dict({"x": spaces.Box(0, 1, (1,))}),
+                             spaces.MultiDiscrete([3] * slots), n_envs=envs, gamma=gamma,
+                             gae_lambda=gae_lambda, feedback=lambda: None)
+
+
+@pytest.mark.parametrize("gae_lambda", [1.0, 0.0])
+def test_slot_ppo_with_a_discount_credits_the_future_to_every_slot(gae_lambda):
+    """gamma > 0: A[k] = (r[k] - V[k]) seen[k] + Phi, where Phi is the page's future
+    surprise, the discounted rest of the lifetime minus F (lambda = 1: the whole rest,
+    summed by brute force over lifetimes that end inside the rollout; lambda = 0: one
+    step, gamma V(next) - F); the targets are r[k] (seen slots), R for U and Phi + F for F."""
+    import torch
+
+    gamma, steps, envs, k = 0.9, 6, 2, 3
+    buffer = _slot_buffer(gamma, gae_lambda, steps, envs, k)
+    rng = np.random.default_rng(0)
+    buffer.rewards[:] = rng.random((steps, envs, k))
+    buffer.seen[:] = rng.random((steps, envs, k)) < 0.7
+    buffer.values[:] = rng.random((steps, envs, k + 2))
+    starts = np.zeros((steps, envs))
+    starts[[0, 3], 0] = starts[[0, 2], 1] = 1  # lifetimes: env 0 [0, 3) [3, 6); env 1 [0, 2) [2, 6)
+    buffer.episode_starts[:] = starts
+    dones = np.ones(envs, dtype=bool)  # both last lifetimes end with the rollout
+    buffer.compute_returns_and_advantage(torch.zeros(envs, k + 2), dones)
+    page, values = buffer.rewards.sum(2), buffer.values
+    critic = values[..., k] + values[..., k + 1]
+    for env, bounds in ((0, [(0, 3), (3, 6)]), (1, [(0, 2), (2, 6)])):
+        for start, end in bounds:
+            for t in range(start, end):
+                if gae_lambda == 1.0:
+                    rest = sum(gamma ** (j - t) * page[j, env] for j in range(t + 1, end))
+                else:
+                    rest = gamma * critic[t + 1, env] if t + 1 < end else 0.0
+                future = rest - values[t, env, k + 1]
+                own = (buffer.rewards[t, env] - values[t, env, :k]) * buffer.seen[t, env]
+                assert np.allclose(buffer.advantages[t, env], own + future, atol=1e-5)
+                assert np.isclose(buffer.returns[t, env, k], page[t, env])
+                assert np.isclose(buffer.returns[t, env, k + 1], rest, atol=1e-5)
+    seen = buffer.seen.astype(bool)
+    assert np.allclose(buffer.returns[..., :k][seen], buffer.rewards[seen])
+    assert np.allclose(buffer.returns[..., :k][~seen], values[..., :k][~seen])
+
+
+def test_slot_ppo_without_a_discount_keeps_one_value_per_slot():
+    """gamma = 0 is the one-visit rule alone: K values, A[k] = (r[k] - V[k]) seen[k]."""
+    import torch
+
+    buffer = _slot_buffer(0.0, 0.95, 4, 2, 3)
+    assert buffer.values.shape == (4, 2, 3)
+    rng = np.random.default_rng(1)
+    buffer.rewards[:], buffer.values[:] = rng.random((4, 2, 3)), rng.random((4, 2, 3))
+    buffer.seen[:] = rng.random((4, 2, 3)) < 0.7
+    buffer.compute_returns_and_advantage(torch.zeros(2, 3), np.ones(2, dtype=bool))
+    assert np.allclose(buffer.advantages, (buffer.rewards - buffer.values) * buffer.seen)
+
+
+def test_slot_ppo_with_a_discount_has_the_future_value_outputs():
+    agent = make_agent("slot_ppo", ProblemSpec.of("ArtworkPersonalization-v1"), gamma=0.95)
+    agent.build(ArtworkSB3VecEnv("ArtworkPersonalization-v1", 2, title_ids=True))
+    assert agent.model.policy.value_net.out_features == 6 + 2
+    assert agent.model.rollout_buffer.values.shape[-1] == 6 + 2
 
 
 @pytest.mark.slow
