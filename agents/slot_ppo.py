@@ -9,7 +9,8 @@ image was the one played drowns in the other slots' noise (the plateau that
 
 - `PerSlotCategorical`: the MultiDiscrete distribution with each slot's log-probability
   and entropy kept apart instead of summed, so the clipped ratio is per slot;
-- `per_slot_values`: a policy whose value head has one output per slot;
+- `per_slot_values`: a policy whose value head has one output per slot (two more with
+  gamma > 0, below);
 - `SlotRolloutBuffer`: stores each slot's share of the reward (`agents.base.slot_feedback`,
   what the bandits learn from) and whether the member looked at it. A slot's advantage is
 
