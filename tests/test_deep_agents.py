@@ -332,11 +332,25 @@ def test_slot_ppo_without_a_discount_keeps_one_value_per_slot():
     assert np.allclose(buffer.advantages, (buffer.rewards - buffer.values) * buffer.seen)
 
 
-def test_slot_ppo_with_a_discount_has_the_future_value_outputs():
-    agent = make_agent("slot_ppo", ProblemSpec.of("ArtworkPersonalization-v1"), gamma=0.95)
-    agent.build(ArtworkSB3VecEnv("ArtworkPersonalization-v1", 2, title_ids=True))
+@pytest.mark.slow
+def test_slot_ppo_with_a_discount_trains_saves_and_loads_its_future_value_outputs(tmp_path):
+    """gamma > 0 adds U and F to the value head; a saved agent comes back with them (its
+    hyperparameters rebuild the head) and acts as it did."""
+    from agents.base import TrainingEnv
+
+    spec = ProblemSpec.of("ArtworkPersonalization-v1")
+    agent = make_agent("slot_ppo", spec, gamma=0.95, gae_lambda=0.0, n_steps=8,
+                       batch_size=32)
+    agent.learn(TrainingEnv("ArtworkPersonalization-v1", 4, seed=0), 64, lambda *_: True)
     assert agent.model.policy.value_net.out_features == 6 + 2
-    assert agent.model.rollout_buffer.values.shape[-1] == 6 + 2
+    assert agent.model.rollout_buffer.values.shape == (8 * 4, 6 + 2)  # flattened by get()
+    agent.save(tmp_path)
+    again = make_agent("slot_ppo", spec, gamma=0.95, gae_lambda=0.0, n_steps=8,
+                       batch_size=32)
+    again.load(tmp_path)
+    venv = ArtworkSB3VecEnv("ArtworkPersonalization-v1", 4)
+    obs = agent_observation(venv.reset(), {"row_titles": venv.row_titles})
+    assert np.array_equal(agent.act(obs, explore=False), again.act(obs, explore=False))
 
 
 @pytest.mark.slow
