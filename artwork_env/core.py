@@ -65,7 +65,7 @@ class ArtworkSimulator(NumpySimulator):
                             w.visual_centred, np.ascontiguousarray(w.artwork_visual),
                             np.ascontiguousarray(table), w.title_quality, self._misrepresents)
         self._exists = np.ascontiguousarray(w.artwork_exists)
-        self._sparse = (np.ascontiguousarray(index), np.ascontiguousarray(weight))
+        self._sparse = (np.ascontiguousarray(index), weight.astype(np.float32))
         self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])
         lay = self.layout
         self._member_cols = np.array([lay.member[name].start for name in lay.member.names])

@@ -91,20 +91,22 @@ def _pairwise_sum(a: np.ndarray) -> float:
 @njit(cache=True)
 def _top_k(score: np.ndarray, out: np.ndarray) -> None:
     """The k = len(out) largest scores, largest first, ties to the lower index (`top_k`):
-    one pass, inserting into the sorted `out` (no allocation)."""
+    one pass, inserting into the sorted `out` and its scores `kept` (no allocation but
+    `kept`); a score not above the k-th kept one is passed over at the cost of one
+    comparison."""
     k = out.shape[0]
-    filled = 0
+    kept = np.empty(k, dtype=score.dtype)
     for t in range(score.shape[0]):
         s = score[t]
-        if filled == k and not s > score[out[k - 1]]:
+        if t >= k and not s > kept[k - 1]:
             continue
-        pos = filled if filled < k else k - 1
-        while pos > 0 and s > score[out[pos - 1]]:  # after equal scores: lower index first
+        pos = t if t < k else k - 1
+        while pos > 0 and s > kept[pos - 1]:  # after equal scores: lower index first
+            kept[pos] = kept[pos - 1]
             out[pos] = out[pos - 1]
             pos -= 1
+        kept[pos] = s
         out[pos] = t
-        if filled < k:
-            filled += 1
 
 
 @njit(cache=True, inline="always")
@@ -226,15 +228,15 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
     s_device[i] = device
     s_region[i] = region
     s_trust[i] = 1.0
-    # relevance <theta, g_t> in float32, over each title's few genres
+    # relevance <theta, g_t> in float32, over each title's few genres (float32 weights)
     theta32 = np.empty(n_genres, dtype=np.float32)
     for g in range(n_genres):
         theta32[g] = theta[g]
     rel = s_rel[i]
     for t in range(n_titles):
-        r = theta32[sparse_index[t, 0]] * np.float32(sparse_weight[t, 0])
+        r = theta32[sparse_index[t, 0]] * sparse_weight[t, 0]
         for q in range(1, sparse_index.shape[1]):
-            r += theta32[sparse_index[t, q]] * np.float32(sparse_weight[t, q])
+            r += theta32[sparse_index[t, q]] * sparse_weight[t, q]
         rel[t] = r
     # the viewing history: top H of relevance + history_noise x uniform, most recent last
     score = scratch[:n_titles]
