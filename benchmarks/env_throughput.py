@@ -3,8 +3,9 @@
 Run: `python benchmarks/env_throughput.py [--seconds 3] [--skip-vector]` (about five
 minutes). Part 0: start-up, the first `gym.make` + reset + step in a fresh process with a
 cold and with a warm numba cache. Part 1: one env and the compiled batch core against
-gymnasium's CartPole-v1 stepped in the same process, as ratios, and the compiled core
-against the numpy specification (`NumpySimulator`) at N = 1024. Part 2: the native vector
+gymnasium's CartPole-v1 stepped in the same process (the envs take turns), as ratios, the
+compiled core against the numpy specification (`NumpySimulator`) at N = 1024, and each
+kernel's cost per member on one thread and on all. Part 2: the native vector
 env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
 (ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member; a full PPO iteration
 through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB act + update at
@@ -22,6 +23,7 @@ import time
 import tracemalloc
 
 import gymnasium as gym
+import numba
 import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
@@ -46,23 +48,29 @@ def startup_seconds(cache_dir: str | None) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def env_step_seconds(env_id: str, seconds: float, windows: int = 5) -> float:
-    """Seconds per visit of `gym.make(env_id)` (wrappers included): a `step`, plus the
-    `reset` that follows when the episode ends (every step of the bandit env). The best of
-    `windows` windows of `seconds / windows` each (the least disturbed by the machine)."""
-    env = gym.make(env_id)
-    env.reset(seed=0)
-    action = env.action_space.sample()
-    best = float("inf")
+def env_step_seconds(env_ids: tuple[str, ...], seconds: float,
+                     windows: int = 5) -> dict[str, float]:
+    """Seconds per visit of `gym.make(env_id)` for each id (wrappers included): a `step`,
+    plus the `reset` that follows when the episode ends (every step of the bandit env). The
+    envs take turns, one window of `seconds / windows` each per round, and each keeps its
+    best window (the least disturbed by the machine): a slow spell of a shared machine
+    then touches every env alike, not one of them."""
+    envs = {env_id: gym.make(env_id) for env_id in env_ids}
+    actions = {}
+    for env_id, env in envs.items():
+        env.reset(seed=0)
+        actions[env_id] = env.action_space.sample()
+    best = dict.fromkeys(env_ids, float("inf"))
     for _ in range(windows):
-        steps, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / windows:
-            for _ in range(100):
-                _, _, terminated, truncated, _ = env.step(action)
-                if terminated or truncated:
-                    env.reset()
-            steps += 100
-        best = min(best, (time.perf_counter() - start) / steps)
+        for env_id, env in envs.items():
+            action, steps, start = actions[env_id], 0, time.perf_counter()
+            while time.perf_counter() - start < seconds / windows:
+                for _ in range(100):
+                    _, _, terminated, truncated, _ = env.step(action)
+                    if terminated or truncated:
+                        env.reset()
+                steps += 100
+            best[env_id] = min(best[env_id], (time.perf_counter() - start) / steps)
     return best
 
 
@@ -195,12 +203,14 @@ def main() -> None:
     startup_seconds(None)  # fills the default cache if needed
     print(f"Start-up (first gym.make + reset + step in a new process): cold numba cache "
           f"{cold_start:.1f} s, warm {startup_seconds(None):.1f} s\n")
-    cartpole = env_step_seconds("CartPole-v1", args.seconds)
+    env_ids = ("CartPole-v1", "ArtworkBandit-v0", "ArtworkPersonalization-v0")
+    steps = env_step_seconds(env_ids, args.seconds)
+    cartpole = steps["CartPole-v1"]
     print(f"CartPole-v1 step: {cartpole * 1e6:.1f} us ({1 / cartpole:,.0f} steps/s)\n")
     print("| what | visits/s | us per visit | x CartPole step time |")
     print("|---|---:|---:|---:|")
-    for env_id in ("ArtworkBandit-v0", "ArtworkPersonalization-v0"):
-        step = env_step_seconds(env_id, args.seconds)
+    for env_id in env_ids[1:]:
+        step = steps[env_id]
         print(f"| `gym.make('{env_id}')` step (+ reset) | {1 / step:,.0f} | {step * 1e6:.0f} "
               f"| {step / cartpole:.1f} |")
     for label, n_visits in (("bandit", 1), ("lifetime", 20)):
@@ -212,10 +222,15 @@ def main() -> None:
         print(f"| numpy specification, {label}, N=1024 (compiled is "
               f"{rate / reference:.1f}x faster) | {reference:,.0f} | {1e6 / reference:.1f} "
               f"| {1 / reference / cartpole:.2f} |")
-    parts = kernel_breakdown()
-    print("\nCompiled kernels, bandit world, N = 4096, both cores: "
-          + ", ".join(f"{name} {value:.2f} us" for name, value in parts.items())
-          + " per member")
+    threads = numba.get_num_threads()
+    for n_threads in sorted({1, threads}):
+        numba.set_num_threads(n_threads)
+        parts = kernel_breakdown()
+        print(f"\nCompiled kernels, bandit world, N = 4096, {n_threads} thread(s) "
+              f"({numba.threading_layer()} layer): "
+              + ", ".join(f"{name} {value:.2f} us" for name, value in parts.items())
+              + " per member")
+    numba.set_num_threads(threads)
     if not args.skip_vector:
         vector_tables(args.seconds)
 
