@@ -68,10 +68,9 @@ class ArtworkSimulator(NumpySimulator):
         self._sparse = (np.ascontiguousarray(index), weight.astype(np.float32))
         self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])
         lay = self.layout
-        self._member_cols = np.array([lay.member[name].start for name in lay.member.names])
-        self._title_cols = np.array([lay.title[name].start for name in lay.title.names])
-        self._artwork_cols = np.array([lay.artwork.index("times_shown"),
-                                       lay.artwork.index("shown_last")])
+        self._member_cols = kernels.block_starts(lay.member, kernels.MEMBER_BLOCKS)
+        self._title_cols = kernels.block_starts(lay.title, kernels.TITLE_BLOCKS)
+        self._artwork_cols = kernels.block_starts(lay.artwork, kernels.ARTWORK_BLOCKS)
         self._shapes = lay.shapes()
         self._everyone = np.arange(n_members)
 

@@ -26,6 +26,7 @@ from artwork_env.elementary import (
     uniforms,
     uniforms32,
 )
+from artwork_env.layout import Columns
 from artwork_env.rng import CASCADE, CHURN, HISTORY, MEMBER, ROW
 
 # --------------------------------------------------------------------------- parameters
@@ -49,10 +50,26 @@ PARAMETERS = (
  DISAPPOINTMENT_CHURN) = range(len(PARAMETERS))
 REWARD_CODES = {"quality_play": 0, "play": 1, "click": 2}
 
+# The observation blocks `observe` writes, by name (`layout.ObservationLayout`): their start
+# columns travel to the kernel as int arrays in these orders (`block_starts`).
+MEMBER_BLOCKS = ("genre_history", "cast_exposure", "device", "region", "visit_progress",
+                 "empty_streak", "last_bounces", "play_rate")
+(GENRE_HISTORY, CAST_EXPOSURE, DEVICE, REGION, VISIT_PROGRESS, EMPTY_STREAK, LAST_BOUNCES,
+ PLAY_RATE) = range(len(MEMBER_BLOCKS))
+TITLE_BLOCKS = ("genres", "popularity", "in_history", "clicked_before", "times_shown")
+GENRES, POPULARITY, IN_HISTORY, CLICKED_BEFORE, TITLE_TIMES_SHOWN = range(len(TITLE_BLOCKS))
+ARTWORK_BLOCKS = ("times_shown", "shown_last")
+ARTWORK_TIMES_SHOWN, SHOWN_LAST = range(len(ARTWORK_BLOCKS))
+
 
 def parameter_vector(config: object) -> np.ndarray:
     """The scalar parameters of a `ModelConfig`, in `PARAMETERS` order."""
     return np.array([float(getattr(config, name)) for name in PARAMETERS])
+
+
+def block_starts(columns: Columns, names: tuple[str, ...]) -> np.ndarray:
+    """The start column of each named block of `columns`, in `names` order."""
+    return np.array([columns[name].start for name in names], dtype=np.int64)
 
 
 # ---------------------------------------------------------------------- small helpers
@@ -620,39 +637,40 @@ def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols,
     m = member[j]
     m[:] = 0.0
     for g in range(n_genres):
-        m[member_cols[0] + g] = min(max(genre_hist[i, g] / history_length, 0.0), 1.0)
+        m[member_cols[GENRE_HISTORY] + g] = min(max(genre_hist[i, g] / history_length, 0.0),
+                                                1.0)
     for a in range(n_actors):
-        m[member_cols[1] + a] = min(max(cast_exposure[i, a] / history_length, 0.0), 1.0)
-    m[member_cols[2] + device[i]] = 1.0
-    m[member_cols[3] + region[i]] = 1.0
+        m[member_cols[CAST_EXPOSURE] + a] = min(max(cast_exposure[i, a] / history_length,
+                                                    0.0), 1.0)
+    m[member_cols[DEVICE] + device[i]] = 1.0
+    m[member_cols[REGION] + region[i]] = 1.0
     v = np.float64(s_visit[i])
-    m[member_cols[4]] = min(v / p[N_VISITS], 1.0)
-    m[member_cols[5]] = min(empty_streak[i] / p[CHURN_AFTER], 1.0)
-    m[member_cols[6]] = last_bounces[i] / n_slots_f
-    m[member_cols[7]] = plays_total[i] / max(v, 1.0)
+    m[member_cols[VISIT_PROGRESS]] = min(v / p[N_VISITS], 1.0)
+    m[member_cols[EMPTY_STREAK]] = min(empty_streak[i] / p[CHURN_AFTER], 1.0)
+    m[member_cols[LAST_BOUNCES]] = last_bounces[i] / n_slots_f
+    m[member_cols[PLAY_RATE]] = plays_total[i] / max(v, 1.0)
     for k in range(titles.shape[1]):
         t = titles[i, k]
         for g in range(n_genres):
-            title_obs[j, k, title_cols[0] + g] = title_genres[t, g]
-        title_obs[j, k, title_cols[1]] = title_popularity[t]
-        title_obs[j, k, title_cols[2]] = 1.0 if history_count[i, t] > 0 else 0.0
-        title_obs[j, k, title_cols[3]] = 1.0 if clicked_before[i, t] else 0.0
-        title_obs[j, k, title_cols[4]] = min(title_shown[i, t] / 10.0, 1.0)
+            title_obs[j, k, title_cols[GENRES] + g] = title_genres[t, g]
+        title_obs[j, k, title_cols[POPULARITY]] = title_popularity[t]
+        title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if history_count[i, t] > 0 else 0.0
+        title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if clicked_before[i, t] else 0.0
+        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(title_shown[i, t] / 10.0, 1.0)
         artworks[j, k] = artwork_features[t]
         for a in range(n_art):
             exists = w_exists[t, a]
-            artworks[j, k, a, artwork_cols[0]] = \
+            artworks[j, k, a, artwork_cols[ARTWORK_TIMES_SHOWN]] = \
                 min(np.float64(seen_count[i, t, a]), 10.0) / 10.0 * exists
-            artworks[j, k, a, artwork_cols[1]] = 1.0 if last_shown[i, t] == a and exists else 0.0
+            artworks[j, k, a, artwork_cols[SHOWN_LAST]] = \
+                1.0 if last_shown[i, t] == a and exists else 0.0
             mask[j, k, a] = 1 if exists else 0
 
 
 @njit(cache=True, parallel=True)
 def observe(*args):
     """The observation of members `rows` (`ArtworkSimulator.observe`), written by the
-    named columns of the layout: member_cols = (genre_history, cast_exposure, device,
-    region, visit_progress, empty_streak, last_bounces, play_rate) starts, title_cols =
-    (genres, popularity, in_history, clicked_before, times_shown), artwork_cols =
-    (times_shown, shown_last)."""
+    named columns of the layout: member_cols, title_cols and artwork_cols are the start
+    columns of `MEMBER_BLOCKS`, `TITLE_BLOCKS` and `ARTWORK_BLOCKS` (`block_starts`)."""
     for j in prange(args[0].shape[0]):
         _observe_one(j, *args)
