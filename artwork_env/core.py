@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,6 +43,20 @@ def _nothing(*args: Any) -> None:
     """No member to run."""
 
 
+class WorldPage(NamedTuple):
+    """The world's arrays the page model reads, in the order of the kernels' `w_*`
+    parameters (`kernels._page`)."""
+
+    w_theme: np.ndarray  # (T, M) theme genre of each artwork
+    w_face_slot: np.ndarray  # (T, M) actor on it (n_actors: none)
+    w_appeal: np.ndarray  # (T, M) its appeal b_a
+    w_visual_centred: np.ndarray  # (V, T, M) visual attributes - 1/2
+    w_visual: np.ndarray  # (T, M, V) visual attributes
+    w_salience: np.ndarray  # (T, T, M, M) dissimilarity table, or (0, 0, M, M): computed
+    w_quality: np.ndarray  # (T,) title quality q_t
+    w_misrepresents: np.ndarray  # (T, M) 1.0 where the theme is not the title's genre
+
+
 __all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_reward",
            "policy_expected_reward"]
 
@@ -60,10 +74,12 @@ class ArtworkSimulator(NumpySimulator):
         table = w.salience_table
         if table is None:  # too large to tabulate: the kernels compute it
             table = np.zeros((0, 0, self.n_artworks, self.n_artworks), dtype=np.float32)
-        self._world_page = (np.ascontiguousarray(w.artwork_theme),
-                            np.ascontiguousarray(w.face_slot), w.artwork_appeal,
-                            w.visual_centred, np.ascontiguousarray(w.artwork_visual),
-                            np.ascontiguousarray(table), w.title_quality, self._misrepresents)
+        self._world_page = WorldPage(
+            w_theme=np.ascontiguousarray(w.artwork_theme),
+            w_face_slot=np.ascontiguousarray(w.face_slot), w_appeal=w.artwork_appeal,
+            w_visual_centred=w.visual_centred, w_visual=np.ascontiguousarray(w.artwork_visual),
+            w_salience=np.ascontiguousarray(table), w_quality=w.title_quality,
+            w_misrepresents=self._misrepresents)
         self._exists = np.ascontiguousarray(w.artwork_exists)
         self._sparse = (np.ascontiguousarray(index), weight.astype(np.float32))
         self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])

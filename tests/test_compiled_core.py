@@ -147,3 +147,17 @@ def test_same_invalid_actions_as_the_specification():
     exists = compiled.candidates()
     allowed = (gen.random(exists.shape) * exists).argmax(axis=2)
     assert compiled.first_invalid(allowed) == spec.first_invalid(allowed) == -1
+
+
+@pytest.mark.parametrize("kernel", ["_page", "_page_model_one", "_visit_one"])
+def test_world_page_fields_are_the_kernels_parameters_in_order(kernel):
+    """`WorldPage` travels to the kernels as `*arrays`: its field names are the kernel's
+    `w_*` parameters, in the same order."""
+    import inspect
+
+    from artwork_env import kernels
+    from artwork_env.core import WorldPage
+
+    params = list(inspect.signature(getattr(kernels, kernel).py_func).parameters)
+    first = params.index(WorldPage._fields[0])
+    assert tuple(params[first:first + len(WorldPage._fields)]) == WorldPage._fields
