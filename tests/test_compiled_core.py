@@ -161,3 +161,14 @@ def test_world_page_fields_are_the_kernels_parameters_in_order(kernel):
     params = list(inspect.signature(getattr(kernels, kernel).py_func).parameters)
     first = params.index(WorldPage._fields[0])
     assert tuple(params[first:first + len(WorldPage._fields)]) == WorldPage._fields
+
+
+def test_every_state_array_is_in_state_and_compared_here():
+    """`numpy_core.STATE` (what `copy_members` copies) names every per-member array the
+    simulator allocates, and the comparisons above check each of them."""
+    from artwork_env.numpy_core import STATE
+
+    sim = NumpySimulator(ModelConfig(), 3)
+    allocated = {name for name, value in vars(sim).items() if not name.startswith("_")
+                 and isinstance(value, np.ndarray) and value.shape[:1] == (3,)}
+    assert allocated == set(STATE) == set(MEMBER_STATE) | set(MEMBER_VALUES)
