@@ -49,7 +49,7 @@ def startup_seconds(cache_dir: str | None) -> float:
 
 
 def env_step_seconds(env_ids: tuple[str, ...], seconds: float,
-                     windows: int = 5) -> dict[str, float]:
+                     windows: int = 20) -> dict[str, float]:
     """Seconds per visit of `gym.make(env_id)` for each id (wrappers included): a `step`,
     plus the `reset` that follows when the episode ends (every step of the bandit env). The
     envs take turns, one window of `seconds / windows` each per round, and each keeps its
