@@ -8,15 +8,17 @@ values are compared with `rtol = atol = 1e-6` (float32 rounding is 6e-8 relative
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import configs
 
-from artwork_env import ModelConfig, rng
-from artwork_env.core import ArtworkSimulator
-from artwork_env.numpy_core import NumpySimulator
+from artwork_env import ModelConfig, kernels, rng
+from artwork_env.core import ArtworkSimulator, WorldPage
+from artwork_env.numpy_core import STATE, NumpySimulator
 
 TOLERANCE = dict(rtol=1e-6, atol=1e-6)
 MEMBER_STATE = ("keys", "visit", "device", "region", "history", "history_pos",
@@ -153,11 +155,6 @@ def test_same_invalid_actions_as_the_specification():
 def test_world_page_fields_are_the_kernels_parameters_in_order(kernel):
     """`WorldPage` travels to the kernels as `*arrays`: its field names are the kernel's
     `w_*` parameters, in the same order."""
-    import inspect
-
-    from artwork_env import kernels
-    from artwork_env.core import WorldPage
-
     params = list(inspect.signature(getattr(kernels, kernel).py_func).parameters)
     first = params.index(WorldPage._fields[0])
     assert tuple(params[first:first + len(WorldPage._fields)]) == WorldPage._fields
@@ -166,8 +163,6 @@ def test_world_page_fields_are_the_kernels_parameters_in_order(kernel):
 def test_every_state_array_is_in_state_and_compared_here():
     """`numpy_core.STATE` (what `copy_members` copies) names every per-member array the
     simulator allocates, and the comparisons above check each of them."""
-    from artwork_env.numpy_core import STATE
-
     sim = NumpySimulator(ModelConfig(), 3)
     allocated = {name for name, value in vars(sim).items() if not name.startswith("_")
                  and isinstance(value, np.ndarray) and value.shape[:1] == (3,)}
