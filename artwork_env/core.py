@@ -89,6 +89,7 @@ class ArtworkSimulator(NumpySimulator):
         self._artwork_cols = kernels.block_starts(lay.artwork, kernels.ARTWORK_BLOCKS)
         self._shapes = lay.shapes()
         self._everyone = np.arange(n_members)
+        self._outcome: VisitOutcome | None = None  # visit_step(reuse=True) writes here
 
     @staticmethod
     def _kernel(n: int, name: str) -> Callable[..., None]:
@@ -166,16 +167,17 @@ class ArtworkSimulator(NumpySimulator):
         return actions
 
     # ------------------------------------------------------------------ visit
-    def visit_step(self, actions: np.ndarray) -> VisitOutcome:
-        """Show `actions` (N, K) on the current rows; the members answer; state moves on."""
-        n, k = self.n, self.n_slots
-        out = VisitOutcome(
-            reward=np.empty(n), terminated=np.empty(n, dtype=bool),
-            churned=np.empty(n, dtype=bool), clicks=np.empty((n, k), dtype=bool),
-            plays=np.empty((n, k), dtype=bool), bounces=np.empty((n, k), dtype=bool),
-            examined=np.empty((n, k), dtype=bool), titles=np.empty((n, k), dtype=np.int64),
-            expected_reward=np.empty(n), oracle_expected_reward=np.empty(n),
-            oracle_action=np.empty((n, k), dtype=np.int64))
+    def visit_step(self, actions: np.ndarray, reuse: bool = False) -> VisitOutcome:
+        """Show `actions` (N, K) on the current rows; the members answer; state moves on.
+        With `reuse=True` the outcome's arrays are the simulator's own, overwritten by the
+        next `visit_step(reuse=True)` (the single env, which copies what it keeps into
+        `info`, saves their allocation)."""
+        n = self.n
+        out = self._outcome if reuse else None
+        if out is None:
+            out = VisitOutcome.empty(n, self.n_slots)
+            if reuse:
+                self._outcome = out
         self._kernel(n, "visit")(
             self._reward, self._p, np.ascontiguousarray(actions, dtype=np.int64),
             self._popularity_score, *self._world_page, self._exists, self.world.title_genres,

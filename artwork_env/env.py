@@ -178,6 +178,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
             np.full(self.config.n_slots, self.sim.n_artworks, dtype=np.int64))
         self._stream_key: np.ndarray | None = None
         self._episode = 0
+        self._member = np.zeros(1, dtype=np.int64)  # its batch position
         self._needs_reset = True
         self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None] | None = None
 
@@ -191,7 +192,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         else:
             self._episode += 1
         key = rng.derive_keys(self._stream_key, np.array([self._episode], dtype=np.uint64))
-        self.sim.reset_members(np.array([0]), key)
+        self.sim.reset_members(self._member, key)
         self._needs_reset = False
         self._shown = (self.sim.titles[0].copy(), None, None)
         return self._observation(), {"row_titles": self.sim.titles[0].copy()}
@@ -204,7 +205,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         if self._substitutes:
             action, substituted = substitute_missing(action, self.sim)
         actions = validate_actions(action, self.sim)
-        outcome = self.sim.visit_step(actions)
+        outcome = self.sim.visit_step(actions, reuse=True)  # info copies it
         terminated = bool(outcome.terminated[0])
         self._needs_reset = terminated
         self._shown = (outcome.titles[0], actions[0], outcome)

@@ -276,8 +276,10 @@ class NumpySimulator:
         return self.expected_reward(actions), actions
 
     # ------------------------------------------------------------------ visit
-    def visit_step(self, actions: np.ndarray) -> VisitOutcome:
-        """Show `actions` (N, K) on the current rows; the members answer; state moves on."""
+    def visit_step(self, actions: np.ndarray, reuse: bool = False) -> VisitOutcome:
+        """Show `actions` (N, K) on the current rows; the members answer; state moves on.
+        (`reuse` lets the compiled core write into arrays of its own; here every outcome is
+        new.)"""
         c = self.config
         page = self.page_model()
         n, n_slots = actions.shape

@@ -52,6 +52,19 @@ class VisitOutcome:
     oracle_expected_reward: np.ndarray  # (N,)
     oracle_action: np.ndarray  # (N, K)
 
+    @classmethod
+    def empty(cls, n: int, n_slots: int) -> VisitOutcome:
+        """Uninitialised arrays of the right shapes and dtypes for n members and K slots,
+        for a compiled visit to write into."""
+        def flags() -> np.ndarray:
+            return np.empty((n, n_slots), dtype=bool)
+        return cls(reward=np.empty(n), terminated=np.empty(n, dtype=bool),
+                   churned=np.empty(n, dtype=bool), clicks=flags(), plays=flags(),
+                   bounces=flags(), examined=flags(),
+                   titles=np.empty((n, n_slots), dtype=np.int64), expected_reward=np.empty(n),
+                   oracle_expected_reward=np.empty(n),
+                   oracle_action=np.empty((n, n_slots), dtype=np.int64))
+
 
 def cascade_expected_reward(config: ModelConfig, click: np.ndarray, play: np.ndarray,
                             patience: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 import warnings
@@ -13,7 +14,8 @@ from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import artwork_env
-from artwork_env.config import parameter_names
+from artwork_env.config import ModelConfig, parameter_names
+from artwork_env.core import ArtworkSimulator
 
 
 def test_gymnasium_check_env(env_id):
@@ -220,7 +222,8 @@ def test_the_single_env_info_is_the_batched_info_row():
     sim = env.unwrapped.sim
     outcomes = []
     original = sim.visit_step
-    sim.visit_step = lambda actions: outcomes.append(original(actions)) or outcomes[-1]
+    sim.visit_step = lambda actions, reuse=False: outcomes.append(original(actions)) or \
+        outcomes[-1]
     for _ in range(6):
         _, _, terminated, _, info = env.step(np.full(6, 4))  # some artworks missing
         row = batched_info(outcomes[-1], np.array([info["n_substituted"]]))
@@ -233,3 +236,38 @@ def test_the_single_env_info_is_the_batched_info_row():
                 assert info[key] == plain and type(info[key]) is type(plain), key
         if terminated:
             break
+
+
+def test_the_single_env_info_outlives_the_next_step():
+    """The single env's visit writes into arrays the simulator reuses; the `info` a step
+    returns holds copies, which later steps leave alone."""
+    env = gym.make("ArtworkPersonalization-v0")
+    env.reset(seed=2)
+    kept = []
+    for _ in range(5):
+        _, _, terminated, _, info = env.step(env.action_space.sample())
+        kept.append((info, copy.deepcopy(info)))
+        if terminated:
+            break
+    assert len(kept) >= 3
+    for info, snapshot in kept:
+        for key, value in snapshot.items():
+            assert np.array_equal(info[key], value), key
+
+
+def test_reused_visit_outcome_is_the_fresh_one():
+    """`visit_step(reuse=True)` gives the same outcome, bit for bit, in the simulator's own
+    arrays (the same ones each time)."""
+    config = ModelConfig.from_kwargs(n_visits=4)
+    fresh, reused = ArtworkSimulator(config, 3), ArtworkSimulator(config, 3)
+    keys = np.arange(3, dtype=np.uint64) + 11
+    fresh.reset_members(np.arange(3), keys)
+    reused.reset_members(np.arange(3), keys)
+    before = None
+    for step in range(3):
+        actions = np.full((3, config.n_slots), step % 2)
+        a, b = fresh.visit_step(actions), reused.visit_step(actions, reuse=True)
+        assert before is None or b is before
+        before = b
+        for name in a.__dataclass_fields__:
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name
