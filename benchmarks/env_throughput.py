@@ -9,7 +9,7 @@ kernel's cost per member on one thread and on all. Part 2: the native vector
 env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
 (ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member; a full PPO iteration
 through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB act + update at
-N = 1024.
+N = 1024; a LinUCB training loop at N = 16 with numpy's BLAS on its own threads and on one.
 """
 
 from __future__ import annotations
@@ -166,6 +166,29 @@ def ppo_iteration_seconds(native: bool, n: int, n_steps: int = 4) -> float:
     return time.perf_counter() - start
 
 
+def linucb_loop_visits_per_second(n: int, seconds: float, blas_threads: int | None) -> float:
+    """Visits/s of a LinUCB training loop (act, env step, update) over N members in this
+    process, numpy's BLAS on `blas_threads` threads (None: as many as it has)."""
+    from threadpoolctl import threadpool_limits
+
+    from agents.base import ProblemSpec
+    from agents.registry import make_agent
+    from artwork_env.env import agent_observation
+
+    env = make_vector("ArtworkBandit-v0", n)
+    agent = make_agent("linucb", ProblemSpec.from_env(env), seed=0)
+    obs, info = env.reset(seed=0)
+    visits, start = 0, time.perf_counter()
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        while time.perf_counter() - start < seconds:
+            seen = agent_observation(obs, info)
+            actions = agent.act(seen)
+            obs, reward, _, _, info = env.step(actions)
+            agent.update(seen, actions, reward, info)
+            visits += n
+    return visits / (time.perf_counter() - start)
+
+
 def vector_tables(seconds: float) -> None:
     """Part 2: print the vector env, PPO and LinUCB tables."""
     from bandit_throughput import agent_decisions_per_second
@@ -190,6 +213,13 @@ def vector_tables(seconds: float) -> None:
     rate = agent_decisions_per_second("linucb", n, seconds)
     print(f"LinUCB act + update at N = {n}: {rate:,.0f} slot decisions/s "
           f"({rate / 6:,.0f} pages/s).")
+    from threadpoolctl import threadpool_info
+
+    blas = max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+    own, one = (linucb_loop_visits_per_second(16, seconds, limit) for limit in (None, 1))
+    print(f"LinUCB training loop (act, step, update) at N = 16 in one process: {own:,.0f} "
+          f"visits/s with numpy's BLAS on its {blas} threads, {one:,.0f} on one "
+          f"({one / own:.1f}x).")
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from multiprocessing import get_context
 from typing import Any
 
@@ -34,16 +34,37 @@ def _single_threaded_children() -> Iterator[None]:
                 os.environ[name] = value
 
 
+BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _one_thread_here() -> Iterator[None]:
+    """Torch and numpy's BLAS on one thread for runs made in this process, as in the
+    workers, each unless the user set its variable; numba's kernels keep their threads.
+
+    torch (unless OMP_NUM_THREADS is set): a deep agent's float sums, hence its numbers,
+    depend on torch's thread count, and a run must give the same numbers alone or beside
+    others. Covers a torch already imported (`set_num_threads`, restored afterwards) and
+    one the runs import (OMP_NUM_THREADS, which torch reads when it loads).
+
+    BLAS (unless OPENBLAS_NUM_THREADS or MKL_NUM_THREADS is set; `threadpoolctl`,
+    restored afterwards): OpenBLAS's threads spin-wait after every call and the kernels'
+    OpenMP threads after every launch, and on two cores each waits out the other's: a
+    linucb run at 16 members per step took 3-4x as long in this process as in a worker
+    (`benchmarks/env_throughput.py` measures it)."""
+    from threadpoolctl import threadpool_limits
+
+    with ExitStack() as stack:
+        if not any(name in os.environ for name in BLAS_VARIABLES):
+            stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
+        if "OMP_NUM_THREADS" not in os.environ:
+            stack.enter_context(_torch_on_one_thread())
+        yield
+
+
 @contextmanager
 def _torch_on_one_thread() -> Iterator[None]:
-    """torch on one thread for runs made in this process, as in the workers (unless the user
-    set OMP_NUM_THREADS): a deep agent's float sums, hence its numbers, depend on torch's
-    thread count, and a run must give the same numbers alone or beside others. Covers a
-    torch already imported (`set_num_threads`, restored afterwards) and one the runs import
-    (OMP_NUM_THREADS, which torch reads when it loads)."""
-    if "OMP_NUM_THREADS" in os.environ:
-        yield
-        return
+    """torch on one thread inside (`_one_thread_here`), as it was afterwards."""
     torch = sys.modules.get("torch")
     before = torch.get_num_threads() if torch is not None else None
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -65,8 +86,9 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
     Worker processes run single-threaded BLAS, torch and numba kernels (thread counts set
     through the environment they inherit, unless the user set them): two processes on two
     cores with two threads each spin-wait on each other and run at half speed or slower.
-    Items run in this process (one worker or one item) get torch on one thread too
-    (`_torch_on_one_thread`), so a deep agent's numbers do not depend on `workers`.
+    Items run in this process (one worker or one item) get torch and BLAS on one thread too
+    (`_one_thread_here`): a deep agent's numbers do not depend on `workers`, and BLAS's
+    threads do not slow the kernels' down.
     `fn` and the items must pickle (module-level functions, `functools.partial` of them).
 
     On SIGINT/SIGTERM (`experiments.interrupts`) items not yet started are skipped, the
@@ -78,7 +100,7 @@ def process_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int,
         raise ValueError(f"workers must be >= 1, got {workers}")
     with interrupts.stop_on_signals():
         if workers == 1 or len(items) <= 1:
-            with _torch_on_one_thread():
+            with _one_thread_here():
                 results = list(_bar(map(_unless_stopped(fn), items), len(items), progress))
             return [result for result in results if not isinstance(result, _Skipped)]
         context = get_context("spawn")

@@ -303,6 +303,31 @@ def _thread_count(_: int) -> str | None:
     return os.environ.get("NUMBA_NUM_THREADS")
 
 
+def _blas_threads(_: int) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_runs_in_this_process_call_blas_on_one_thread(monkeypatch):
+    """Runs made in this process (one worker) call numpy's BLAS on one thread, as the
+    workers do, and the count is back afterwards: BLAS's spinning threads and the kernels'
+    made a linucb run 3-4x slower in the main process than in a worker."""
+    from threadpoolctl import threadpool_limits
+
+    from experiments.processes import BLAS_VARIABLES, process_map
+
+    for name in BLAS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _blas_threads(0) and set(_blas_threads(0)) == {2}
+        assert process_map(_blas_threads, [0], workers=1) == [[1] * len(_blas_threads(0))]
+        assert set(_blas_threads(0)) == {2}
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # the user's own count is kept
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert set(process_map(_blas_threads, [0], workers=1)[0]) == {2}
+
+
 @pytest.mark.slow
 def test_workers_run_single_threaded_and_the_parent_keeps_its_threads():
     """The workers inherit NUMBA_NUM_THREADS=1 (and the BLAS counts); this process's
