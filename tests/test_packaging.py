@@ -67,7 +67,7 @@ def test_console_commands_are_the_scripts_entry_points():
 
 
 @pytest.mark.parametrize("command, flag, words", [
-    ("train", "--visits", "training visits per run"),
+    pytest.param("train", "--visits", "training visits per run", marks=pytest.mark.slow),
     pytest.param("collect", "--out", "Parquet", marks=pytest.mark.slow),
     pytest.param("compare_estimators", "--logs", "logs", marks=pytest.mark.slow),
 ])

@@ -108,6 +108,7 @@ def test_report_files_and_skipped_runs(runs_dir, tmp_path_factory):
                           usecols=0, dtype=str)) == {"Env-v0"}
 
 
+@pytest.mark.slow
 def test_compare_script(runs_dir, tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare.py"), str(runs_dir),
                           "--out", str(tmp_path / "r")], capture_output=True, text=True,
