@@ -10,7 +10,8 @@ artworks are chosen and what is done with each visit. `rollout` is that loop, wr
     rollout(env, lambda obs: agent.act(obs, explore=True), on_visit, seed=0)
 
 The observation handed to `choose` is the agent observation (`agent_observation`: the
-env's arrays plus `title_ids` and `episode_start`).
+env's arrays plus `title_ids` and `episode_start`). numpy's BLAS runs on one thread inside
+the loop (`artwork_env.threads`: its threads and the kernels' would wait on each other).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from artwork_env.env import Observation, agent_observation
+from artwork_env.threads import blas_on_one_thread
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,14 +52,16 @@ def rollout(env: Any, choose: Callable[[Observation], np.ndarray],
 
     `env` is a vector env with SAME_STEP autoreset (`ArtworkVectorEnv`): ended members are
     replaced within the step, and `episode_start` marks them in the next observation.
+    `choose` and `on_visit` run with numpy's BLAS on one thread (`blas_on_one_thread`).
     """
-    obs, info = env.reset(seed=seed, options=options)
-    episode_start = np.ones(env.num_envs, dtype=bool)
-    while True:
-        agent_obs = agent_observation(obs, info, episode_start)
-        actions = choose(agent_obs)
-        obs, reward, terminated, truncated, info = env.step(actions)
-        visit = Visit(agent_obs, actions, reward, terminated, truncated, info)
-        episode_start = visit.ended
-        if not on_visit(visit):
-            return
+    with blas_on_one_thread():
+        obs, info = env.reset(seed=seed, options=options)
+        episode_start = np.ones(env.num_envs, dtype=bool)
+        while True:
+            agent_obs = agent_observation(obs, info, episode_start)
+            actions = choose(agent_obs)
+            obs, reward, terminated, truncated, info = env.step(actions)
+            visit = Visit(agent_obs, actions, reward, terminated, truncated, info)
+            episode_start = visit.ended
+            if not on_visit(visit):
+                return

@@ -10,6 +10,7 @@ from contextlib import ExitStack, contextmanager
 from multiprocessing import get_context
 from typing import Any
 
+from artwork_env.threads import blas_on_one_thread
 from experiments import interrupts
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -34,9 +35,6 @@ def _single_threaded_children() -> Iterator[None]:
                 os.environ[name] = value
 
 
-BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 @contextmanager
 def _one_thread_here() -> Iterator[None]:
     """Torch and numpy's BLAS on one thread for runs made in this process, as in the
@@ -45,18 +43,11 @@ def _one_thread_here() -> Iterator[None]:
     torch (unless OMP_NUM_THREADS is set): a deep agent's float sums, hence its numbers,
     depend on torch's thread count, and a run must give the same numbers alone or beside
     others. Covers a torch already imported (`set_num_threads`, restored afterwards) and
-    one the runs import (OMP_NUM_THREADS, which torch reads when it loads).
-
-    BLAS (unless OPENBLAS_NUM_THREADS or MKL_NUM_THREADS is set; `threadpoolctl`,
-    restored afterwards): OpenBLAS's threads spin-wait after every call and the kernels'
-    OpenMP threads after every launch, and on two cores each waits out the other's: a
-    linucb run at 16 members per step took 3-4x as long in this process as in a worker
-    (`benchmarks/env_throughput.py` measures it)."""
-    from threadpoolctl import threadpool_limits
-
+    one the runs import (OMP_NUM_THREADS, which torch reads when it loads). BLAS:
+    `artwork_env.threads.blas_on_one_thread` (its threads and the kernels' wait on each
+    other)."""
     with ExitStack() as stack:
-        if not any(name in os.environ for name in BLAS_VARIABLES):
-            stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
+        stack.enter_context(blas_on_one_thread())
         if "OMP_NUM_THREADS" not in os.environ:
             stack.enter_context(_torch_on_one_thread())
         yield

@@ -315,7 +315,8 @@ def test_runs_in_this_process_call_blas_on_one_thread(monkeypatch):
     made a linucb run 3-4x slower in the main process than in a worker."""
     from threadpoolctl import threadpool_limits
 
-    from experiments.processes import BLAS_VARIABLES, process_map
+    from artwork_env.threads import BLAS_VARIABLES
+    from experiments.processes import process_map
 
     for name in BLAS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -326,6 +327,30 @@ def test_runs_in_this_process_call_blas_on_one_thread(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # the user's own count is kept
     with threadpool_limits(limits=2, user_api="blas"):
         assert set(process_map(_blas_threads, [0], workers=1)[0]) == {2}
+
+
+def test_the_rollout_loop_calls_blas_on_one_thread(monkeypatch):
+    """Inside the one rollout loop (training, evaluation, logging) the agent's numpy BLAS
+    runs on one thread, beside the kernels' threads; outside it, on its own count again."""
+    import scipy.linalg  # noqa: F401  (its own OpenBLAS: loaded before the limit, limited too)
+    from threadpoolctl import threadpool_limits
+
+    from artwork_env.rollout import rollout
+    from artwork_env.threads import BLAS_VARIABLES
+    from artwork_env.vector_env import make_vector
+
+    for name in BLAS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    seen: list[list[int]] = []
+
+    def choose(obs):
+        seen.append(_blas_threads(0))
+        return obs["action_mask"].argmax(axis=-1)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        rollout(make_vector("ArtworkBandit-v0", 4), choose, lambda visit: len(seen) < 3, seed=0)
+        assert set(_blas_threads(0)) == {2}
+    assert len(seen) == 3 and all(threads and set(threads) == {1} for threads in seen)
 
 
 @pytest.mark.slow

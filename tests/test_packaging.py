@@ -18,10 +18,10 @@ HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "tensorboard", "pandas", "
          "tqdm", "matplotlib", "scipy", "yaml", "ray")
 
 
-def test_the_core_install_is_numpy_gymnasium_and_numba():
+def test_the_core_install_is_numpy_gymnasium_numba_and_threadpoolctl():
     names = sorted(dep.split(">")[0].split("=")[0].split("[")[0].strip()
                    for dep in PROJECT["dependencies"])
-    assert names == ["gymnasium", "numba", "numpy"]
+    assert names == ["gymnasium", "numba", "numpy", "threadpoolctl"]
     assert any(dep.startswith("gymnasium>=1.1") for dep in PROJECT["dependencies"])
     dev = PROJECT["optional-dependencies"]["dev"]
     assert "artwork-env[all]" in dev  # the README's test command installs everything
