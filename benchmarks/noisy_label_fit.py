@@ -1,24 +1,29 @@
 """How much of the oracle a learner can reach from V visits of feedback, whatever it
-explores: the neural bandit's network and LinTS fitted offline on the slot feedback of V
-uniformly random visits (every arm covered evenly), then evaluated greedily like any
-agent.
+explores: the neural bandit's network, the factored bandit's two networks and LinTS fitted
+offline on the slot feedback of V uniformly random visits (every arm covered evenly), then
+evaluated greedily like any agent.
 
     python benchmarks/noisy_label_fit.py [--visits 200000] [--epochs 8] [--seed 0]
 
 The labels are what a bandit learns from: the per-slot share of the drawn reward on the
 slots the member examined (`agents.base.slot_feedback`), noisy Bernoulli outcomes. The
 `ceiling` fits the same network shape on *exact* expected gains; the difference between
-the two is what the noise of V visits costs.
+the two is what the noise of V visits costs. The neural bandit regresses each slot's
+reward; the factored bandit (`agents.factored`) fits the same visits' clicks and
+plays-given-clicks by logistic loss, with the same optimiser, batches and epochs.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
-from agents.base import ProblemSpec, slot_feedback
+from agents.base import Agent, ProblemSpec, slot_feedback
+from agents.factored import FactoredBanditAgent
 from agents.linear import arm_ids
 from agents.neural import NeuralBanditAgent, candidate_inputs
 from agents.registry import make_agent
@@ -31,8 +36,27 @@ BATCH_MEMBERS = 1_000
 FIT_SEED = 10_000  # the logged members: apart from training (0-199) and held-out seeds
 
 
+def fit(name: str, agent: Agent, parameters: list[torch.nn.Parameter], n_rows: int,
+        loss_of: Callable[[torch.Tensor], torch.Tensor], args: argparse.Namespace,
+        held_out: Any, after_epoch: Callable[[], None] = lambda: None) -> None:
+    """Adam (learning rate 1e-3) over `args.epochs` shuffled passes of 512-row batches;
+    print the agent's greedy % of the oracle every second epoch."""
+    optimiser = torch.optim.Adam(parameters, lr=1e-3)
+    order = torch.Generator().manual_seed(args.seed)
+    for epoch in range(1, args.epochs + 1):
+        for batch in torch.randperm(n_rows, generator=order).split(512):
+            loss = loss_of(batch)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        after_epoch()
+        if epoch % 2 == 0:
+            score = evaluate(agent, held_out)["eval/pct_of_oracle"]
+            print(f"{name}, epoch {epoch}: {score:.1f} % of the oracle")
+
+
 def main() -> None:
-    """Log V random visits, fit both models on them, print each one's % of the oracle."""
+    """Log V random visits, fit the three models on them, print each one's % of the oracle."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--visits", type=int, default=200_000)
@@ -44,6 +68,7 @@ def main() -> None:
     env = make_vector("ArtworkBandit-v0", BATCH_MEMBERS)
     spec = ProblemSpec.from_env(env)
     neural = NeuralBanditAgent(spec, seed=args.seed)
+    factored = FactoredBanditAgent(spec, seed=args.seed, train_every=2**62)  # fitted below
     linear = make_agent("lints", spec, seed=args.seed)
     gen = np.random.default_rng(args.seed)
     inputs, arms, targets = [], [], []
@@ -58,22 +83,23 @@ def main() -> None:
                                   actions)[observed])
         targets.append(target[observed])
         linear.update(seen, actions, reward, info)
+        factored.update(seen, actions, reward, info)
     x, a = torch.as_tensor(np.concatenate(inputs)), torch.as_tensor(np.concatenate(arms))
     y = torch.as_tensor(np.concatenate(targets), dtype=torch.float32)
     print(f"{args.visits:,} random visits: {len(y):,} slot labels")
     held_out = make_vector("ArtworkBandit-v0", args.eval_members)
-    optimiser = torch.optim.Adam(neural.net.parameters(), lr=1e-3)
-    order = torch.Generator().manual_seed(args.seed)
-    for epoch in range(1, args.epochs + 1):
-        for batch in torch.randperm(len(y), generator=order).split(512):
-            loss = ((neural.net(x[batch], a[batch]) - y[batch]) ** 2).mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
+
+    def neural_loss(batch: torch.Tensor) -> torch.Tensor:
+        return ((neural.net(x[batch], a[batch]) - y[batch]) ** 2).mean()
+
+    def neural_head() -> None:  # act with the trained head
         neural.mean = neural.net.head.weight.detach().numpy()[0].astype(np.float64)
-        if epoch % 2 == 0:
-            score = evaluate(neural, held_out)["eval/pct_of_oracle"]
-            print(f"neural_bandit network, epoch {epoch}: {score:.1f} % of the oracle")
+
+    fit("neural_bandit network", neural, list(neural.net.parameters()), len(y), neural_loss,
+        args, held_out, neural_head)
+    fit("factored_bandit networks", factored,
+        [*factored.click.parameters(), *factored.play.parameters()], factored.size,
+        lambda batch: factored.loss(batch.numpy()), args, held_out)
     print(f"lints on the same visits: {evaluate(linear, held_out)['eval/pct_of_oracle']:.1f} "
           "% of the oracle")
 

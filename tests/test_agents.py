@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,68 @@ def test_neural_bandit_explores_each_arms_own_appeal(env):
     picks = np.concatenate([agent.act(obs)[full] for _ in range(50)])
     assert np.mean(picks == 0) < 0.1, np.mean(picks == 0)
     assert np.all(agent.act(obs, explore=False)[full] == 0)  # greedy: the tie, unexplored
+
+
+def test_factored_bandit_scores_the_expected_slot_gain(env):
+    """With the networks' shared parts zeroed, each candidate's click and play logits are
+    its arm's intercepts: artwork 0 is the bait (click 0.5, play 0.02), artwork 1 the honest
+    image (click 0.27, play 0.95). The greedy page shows artwork 1, because its gain
+    c (p - b (1 - p)) is the larger, though artwork 0 wins more clicks."""
+    import torch
+
+    from artwork_env.rewards import slot_gain
+
+    agent, obs = trained("factored_bandit", env)
+    logits = {"click": (0.0, -1.0), "play": (-4.0, 3.0)}
+    with torch.no_grad():
+        for name, (bait, honest) in logits.items():
+            net = getattr(agent, name)
+            net.head.weight.zero_()
+            net.intercept.weight.fill_(-20.0)  # every other artwork: never clicked, never played
+            net.intercept.weight.view(-1, agent.spec.n_artworks)[:, 0] = bait
+            net.intercept.weight.view(-1, agent.spec.n_artworks)[:, 1] = honest
+    gains = agent.gains(obs)
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-np.asarray(x)))  # noqa: E731
+    expected = slot_gain("quality_play", agent.spec.bounce_penalty,
+                         sigmoid(logits["click"]), sigmoid(logits["play"]))
+    assert np.allclose(gains[..., :2], expected, rtol=1e-5)
+    assert expected[1] > 0.25 > 0.0 > expected[0]
+    assert np.all(agent.act(obs, explore=False) == 1)
+
+
+def test_factored_bandit_stores_examined_slots_and_learns_plays_only_from_clicks(env):
+    """`update` keeps one row per examined slot (`slot_feedback`'s mask) with its click and
+    play; a training step moves the play network only through clicked rows."""
+    import torch
+
+    agent = make_agent("factored_bandit", ProblemSpec.from_env(env), seed=0, train_every=10**6)
+    obs, info = env.reset(seed=3)
+    agent_obs = agent_observation(obs, info)
+    actions = agent.act(agent_obs)
+    _, reward, _, _, info = env.step(actions)
+    agent.update(agent_obs, actions, reward, info)
+    _, observed = slot_feedback(agent.spec, info)
+    assert agent.size == observed.sum()
+    assert np.array_equal(agent.buffer_clicks[:agent.size], info["clicks"][observed])
+    assert np.array_equal(agent.buffer_plays[:agent.size], info["plays"][observed])
+
+    def play_weights(agent) -> list[torch.Tensor]:
+        return [p.detach().clone() for p in agent.play.parameters()]
+
+    agent.buffer_clicks[:agent.size] = np.arange(agent.size) % 2  # every other row clicked
+    other = copy.deepcopy(agent)  # the same rows, the same batches
+    other.buffer_plays[:agent.size:2] = 1.0 - other.buffer_plays[:agent.size:2]  # unclicked
+    agent._train()
+    other._train()
+    assert all(torch.equal(a, b) for a, b in zip(play_weights(agent), play_weights(other)))
+    other.buffer_plays[1:agent.size:2] = 1.0 - other.buffer_plays[1:agent.size:2]  # clicked
+    before = play_weights(other)
+    agent._train()
+    other._train()
+    assert not all(torch.equal(a, b) for a, b in zip(play_weights(agent), play_weights(other)))
+    assert not all(torch.equal(a, b) for a, b in zip(before, play_weights(other)))
+
+
+def test_factored_bandit_rejects_a_bad_epsilon(env):
+    with pytest.raises(ValueError, match="epsilon must be in"):
+        make_agent("factored_bandit", ProblemSpec.from_env(env), epsilon=1.5)
