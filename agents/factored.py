@@ -19,11 +19,13 @@ far the learners get with more visits"); `python benchmarks/noisy_label_fit.py` 
 same networks offline beside the neural bandit's (with its learning rate, 1e-3, they fall
 below it there).
 
-Training replays uniformly from a buffer of examined slots: each step draws one batch, the
-click loss over all its rows and the play loss over its clicked rows, so a row's two
-labels are replayed equally often. (A buffer of clicked rows of its own, sampled in equal
-batches, replayed each click about twenty times as often as the rest, and scored lower in
-trial runs.)
+Training replays two buffers: the examined slots (features, arm, click) for the click
+network and the clicked ones (features, arm, play) for the play network. Each step is one
+batch of examined slots; the play network takes a batch of clicked slots whenever its
+credit (the click batches' rows times the clicked rows' share of the examined ones)
+reaches a batch, so a clicked row is replayed as often as any examined row. (Replaying
+both from one batch gave the play network a step on the ~22 clicked rows of every 512; a
+play batch at every step replayed each click about twenty times as often as the rest.)
 Exploration is epsilon-greedy per slot: with probability `epsilon` a slot shows a
 uniformly random allowed artwork, so every arm keeps being observed whatever the networks
 currently believe; `act(explore=False)` is greedy.
@@ -43,6 +45,42 @@ from agents.linear import arm_ids
 from agents.neural import RewardNetwork, candidate_inputs, n_inputs
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.rewards import slot_gain
+
+
+class ReplayBuffer:
+    """A ring buffer of rows with named columns: the newest `capacity` rows are kept."""
+
+    def __init__(self, capacity: int, **columns: tuple[tuple[int, ...], type]) -> None:
+        self.capacity = capacity
+        self.columns = {name: np.zeros((capacity, *shape), dtype=dtype)
+                        for name, (shape, dtype) in columns.items()}
+        self.size = self.cursor = 0
+
+    def push(self, **values: np.ndarray) -> None:
+        """Append rows (every column, the same number of rows, at most `capacity`)."""
+        n = len(next(iter(values.values())))
+        rows = (self.cursor + np.arange(n)) % self.capacity
+        for name, value in values.items():
+            self.columns[name][rows] = value
+        self.cursor = int((self.cursor + n) % self.capacity)
+        self.size = min(self.size + n, self.capacity)
+
+    def tensors(self, rows: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
+        """The given rows of every column as torch tensors."""
+        return {name: torch.as_tensor(column[rows], device=device)
+                for name, column in self.columns.items()}
+
+    def state_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The filled rows of every column and the counters, keys prefixed."""
+        return {**{f"{prefix}{name}": column[:self.size]
+                   for name, column in self.columns.items()},
+                f"{prefix}counters": np.array([self.size, self.cursor])}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray], prefix: str) -> None:
+        """Restore what `state_arrays(prefix)` saved."""
+        self.size, self.cursor = (int(v) for v in arrays[f"{prefix}counters"])
+        for name, column in self.columns.items():
+            column[:self.size] = arrays[f"{prefix}{name}"]
 
 
 class FactoredBanditAgent(TunedPerEnv, Agent):
@@ -72,11 +110,13 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         self.play = RewardNetwork(self.n_in, hidden, n_arms).to(self.device)
         self.optimiser = torch.optim.Adam([*self.click.parameters(), *self.play.parameters()],
                                           lr=learning_rate)
-        self.buffer_features = np.zeros((buffer_size, self.n_in), dtype=np.float32)
-        self.buffer_arms = np.zeros(buffer_size, dtype=np.int64)
-        self.buffer_clicks = np.zeros(buffer_size, dtype=np.float32)
-        self.buffer_plays = np.zeros(buffer_size, dtype=np.float32)
-        self.size = self.cursor = self.updates = 0
+        row = ((self.n_in,), np.float32)
+        self.examined = ReplayBuffer(buffer_size, features=row, arms=((), np.int64),
+                                     clicks=((), np.float32))
+        self.clicked = ReplayBuffer(buffer_size, features=row, arms=((), np.int64),
+                                    plays=((), np.float32))
+        self.play_credit = 0.0
+        self.updates = 0
 
     def hyperparameters(self) -> dict[str, Any]:
         """Network, training and exploration settings."""
@@ -95,28 +135,35 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         gain = slot_gain(self.spec.reward, self.spec.bounce_penalty, click, play)
         return gain.reshape(n, n_slots, n_art)
 
-    def loss(self, rows: np.ndarray) -> torch.Tensor:
-        """The training loss on buffer rows: the click loss over all of them plus the play
-        loss over the clicked ones (each a mean of logistic losses)."""
-        bce = nn.functional.binary_cross_entropy_with_logits
-        x = torch.as_tensor(self.buffer_features[rows], device=self.device)
-        arms = torch.as_tensor(self.buffer_arms[rows], device=self.device)
-        clicks = torch.as_tensor(self.buffer_clicks[rows], device=self.device)
-        loss = bce(self.click(x, arms), clicks)
-        clicked = clicks > 0.5
-        if bool(clicked.any()):
-            plays = torch.as_tensor(self.buffer_plays[rows], device=self.device)
-            loss = loss + bce(self.play(x[clicked], arms[clicked]), plays[clicked])
-        return loss
+    def click_loss(self, rows: np.ndarray) -> torch.Tensor:
+        """Mean logistic loss of the click network on rows of the examined buffer."""
+        batch = self.examined.tensors(rows, self.device)
+        return nn.functional.binary_cross_entropy_with_logits(
+            self.click(batch["features"], batch["arms"]), batch["clicks"])
+
+    def play_loss(self, rows: np.ndarray) -> torch.Tensor:
+        """Mean logistic loss of the play network on rows of the clicked buffer."""
+        batch = self.clicked.tensors(rows, self.device)
+        return nn.functional.binary_cross_entropy_with_logits(
+            self.play(batch["features"], batch["arms"]), batch["plays"])
+
+    def _step(self, loss: torch.Tensor) -> None:
+        self.optimiser.zero_grad()
+        loss.backward()
+        self.optimiser.step()
 
     def _train(self) -> None:
-        """`train_steps` Adam steps, each on a batch drawn uniformly from the buffer."""
+        """`train_steps` click batches drawn uniformly from the examined buffer, and play
+        batches from the clicked buffer at the rate that replays each row as often."""
+        size = self.params["batch_size"]
         for _ in range(self.params["train_steps"]):
-            loss = self.loss(self.rng.integers(0, self.size,
-                                               min(self.params["batch_size"], self.size)))
-            self.optimiser.zero_grad()
-            loss.backward()
-            self.optimiser.step()
+            rows = min(size, self.examined.size)
+            self._step(self.click_loss(self.rng.integers(0, self.examined.size, rows)))
+            self.play_credit += rows * self.clicked.size / self.examined.size
+            play_rows = min(size, self.clicked.size)
+            while play_rows and self.play_credit >= play_rows:
+                self._step(self.play_loss(self.rng.integers(0, self.clicked.size, play_rows)))
+                self.play_credit -= play_rows
 
     # ---------------------------------------------------------------- agent
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
@@ -133,38 +180,34 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                info: dict[str, Any]) -> None:
         """Store every examined slot's click and play; train every `train_every` updates."""
         _, seen = slot_feedback(self.spec, info)
-        rows = (self.cursor + np.arange(seen.sum())) % self.params["buffer_size"]
-        self.buffer_features[rows] = gather_chosen(candidate_inputs(self.spec, obs),
-                                                   actions)[seen]
-        self.buffer_arms[rows] = gather_chosen(arm_ids(obs["title_ids"], self.spec.n_artworks),
-                                               actions)[seen]
-        self.buffer_clicks[rows] = np.asarray(info["clicks"], dtype=bool)[seen]
-        self.buffer_plays[rows] = np.asarray(info["plays"], dtype=bool)[seen]
-        self.cursor = int((self.cursor + len(rows)) % self.params["buffer_size"])
-        self.size = min(self.size + len(rows), self.params["buffer_size"])
+        features = gather_chosen(candidate_inputs(self.spec, obs), actions)
+        arms = gather_chosen(arm_ids(obs["title_ids"], self.spec.n_artworks), actions)
+        clicks = np.asarray(info["clicks"], dtype=bool)
+        self.examined.push(features=features[seen], arms=arms[seen], clicks=clicks[seen])
+        clicked = seen & clicks
+        self.clicked.push(features=features[clicked], arms=arms[clicked],
+                          plays=np.asarray(info["plays"], dtype=bool)[clicked])
         self.updates += 1
-        if self.updates % self.params["train_every"] == 0 and self.size:
+        if self.updates % self.params["train_every"] == 0 and self.examined.size:
             self._train()
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """Both networks' weights, the filled part of the buffer and the counters (like the
-        neural bandit, not the optimiser's moments)."""
+        """Both networks' weights, the filled part of both buffers and the counters (like
+        the neural bandit, not the optimiser's moments)."""
         weights = {f"{name}.{key}": value.cpu().numpy()
                    for name, net in (("click", self.click), ("play", self.play))
                    for key, value in net.state_dict().items()}
-        used = slice(0, self.size)
-        return {**weights, "buffer_features": self.buffer_features[used],
-                "buffer_arms": self.buffer_arms[used],
-                "buffer_clicks": self.buffer_clicks[used],
-                "buffer_plays": self.buffer_plays[used],
-                "counters": np.array([self.size, self.cursor, self.updates])}
+        return {**weights, **self.examined.state_arrays("examined_"),
+                **self.clicked.state_arrays("clicked_"),
+                "counters": np.array([self.updates, self.play_credit])}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore both networks, the buffer and the counters."""
+        """Restore both networks, both buffers and the counters."""
         for name, net in (("click", self.click), ("play", self.play)):
             prefix = f"{name}."
             net.load_state_dict({key[len(prefix):]: torch.as_tensor(value)
                                  for key, value in arrays.items() if key.startswith(prefix)})
-        self.size, self.cursor, self.updates = (int(v) for v in arrays["counters"])
-        for key in ("features", "arms", "clicks", "plays"):
-            getattr(self, f"buffer_{key}")[:self.size] = arrays[f"buffer_{key}"]
+        self.examined.load_state_arrays(arrays, "examined_")
+        self.clicked.load_state_arrays(arrays, "clicked_")
+        updates, self.play_credit = arrays["counters"]
+        self.updates = int(updates)

@@ -9,8 +9,9 @@ The labels are what a bandit learns from: the per-slot share of the drawn reward
 slots the member examined (`agents.base.slot_feedback`), noisy Bernoulli outcomes. The
 `ceiling` fits the same network shape on *exact* expected gains; the difference between
 the two is what the noise of V visits costs. The neural bandit regresses each slot's
-reward; the factored bandit (`agents.factored`) fits the same visits' clicks and
-plays-given-clicks by logistic loss, with the same optimiser, batches and epochs.
+reward; the factored bandit (`agents.factored`) fits the same visits' clicks (every
+examined slot) and plays (the clicked slots) by logistic loss, with the same optimiser,
+batch size and epochs: each epoch one pass over each.
 """
 
 from __future__ import annotations
@@ -36,19 +37,25 @@ BATCH_MEMBERS = 1_000
 FIT_SEED = 10_000  # the logged members: apart from training (0-199) and held-out seeds
 
 
-def fit(name: str, agent: Agent, parameters: list[torch.nn.Parameter], n_rows: int,
-        loss_of: Callable[[torch.Tensor], torch.Tensor], args: argparse.Namespace,
-        held_out: Any, after_epoch: Callable[[], None] = lambda: None) -> None:
-    """Adam (learning rate 1e-3) over `args.epochs` shuffled passes of 512-row batches;
-    print the agent's greedy % of the oracle every second epoch."""
+Part = tuple[int, Callable[[torch.Tensor], torch.Tensor]]
+"""A training set of a fit: its number of rows and the loss on a batch of them."""
+
+
+def fit(name: str, agent: Agent, parameters: list[torch.nn.Parameter], parts: list[Part],
+        args: argparse.Namespace, held_out: Any,
+        after_epoch: Callable[[], None] = lambda: None) -> None:
+    """Adam (learning rate 1e-3) over `args.epochs` epochs, each a shuffled pass over
+    every part in 512-row batches; print the agent's greedy % of the oracle every second
+    epoch."""
     optimiser = torch.optim.Adam(parameters, lr=1e-3)
     order = torch.Generator().manual_seed(args.seed)
     for epoch in range(1, args.epochs + 1):
-        for batch in torch.randperm(n_rows, generator=order).split(512):
-            loss = loss_of(batch)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
+        for n_rows, loss_of in parts:
+            for batch in torch.randperm(n_rows, generator=order).split(512):
+                loss = loss_of(batch)
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
         after_epoch()
         if epoch % 2 == 0:
             score = evaluate(agent, held_out)["eval/pct_of_oracle"]
@@ -68,7 +75,8 @@ def main() -> None:
     env = make_vector("ArtworkBandit-v0", BATCH_MEMBERS)
     spec = ProblemSpec.from_env(env)
     neural = NeuralBanditAgent(spec, seed=args.seed)
-    factored = FactoredBanditAgent(spec, seed=args.seed, train_every=2**62)  # fitted below
+    factored = FactoredBanditAgent(spec, seed=args.seed, train_every=2**62,  # fitted below
+                                   buffer_size=args.visits * spec.n_slots)  # every slot kept
     linear = make_agent("lints", spec, seed=args.seed)
     gen = np.random.default_rng(args.seed)
     inputs, arms, targets = [], [], []
@@ -95,11 +103,13 @@ def main() -> None:
     def neural_head() -> None:  # act with the trained head
         neural.mean = neural.net.head.weight.detach().numpy()[0].astype(np.float64)
 
-    fit("neural_bandit network", neural, list(neural.net.parameters()), len(y), neural_loss,
-        args, held_out, neural_head)
+    fit("neural_bandit network", neural, list(neural.net.parameters()),
+        [(len(y), neural_loss)], args, held_out, neural_head)
     fit("factored_bandit networks", factored,
-        [*factored.click.parameters(), *factored.play.parameters()], factored.size,
-        lambda batch: factored.loss(batch.numpy()), args, held_out)
+        [*factored.click.parameters(), *factored.play.parameters()],
+        [(factored.examined.size, lambda rows: factored.click_loss(rows.numpy())),
+         (factored.clicked.size, lambda rows: factored.play_loss(rows.numpy()))],
+        args, held_out)
     print(f"lints on the same visits: {evaluate(linear, held_out)['eval/pct_of_oracle']:.1f} "
           "% of the oracle")
 
