@@ -15,9 +15,8 @@ slots' quality plays. docs/model.md writes both of the member's probabilities as
 of the candidate's features (section 4); a slot's realised reward (1, -bounce_penalty or
 0) is a rare three-valued outcome, and regressing it by squared error, as the neural
 bandit does, throws that shape away. Measured online against LinTS in the README ("How
-far the learners get with more visits"); `python benchmarks/noisy_label_fit.py` fits the
-same networks offline beside the neural bandit's (with its learning rate, 1e-3, they fall
-below it there).
+far the learners get with more visits"), and offline beside the neural bandit's network
+on the same random visits by `python benchmarks/noisy_label_fit.py`.
 
 Training replays two buffers: the examined slots (features, arm, click) for the click
 network and the clicked ones (features, arm, play) for the play network. Each step is one
