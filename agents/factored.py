@@ -147,6 +147,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             self.play(batch["features"], batch["arms"]), batch["plays"])
 
     def _step(self, loss: torch.Tensor) -> None:
+        """One Adam step on `loss` (only the network it depends on moves)."""
         self.optimiser.zero_grad()
         loss.backward()
         self.optimiser.step()
@@ -208,5 +209,5 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                                  for key, value in arrays.items() if key.startswith(prefix)})
         self.examined.load_state_arrays(arrays, "examined_")
         self.clicked.load_state_arrays(arrays, "clicked_")
-        updates, self.play_credit = arrays["counters"]
-        self.updates = int(updates)
+        updates, credit = arrays["counters"]
+        self.updates, self.play_credit = int(updates), float(credit)
