@@ -42,44 +42,9 @@ from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
 from agents.neural import RewardNetwork, candidate_inputs, n_inputs
+from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.rewards import slot_gain
-
-
-class ReplayBuffer:
-    """A ring buffer of rows with named columns: the newest `capacity` rows are kept."""
-
-    def __init__(self, capacity: int, **columns: tuple[tuple[int, ...], type]) -> None:
-        self.capacity = capacity
-        self.columns = {name: np.zeros((capacity, *shape), dtype=dtype)
-                        for name, (shape, dtype) in columns.items()}
-        self.size = self.cursor = 0
-
-    def push(self, **values: np.ndarray) -> None:
-        """Append rows (every column, the same number of rows, at most `capacity`)."""
-        n = len(next(iter(values.values())))
-        rows = (self.cursor + np.arange(n)) % self.capacity
-        for name, value in values.items():
-            self.columns[name][rows] = value
-        self.cursor = int((self.cursor + n) % self.capacity)
-        self.size = min(self.size + n, self.capacity)
-
-    def tensors(self, rows: np.ndarray, device: torch.device) -> dict[str, torch.Tensor]:
-        """The given rows of every column as torch tensors."""
-        return {name: torch.as_tensor(column[rows], device=device)
-                for name, column in self.columns.items()}
-
-    def state_arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        """The filled rows of every column and the counters, keys prefixed."""
-        return {**{f"{prefix}{name}": column[:self.size]
-                   for name, column in self.columns.items()},
-                f"{prefix}counters": np.array([self.size, self.cursor])}
-
-    def load_state_arrays(self, arrays: dict[str, np.ndarray], prefix: str) -> None:
-        """Restore what `state_arrays(prefix)` saved."""
-        self.size, self.cursor = (int(v) for v in arrays[f"{prefix}counters"])
-        for name, column in self.columns.items():
-            column[:self.size] = arrays[f"{prefix}{name}"]
 
 
 class FactoredBanditAgent(TunedPerEnv, Agent):
@@ -197,9 +162,11 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         weights = {f"{name}.{key}": value.cpu().numpy()
                    for name, net in (("click", self.click), ("play", self.play))
                    for key, value in net.state_dict().items()}
-        return {**weights, **self.examined.state_arrays("examined_"),
-                **self.clicked.state_arrays("clicked_"),
-                "counters": np.array([self.updates, self.play_credit])}
+        buffers = {f"{name}_{column}": values for name, buffer in self._buffers()
+                   for column, values in buffer.filled().items()}
+        return {**weights, **buffers, "counters": np.array([
+            self.examined.size, self.examined.cursor, self.clicked.size, self.clicked.cursor,
+            self.updates, self.play_credit])}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Restore both networks, both buffers and the counters."""
@@ -207,7 +174,11 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             prefix = f"{name}."
             net.load_state_dict({key[len(prefix):]: torch.as_tensor(value)
                                  for key, value in arrays.items() if key.startswith(prefix)})
-        self.examined.load_state_arrays(arrays, "examined_")
-        self.clicked.load_state_arrays(arrays, "clicked_")
-        updates, credit = arrays["counters"]
-        self.updates, self.play_credit = int(updates), float(credit)
+        counters = arrays["counters"]
+        for (name, buffer), (size, cursor) in zip(self._buffers(), counters[:4].reshape(2, 2)):
+            buffer.restore(size, cursor, {column: arrays[f"{name}_{column}"]
+                                          for column in buffer.columns})
+        self.updates, self.play_credit = int(counters[4]), float(counters[5])
+
+    def _buffers(self) -> tuple[tuple[str, ReplayBuffer], ...]:
+        return (("examined", self.examined), ("clicked", self.clicked))

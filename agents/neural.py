@@ -39,6 +39,7 @@ from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.features import candidate_features, n_features
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
+from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax
 
 
@@ -104,10 +105,9 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         self.net = RewardNetwork(self.n_in, hidden, spec.n_titles * spec.n_artworks).to(
             self.device)
         self.optimiser = torch.optim.Adam(self.net.parameters(), lr=learning_rate)
-        self.buffer_features = np.zeros((buffer_size, self.n_in), dtype=np.float32)
-        self.buffer_arms = np.zeros(buffer_size, dtype=np.int64)
-        self.buffer_targets = np.zeros(buffer_size, dtype=np.float32)
-        self.size = self.cursor = self.updates = 0
+        self.buffer = ReplayBuffer(buffer_size, features=((self.n_in,), np.float32),
+                                   arms=((), np.int64), targets=((), np.float32))
+        self.updates = 0
         self.arm_counts = np.zeros(spec.n_titles * spec.n_artworks)
         self._fit_posterior()
 
@@ -128,27 +128,24 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         """The trained head as the mean; the covariance of a Bayesian linear regression on
         phi over the recent window."""
         hidden, ridge = self.params["hidden"], self.params["ridge"]
-        recent = self._recent(self.params["posterior_window"])
+        recent = self.buffer.recent(self.params["posterior_window"])
         precision = ridge * np.eye(hidden)
         if recent.size:
-            phi, _ = self._embed(self.buffer_features[recent], self.buffer_arms[recent])
+            rows = self.buffer.columns
+            phi, _ = self._embed(rows["features"][recent], rows["arms"][recent])
             precision += phi.T @ phi
         self.covariance = np.linalg.inv(precision)
         self.mean = self.net.head.weight.detach().cpu().numpy()[0].astype(np.float64)
         self.factor = np.linalg.cholesky((self.covariance + self.covariance.T) / 2)
 
-    def _recent(self, count: int) -> np.ndarray:
-        count = min(count, self.size)
-        return (self.cursor - 1 - np.arange(count)) % self.params["buffer_size"]
-
     def _train(self) -> None:
         """A few minibatch steps of mean squared error on the replay buffer."""
         for _ in range(self.params["train_steps"]):
-            pick = self.rng.integers(0, self.size, min(self.params["batch_size"], self.size))
-            x = torch.as_tensor(self.buffer_features[pick], device=self.device)
-            a = torch.as_tensor(self.buffer_arms[pick], device=self.device)
-            y = torch.as_tensor(self.buffer_targets[pick], device=self.device)
-            loss = torch.mean((self.net(x, a) - y) ** 2)
+            size = self.buffer.size
+            batch = self.buffer.tensors(
+                self.rng.integers(0, size, min(self.params["batch_size"], size)), self.device)
+            loss = torch.mean((self.net(batch["features"], batch["arms"])
+                               - batch["targets"]) ** 2)
             self.optimiser.zero_grad()
             loss.backward()
             self.optimiser.step()
@@ -179,13 +176,9 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         features = candidate_inputs(self.spec, obs)
         chosen = gather_chosen(features, actions)
         arms = gather_chosen(arm_ids(obs["title_ids"], self.spec.n_artworks), actions)
-        rows = (self.cursor + np.arange(observed.sum())) % self.params["buffer_size"]
-        self.buffer_features[rows] = chosen[observed]
-        self.buffer_arms[rows] = arms[observed]
+        self.buffer.push(features=chosen[observed], arms=arms[observed],
+                         targets=target[observed])
         np.add.at(self.arm_counts, arms[observed], 1.0)
-        self.buffer_targets[rows] = target[observed]
-        self.cursor = int((self.cursor + len(rows)) % self.params["buffer_size"])
-        self.size = min(self.size + len(rows), self.params["buffer_size"])
         self.updates += 1
         if self.updates % self.params["train_every"] == 0:
             self._train()
@@ -194,9 +187,9 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Network weights, replay buffer and counters."""
         weights = {f"net.{k}": v.cpu().numpy() for k, v in self.net.state_dict().items()}
-        return {**weights, "buffer_features": self.buffer_features,
-                "buffer_arms": self.buffer_arms, "buffer_targets": self.buffer_targets,
-                "counters": np.array([self.size, self.cursor, self.updates]),
+        buffer = {f"buffer_{name}": rows for name, rows in self.buffer.filled().items()}
+        return {**weights, **buffer,
+                "counters": np.array([self.buffer.size, self.buffer.cursor, self.updates]),
                 "arm_counts": self.arm_counts,
                 "posterior_mean": self.mean, "posterior_covariance": self.covariance}
 
@@ -204,10 +197,10 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         """Restore the network, the buffer and the posterior."""
         self.net.load_state_dict({k[4:]: torch.as_tensor(v) for k, v in arrays.items()
                                   if k.startswith("net.")})
-        self.buffer_features = arrays["buffer_features"]
-        self.buffer_arms = arrays["buffer_arms"]
-        self.buffer_targets = arrays["buffer_targets"]
-        self.size, self.cursor, self.updates = (int(v) for v in arrays["counters"])
+        size, cursor, updates = (int(v) for v in arrays["counters"])
+        self.buffer.restore(size, cursor, {name: arrays[f"buffer_{name}"]
+                                           for name in self.buffer.columns})
+        self.updates = updates
         self.arm_counts = arrays["arm_counts"]
         self.mean, self.covariance = arrays["posterior_mean"], arrays["posterior_covariance"]
         self.factor = np.linalg.cholesky((self.covariance + self.covariance.T) / 2)

@@ -210,3 +210,22 @@ def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):
 def test_factored_bandit_rejects_a_bad_epsilon(env):
     with pytest.raises(ValueError, match="epsilon must be in"):
         make_agent("factored_bandit", ProblemSpec.from_env(env), epsilon=1.5)
+
+
+def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
+    """A capacity-5 ring after 7 rows holds rows 2-6 (the oldest overwritten first),
+    `recent` lists the newest first, and `filled` + `restore` give the same buffer back."""
+    from agents.replay import ReplayBuffer
+
+    buffer = ReplayBuffer(5, x=((2,), np.float32), y=((), np.int64))
+    buffer.push(x=np.zeros((3, 2)), y=np.arange(3))
+    buffer.push(x=np.ones((4, 2)), y=np.arange(3, 7))
+    assert (buffer.size, buffer.cursor) == (5, 2)
+    assert sorted(buffer.columns["y"]) == [2, 3, 4, 5, 6]
+    assert list(buffer.columns["y"][buffer.recent(3)]) == [6, 5, 4]
+    copy = ReplayBuffer(5, x=((2,), np.float32), y=((), np.int64))
+    copy.restore(buffer.size, buffer.cursor, buffer.filled())
+    copy.push(x=np.ones((1, 2)), y=np.array([7]))
+    buffer.push(x=np.ones((1, 2)), y=np.array([7]))
+    assert np.array_equal(copy.columns["y"], buffer.columns["y"])
+    assert list(copy.columns["y"][copy.recent(10)]) == [7, 6, 5, 4, 3]
