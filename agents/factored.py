@@ -164,9 +164,10 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                    for key, value in net.state_dict().items()}
         buffers = {f"{name}_{column}": values for name, buffer in self._buffers()
                    for column, values in buffer.filled().items()}
-        return {**weights, **buffers, "counters": np.array([
-            self.examined.size, self.examined.cursor, self.clicked.size, self.clicked.cursor,
-            self.updates, self.play_credit])}
+        positions = {f"{name}_size_and_cursor": np.array([buffer.size, buffer.cursor])
+                     for name, buffer in self._buffers()}
+        return {**weights, **buffers, **positions, "updates": np.array(self.updates),
+                "play_credit": np.array(self.play_credit)}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Restore both networks, both buffers and the counters."""
@@ -174,11 +175,12 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             prefix = f"{name}."
             net.load_state_dict({key[len(prefix):]: torch.as_tensor(value)
                                  for key, value in arrays.items() if key.startswith(prefix)})
-        counters = arrays["counters"]
-        for (name, buffer), (size, cursor) in zip(self._buffers(), counters[:4].reshape(2, 2)):
+        for name, buffer in self._buffers():
+            size, cursor = arrays[f"{name}_size_and_cursor"]
             buffer.restore(size, cursor, {column: arrays[f"{name}_{column}"]
                                           for column in buffer.columns})
-        self.updates, self.play_credit = int(counters[4]), float(counters[5])
+        self.updates, self.play_credit = int(arrays["updates"]), float(arrays["play_credit"])
 
     def _buffers(self) -> tuple[tuple[str, ReplayBuffer], ...]:
+        """The two buffers by the name their arrays are saved under."""
         return (("examined", self.examined), ("clicked", self.clicked))
