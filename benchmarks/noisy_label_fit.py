@@ -23,12 +23,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.base import Agent, ProblemSpec, slot_feedback
+from agents.base import Agent, ProblemSpec
 from agents.factored import FactoredBanditAgent
-from agents.linear import arm_ids
-from agents.neural import NeuralBanditAgent, candidate_inputs
+from agents.neural import NeuralBanditAgent
 from agents.registry import make_agent
-from artwork_env.arrays import gather_chosen, random_allowed
+from artwork_env.arrays import random_allowed
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
 from experiments.evaluation import evaluate
@@ -74,37 +73,30 @@ def main() -> None:
     torch.set_num_threads(1)
     env = make_vector("ArtworkBandit-v0", BATCH_MEMBERS)
     spec = ProblemSpec.from_env(env)
-    neural = NeuralBanditAgent(spec, seed=args.seed)
-    factored = FactoredBanditAgent(spec, seed=args.seed, train_every=2**62,  # fitted below
-                                   buffer_size=args.visits * spec.n_slots)  # every slot kept
+    every_slot = dict(train_every=2**62, buffer_size=args.visits * spec.n_slots)  # fit below
+    neural = NeuralBanditAgent(spec, seed=args.seed, **every_slot)
+    factored = FactoredBanditAgent(spec, seed=args.seed, **every_slot)
     linear = make_agent("lints", spec, seed=args.seed)
     gen = np.random.default_rng(args.seed)
-    inputs, arms, targets = [], [], []
     obs, info = env.reset(seed=FIT_SEED + args.seed * 1_000_000)
     for _ in range(args.visits // BATCH_MEMBERS):
         seen = agent_observation(obs, info)
         actions = random_allowed(gen, seen["action_mask"] > 0)
         obs, reward, _, _, info = env.step(actions)
-        target, observed = slot_feedback(spec, info)
-        inputs.append(gather_chosen(candidate_inputs(spec, seen), actions)[observed])
-        arms.append(gather_chosen(arm_ids(seen["title_ids"], spec.n_artworks),
-                                  actions)[observed])
-        targets.append(target[observed])
-        linear.update(seen, actions, reward, info)
-        factored.update(seen, actions, reward, info)
-    x, a = torch.as_tensor(np.concatenate(inputs)), torch.as_tensor(np.concatenate(arms))
-    y = torch.as_tensor(np.concatenate(targets), dtype=torch.float32)
-    print(f"{args.visits:,} random visits: {len(y):,} slot labels")
+        for agent in (neural, factored, linear):  # each stores the visit its own way
+            agent.update(seen, actions, reward, info)
+    print(f"{args.visits:,} random visits: {neural.buffer.size:,} slot labels")
     held_out = make_vector("ArtworkBandit-v0", args.eval_members)
 
-    def neural_loss(batch: torch.Tensor) -> torch.Tensor:
-        return ((neural.net(x[batch], a[batch]) - y[batch]) ** 2).mean()
+    def neural_loss(rows: torch.Tensor) -> torch.Tensor:
+        batch = neural.buffer.tensors(rows.numpy(), neural.device)
+        return ((neural.net(batch["features"], batch["arms"]) - batch["targets"]) ** 2).mean()
 
     def neural_head() -> None:  # act with the trained head
         neural.mean = neural.net.head.weight.detach().numpy()[0].astype(np.float64)
 
     fit("neural_bandit network", neural, list(neural.net.parameters()),
-        [(len(y), neural_loss)], args, held_out, neural_head)
+        [(neural.buffer.size, neural_loss)], args, held_out, neural_head)
     fit("factored_bandit networks", factored,
         [*factored.click.parameters(), *factored.play.parameters()],
         [(factored.examined.size, lambda rows: factored.click_loss(rows.numpy())),
