@@ -28,6 +28,12 @@ play batch at every step replayed each click about twenty times as often as the 
 Exploration is epsilon-greedy per slot: with probability `epsilon` a slot shows a
 uniformly random allowed artwork, so every arm keeps being observed whatever the networks
 currently believe; `act(explore=False)` is greedy.
+
+Two ways to take the noise of the labels out of the scores, both off at `ensemble=1,
+averaging=0`: `ensemble` pairs of networks, each from its own initialisation and trained
+on its own draws from the buffers, score a candidate by their mean gain; `averaging` is
+the decay of an exponential moving average of the weights (Polyak averaging), and the
+averaged networks are the ones that act.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.hyperparams import TunedPerEnv
@@ -47,6 +54,22 @@ from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.rewards import slot_gain
 
 
+class ResponseNetworks(nn.Module):
+    """One (click, play-given-click) pair of networks; `gains` scores candidates."""
+
+    def __init__(self, n_in: int, hidden: int, n_arms: int) -> None:
+        super().__init__()
+        self.click = RewardNetwork(n_in, hidden, n_arms)
+        self.play = RewardNetwork(n_in, hidden, n_arms)
+
+    def gains(self, spec: ProblemSpec, inputs: torch.Tensor, arms: torch.Tensor) -> np.ndarray:
+        """Expected slot gain of each (inputs, arm) row."""
+        with torch.no_grad():
+            click = torch.sigmoid(self.click(inputs, arms)).cpu().numpy()
+            play = torch.sigmoid(self.play(inputs, arms)).cpu().numpy()
+        return slot_gain(spec.reward, spec.bounce_penalty, click, play)
+
+
 class FactoredBanditAgent(TunedPerEnv, Agent):
     """Click and play-given-click networks, scored by the expected slot gain (module doc)."""
 
@@ -55,25 +78,31 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
     def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
                  learning_rate: float = 3e-4, epsilon: float = 0.3, train_every: int = 8,
                  train_steps: int = 8, batch_size: int = 512, buffer_size: int = 300_000,
-                 device: str = "cpu") -> None:
+                 ensemble: int = 1, averaging: float = 0.0, device: str = "cpu") -> None:
         super().__init__(spec, seed)
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
+        if not 0.0 <= averaging < 1.0:
+            raise ValueError(f"averaging must be in [0, 1), got {averaging!r}")
         for key, value in dict(hidden=hidden, train_every=train_every, train_steps=train_steps,
-                               batch_size=batch_size, buffer_size=buffer_size).items():
+                               batch_size=batch_size, buffer_size=buffer_size,
+                               ensemble=ensemble).items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
         torch.manual_seed(seed)
         self.params = dict(hidden=hidden, learning_rate=learning_rate, epsilon=epsilon,
                            train_every=train_every, train_steps=train_steps,
-                           batch_size=batch_size, buffer_size=buffer_size)
+                           batch_size=batch_size, buffer_size=buffer_size, ensemble=ensemble,
+                           averaging=averaging)
         self.device = torch.device("cpu" if device == "auto" else device)
         self.n_in = n_inputs(spec)
         n_arms = spec.n_titles * spec.n_artworks
-        self.click = RewardNetwork(self.n_in, hidden, n_arms).to(self.device)
-        self.play = RewardNetwork(self.n_in, hidden, n_arms).to(self.device)
-        self.optimiser = torch.optim.Adam([*self.click.parameters(), *self.play.parameters()],
-                                          lr=learning_rate)
+        self.members = nn.ModuleList(ResponseNetworks(self.n_in, hidden, n_arms)
+                                     for _ in range(ensemble)).to(self.device)
+        self.optimiser = torch.optim.Adam(self.members.parameters(), lr=learning_rate)
+        self.averaged = (AveragedModel(self.members, self.device,
+                                       multi_avg_fn=get_ema_multi_avg_fn(averaging))
+                         if averaging else None)
         row = ((self.n_in,), np.float32)
         self.examined = ReplayBuffer(buffer_size, features=row, arms=((), np.int64),
                                      clicks=((), np.float32))
@@ -83,51 +112,67 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         self.updates = 0
 
     def hyperparameters(self) -> dict[str, Any]:
-        """Network, training and exploration settings."""
+        """Network, training, exploration and averaging settings."""
         return dict(self.params)
 
     # ---------------------------------------------------------------- model
+    def acting(self) -> nn.ModuleList:
+        """The networks that score candidates: the moving average of the trained ones
+        once it has started, else the trained ones."""
+        if self.averaged is not None and int(self.averaged.n_averaged):
+            return self.averaged.module
+        return self.members
+
     def gains(self, obs: Observation) -> np.ndarray:
-        """(N, K, M) expected slot gain of every candidate under the current networks."""
+        """(N, K, M) expected slot gain of every candidate: the mean over the ensemble."""
         n, n_slots, n_art = obs["action_mask"].shape
         x = torch.as_tensor(candidate_inputs(self.spec, obs).reshape(-1, self.n_in),
                             device=self.device)
         arms = torch.as_tensor(arm_ids(obs["title_ids"], n_art).reshape(-1), device=self.device)
-        with torch.no_grad():
-            click = torch.sigmoid(self.click(x, arms)).cpu().numpy()
-            play = torch.sigmoid(self.play(x, arms)).cpu().numpy()
-        gain = slot_gain(self.spec.reward, self.spec.bounce_penalty, click, play)
+        gain = np.mean([member.gains(self.spec, x, arms) for member in self.acting()], axis=0)
         return gain.reshape(n, n_slots, n_art)
 
     def click_loss(self, rows: np.ndarray) -> torch.Tensor:
-        """Mean logistic loss of the click network on rows of the examined buffer."""
-        batch = self.examined.tensors(rows, self.device)
-        return nn.functional.binary_cross_entropy_with_logits(
-            self.click(batch["features"], batch["arms"]), batch["clicks"])
+        """Summed over the ensemble, the mean logistic loss of member i's click network on
+        its rows `rows[i]` of the examined buffer."""
+        return sum(self._loss(member.click, self.examined.tensors(member_rows, self.device),
+                              "clicks") for member, member_rows in zip(self.members, rows))
 
     def play_loss(self, rows: np.ndarray) -> torch.Tensor:
-        """Mean logistic loss of the play network on rows of the clicked buffer."""
-        batch = self.clicked.tensors(rows, self.device)
+        """Summed over the ensemble, the mean logistic loss of member i's play network on
+        its rows `rows[i]` of the clicked buffer."""
+        return sum(self._loss(member.play, self.clicked.tensors(member_rows, self.device),
+                              "plays") for member, member_rows in zip(self.members, rows))
+
+    @staticmethod
+    def _loss(net: RewardNetwork, batch: dict[str, torch.Tensor], label: str) -> torch.Tensor:
+        """Mean logistic loss of `net` on a batch's `label` column."""
         return nn.functional.binary_cross_entropy_with_logits(
-            self.play(batch["features"], batch["arms"]), batch["plays"])
+            net(batch["features"], batch["arms"]), batch[label])
 
     def _step(self, loss: torch.Tensor) -> None:
-        """One Adam step on `loss` (only the network it depends on moves)."""
+        """One Adam step on `loss` (only the networks it depends on move), then the
+        moving average."""
         self.optimiser.zero_grad()
         loss.backward()
         self.optimiser.step()
+        if self.averaged is not None:
+            self.averaged.update_parameters(self.members)
 
     def _train(self) -> None:
         """`train_steps` click batches drawn uniformly from the examined buffer, and play
-        batches from the clicked buffer at the rate that replays each row as often."""
-        size = self.params["batch_size"]
+        batches from the clicked buffer at the rate that replays each row as often; each
+        ensemble member draws its own rows."""
+        size, ensemble = self.params["batch_size"], self.params["ensemble"]
         for _ in range(self.params["train_steps"]):
             rows = min(size, self.examined.size)
-            self._step(self.click_loss(self.rng.integers(0, self.examined.size, rows)))
+            self._step(self.click_loss(self.rng.integers(0, self.examined.size,
+                                                         (ensemble, rows))))
             self.play_credit += rows * self.clicked.size / self.examined.size
             play_rows = min(size, self.clicked.size)
             while play_rows and self.play_credit >= play_rows:
-                self._step(self.play_loss(self.rng.integers(0, self.clicked.size, play_rows)))
+                self._step(self.play_loss(self.rng.integers(0, self.clicked.size,
+                                                            (ensemble, play_rows))))
                 self.play_credit -= play_rows
 
     # ---------------------------------------------------------------- agent
@@ -157,11 +202,13 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             self._train()
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """Both networks' weights, the filled part of both buffers and the counters (like
-        the neural bandit, not the optimiser's moments)."""
-        weights = {f"{name}.{key}": value.cpu().numpy()
-                   for name, net in (("click", self.click), ("play", self.play))
-                   for key, value in net.state_dict().items()}
+        """The networks' weights (and their moving average), the filled part of both
+        buffers and the counters (like the neural bandit, not the optimiser's moments)."""
+        modules = {"members": self.members}
+        if self.averaged is not None:
+            modules["averaged"] = self.averaged
+        weights = {f"{name}.{key}": value.cpu().numpy() for name, module in modules.items()
+                   for key, value in module.state_dict().items()}
         buffers = {f"{name}_{column}": values for name, buffer in self._buffers()
                    for column, values in buffer.filled().items()}
         positions = {f"{name}_size_and_cursor": np.array([buffer.size, buffer.cursor])
@@ -170,11 +217,14 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                 "play_credit": np.array(self.play_credit)}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore both networks, both buffers and the counters."""
-        for name, net in (("click", self.click), ("play", self.play)):
+        """Restore the networks, their moving average, both buffers and the counters."""
+        modules = {"members": self.members}
+        if self.averaged is not None:
+            modules["averaged"] = self.averaged
+        for name, module in modules.items():
             prefix = f"{name}."
-            net.load_state_dict({key[len(prefix):]: torch.as_tensor(value)
-                                 for key, value in arrays.items() if key.startswith(prefix)})
+            module.load_state_dict({key[len(prefix):]: torch.as_tensor(value)
+                                    for key, value in arrays.items() if key.startswith(prefix)})
         for name, buffer in self._buffers():
             size, cursor = arrays[f"{name}_size_and_cursor"]
             buffer.restore(size, cursor, {column: arrays[f"{name}_{column}"]

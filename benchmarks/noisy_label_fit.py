@@ -97,10 +97,9 @@ def main() -> None:
 
     fit("neural_bandit network", neural, list(neural.net.parameters()),
         [(neural.buffer.size, neural_loss)], args, held_out, neural_head)
-    fit("factored_bandit networks", factored,
-        [*factored.click.parameters(), *factored.play.parameters()],
-        [(factored.examined.size, lambda rows: factored.click_loss(rows.numpy())),
-         (factored.clicked.size, lambda rows: factored.play_loss(rows.numpy()))],
+    fit("factored_bandit networks", factored, list(factored.members.parameters()),
+        [(factored.examined.size, lambda rows: factored.click_loss(rows.numpy()[None])),
+         (factored.clicked.size, lambda rows: factored.play_loss(rows.numpy()[None]))],
         args, held_out)
     print(f"lints on the same visits: {evaluate(linear, held_out)['eval/pct_of_oracle']:.1f} "
           "% of the oracle")

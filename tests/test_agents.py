@@ -157,7 +157,7 @@ def test_factored_bandit_scores_the_expected_slot_gain(env):
     logits = {"click": (0.0, -1.0), "play": (-4.0, 3.0)}
     with torch.no_grad():
         for name, (bait, honest) in logits.items():
-            net = getattr(agent, name)
+            net = getattr(agent.members[0], name)
             net.head.weight.zero_()
             net.intercept.weight.fill_(-20.0)  # every other artwork: never clicked, never played
             net.intercept.weight.view(-1, agent.spec.n_artworks)[:, 0] = bait
@@ -196,7 +196,7 @@ def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):
         loss = getattr(agent, f"{name}_loss")
 
         def counted(rows, name=name, loss=loss):
-            replayed[name] += len(rows)
+            replayed[name] += rows.size
             return loss(rows)
 
         setattr(agent, f"{name}_loss", counted)
@@ -207,9 +207,88 @@ def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):
     assert abs(replayed["play"] / clicked - per_examined_row) <= 64 / clicked
 
 
-def test_factored_bandit_rejects_a_bad_epsilon(env):
+def test_factored_bandit_ensemble_scores_the_mean_gain_and_members_draw_their_own_rows(env):
+    """Each member of the ensemble scores with its own networks, the agent with their mean
+    gain; in training each member gets rows of its own."""
+    import torch
+
+    from artwork_env.rewards import slot_gain
+
+    agent = make_agent("factored_bandit", ProblemSpec.from_env(env), seed=0, ensemble=2)
+    agent.attach(env)
+    obs, info = env.reset(seed=5)
+    obs = agent_observation(obs, info)
+    member_logits = [(-1.0, 2.0), (0.5, -3.0)]  # (click, play) logits of every arm
+    with torch.no_grad():
+        for member, logits in zip(agent.members, member_logits):
+            for net, logit in zip((member.click, member.play), logits):
+                net.head.weight.zero_()
+                net.intercept.weight.fill_(logit)
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    each = [slot_gain("quality_play", agent.spec.bounce_penalty, sigmoid(c), sigmoid(p))
+            for c, p in member_logits]
+    assert np.allclose(agent.gains(obs), np.mean(each), rtol=1e-5)
+    assert each[0] > 0 > each[1]
+    drawn = []
+    agent.click_loss = lambda rows: drawn.append(rows) or torch.zeros((), requires_grad=True)
+    agent.play_loss = agent.click_loss
+    agent.examined.push(features=np.zeros((1000, agent.n_in), np.float32),
+                        arms=np.zeros(1000, np.int64), clicks=np.zeros(1000, np.float32))
+    agent._train()
+    assert all(rows.shape == (2, 512) for rows in drawn) and len(drawn) == 8
+    assert all(not np.array_equal(rows[0], rows[1]) for rows in drawn)
+
+
+def test_factored_bandit_acts_with_the_moving_average_of_its_weights(env):
+    """With averaging d, the acting networks after steps 1, 2, 3 are w1, then
+    d a + (1 - d) w at each further step: an exponential moving average of the weights."""
+    import torch
+
+    decay = 0.75
+    agent = make_agent("factored_bandit", ProblemSpec.from_env(env), seed=0, averaging=decay,
+                       train_every=10**6)
+    agent.attach(env)
+    obs, info = env.reset(seed=6)
+    for _ in range(4):
+        agent_obs = agent_observation(obs, info)
+        actions = agent.act(agent_obs)
+        obs, reward, _, _, info = env.step(actions)
+        agent.update(agent_obs, actions, reward, info)
+    assert agent.acting() is agent.members  # nothing averaged yet
+    average = None
+    for _ in range(3):
+        agent._step(agent.click_loss(agent.rng.integers(0, agent.examined.size, (1, 64))))
+        weight = agent.members[0].click.head.weight.detach().clone()
+        average = weight if average is None else decay * average + (1 - decay) * weight
+    acting = agent.acting()[0].click.head.weight
+    assert torch.allclose(acting, average, atol=1e-6)
+    assert not torch.allclose(acting, weight, atol=1e-4)
+    agent_obs = agent_observation(obs, info)
+    scored = np.mean([member.gains(agent.spec, *agent_inputs(agent, agent_obs))
+                      for member in agent.averaged.module], axis=0)
+    assert np.allclose(agent.gains(agent_obs).reshape(-1), scored)
+
+
+def agent_inputs(agent, obs):
+    """The factored bandit's (inputs, arms) tensors of every candidate in `obs`."""
+    import torch
+
+    from agents.linear import arm_ids
+    from agents.neural import candidate_inputs
+
+    inputs = candidate_inputs(agent.spec, obs).reshape(-1, agent.n_in)
+    arms = arm_ids(obs["title_ids"], agent.spec.n_artworks).reshape(-1)
+    return torch.as_tensor(inputs), torch.as_tensor(arms)
+
+
+def test_factored_bandit_rejects_bad_settings(env):
+    spec = ProblemSpec.from_env(env)
     with pytest.raises(ValueError, match="epsilon must be in"):
-        make_agent("factored_bandit", ProblemSpec.from_env(env), epsilon=1.5)
+        make_agent("factored_bandit", spec, epsilon=1.5)
+    with pytest.raises(ValueError, match="averaging must be in"):
+        make_agent("factored_bandit", spec, averaging=1.0)
+    with pytest.raises(ValueError, match="ensemble must be a positive integer"):
+        make_agent("factored_bandit", spec, ensemble=0)
 
 
 def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
