@@ -33,7 +33,9 @@ Two ways to take the noise of the labels out of the scores, both off at `ensembl
 averaging=0`: `ensemble` pairs of networks, each from its own initialisation and trained
 on its own draws from the buffers, score a candidate by their mean gain; `averaging` is
 the decay of an exponential moving average of the weights (Polyak averaging), and the
-averaged networks are the ones that act.
+averaged networks are the ones that act. With `thompson`, an exploring page is scored by
+one ensemble member drawn at random instead of their mean (bootstrapped Thompson
+sampling, Osband et al., NeurIPS 2016), on top of epsilon's random slots.
 """
 
 from __future__ import annotations
@@ -78,10 +80,13 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
     def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
                  learning_rate: float = 3e-4, epsilon: float = 0.3, train_every: int = 8,
                  train_steps: int = 8, batch_size: int = 512, buffer_size: int = 300_000,
-                 ensemble: int = 1, averaging: float = 0.0, device: str = "cpu") -> None:
+                 ensemble: int = 1, averaging: float = 0.0, thompson: bool = False,
+                 device: str = "cpu") -> None:
         super().__init__(spec, seed)
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
+        if not isinstance(thompson, bool):
+            raise ValueError(f"thompson must be True or False, got {thompson!r}")
         if not 0.0 <= averaging < 1.0:
             raise ValueError(f"averaging must be in [0, 1), got {averaging!r}")
         for key, value in dict(hidden=hidden, train_every=train_every, train_steps=train_steps,
@@ -93,7 +98,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         self.params = dict(hidden=hidden, learning_rate=learning_rate, epsilon=epsilon,
                            train_every=train_every, train_steps=train_steps,
                            batch_size=batch_size, buffer_size=buffer_size, ensemble=ensemble,
-                           averaging=averaging)
+                           averaging=averaging, thompson=thompson)
         self.device = torch.device("cpu" if device == "auto" else device)
         self.n_in = n_inputs(spec)
         n_arms = spec.n_titles * spec.n_artworks
@@ -123,14 +128,18 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             return self.averaged.module
         return self.members
 
-    def gains(self, obs: Observation) -> np.ndarray:
-        """(N, K, M) expected slot gain of every candidate: the mean over the ensemble."""
+    def member_gains(self, obs: Observation) -> np.ndarray:
+        """(E, N, K, M) expected slot gain of every candidate under each ensemble member."""
         n, n_slots, n_art = obs["action_mask"].shape
         x = torch.as_tensor(candidate_inputs(self.spec, obs).reshape(-1, self.n_in),
                             device=self.device)
         arms = torch.as_tensor(arm_ids(obs["title_ids"], n_art).reshape(-1), device=self.device)
-        gain = np.mean([member.gains(self.spec, x, arms) for member in self.acting()], axis=0)
-        return gain.reshape(n, n_slots, n_art)
+        return np.stack([member.gains(self.spec, x, arms).reshape(n, n_slots, n_art)
+                         for member in self.acting()])
+
+    def gains(self, obs: Observation) -> np.ndarray:
+        """(N, K, M) expected slot gain of every candidate: the mean over the ensemble."""
+        return self.member_gains(obs).mean(axis=0)
 
     def click_loss(self, rows: np.ndarray) -> torch.Tensor:
         """Summed over the ensemble, the mean logistic loss of member i's click network on
@@ -177,10 +186,16 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
 
     # ---------------------------------------------------------------- agent
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
-        """The highest expected gain per slot; exploring, each slot is a uniformly random
-        allowed artwork with probability epsilon."""
+        """The highest expected gain per slot (exploring with `thompson`, under one
+        ensemble member drawn per page); exploring, each slot is a uniformly random allowed
+        artwork with probability epsilon."""
         mask = obs["action_mask"]
-        best = masked_argmax(self.gains(obs), mask)
+        if explore and self.params["thompson"]:
+            each = self.member_gains(obs)
+            scores = each[self.rng.integers(0, len(each), len(mask)), np.arange(len(mask))]
+        else:
+            scores = self.gains(obs)
+        best = masked_argmax(scores, mask)
         if not explore or self.params["epsilon"] == 0.0:
             return best
         explored = self.rng.random(best.shape) < self.params["epsilon"]

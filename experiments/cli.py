@@ -89,7 +89,10 @@ def parse_env_kwargs(items: list[str]) -> dict[str, object]:
 
 
 def parse_value(text: str) -> object:
-    """A Python literal where the text is one (`8`, `0.5`, `(3, 9)`), else the text."""
+    """A Python literal where the text is one (`8`, `0.5`, `(3, 9)`, `True`; `true` and
+    `false` too, as in YAML), else the text."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):

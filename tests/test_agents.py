@@ -239,6 +239,32 @@ def test_factored_bandit_ensemble_scores_the_mean_gain_and_members_draw_their_ow
     assert all(not np.array_equal(rows[0], rows[1]) for rows in drawn)
 
 
+def test_factored_bandit_thompson_scores_each_page_with_one_drawn_member(env):
+    """Member 0 prefers artwork 0 everywhere, member 1 artwork 1 (by their play
+    intercepts; member 1 by more). Exploring with thompson and epsilon 0, every page follows
+    one member: all its slots show 0 or all show 1 (every title has at least two
+    artworks), and both kinds of page occur; greedy acting follows the mean, here member
+    1's preference."""
+    import torch
+
+    agent = make_agent("factored_bandit", ProblemSpec.from_env(env), seed=0, ensemble=2,
+                       thompson=True, epsilon=0.0)
+    obs, info = env.reset(seed=7)
+    obs = agent_observation(obs, info)
+    with torch.no_grad():
+        for member, (preferred, play) in zip(agent.members, [(0, 1.0), (1, 3.0)]):
+            for net in (member.click, member.play):
+                net.head.weight.zero_()
+                net.intercept.weight.fill_(-6.0)
+            member.click.intercept.weight.fill_(0.0)
+            member.play.intercept.weight.view(-1, agent.spec.n_artworks)[:, preferred] = play
+    pages = np.concatenate([agent.act(obs) for _ in range(40)])
+    assert set(np.unique(pages)) == {0, 1}
+    assert np.all(pages == pages[:, :1])  # one member per page
+    assert 0.25 < np.mean(pages[:, 0] == 0) < 0.75
+    assert np.all(agent.act(obs, explore=False) == 1)
+
+
 def test_factored_bandit_acts_with_the_moving_average_of_its_weights(env):
     """With averaging d, the acting networks after steps 1, 2, 3 are w1, then
     d a + (1 - d) w at each further step: an exponential moving average of the weights."""
@@ -289,6 +315,8 @@ def test_factored_bandit_rejects_bad_settings(env):
         make_agent("factored_bandit", spec, averaging=1.0)
     with pytest.raises(ValueError, match="ensemble must be a positive integer"):
         make_agent("factored_bandit", spec, ensemble=0)
+    with pytest.raises(ValueError, match="thompson must be True or False"):
+        make_agent("factored_bandit", spec, thompson="false")
 
 
 def test_replay_buffer_keeps_the_newest_rows_and_restores_them():

@@ -101,6 +101,15 @@ def test_bad_arguments_exit_2_before_training(argv, message, capsys, tmp_path):
     assert not any(tmp_path.iterdir())  # nothing was trained
 
 
+def test_grid_values_are_literals_and_true_or_false_are_booleans():
+    from experiments.cli import grid_points
+
+    points = grid_points(["agent.thompson=true,False", "reward=click"])
+    assert [agent_kwargs for _, _, agent_kwargs in points] == [{"thompson": True},
+                                                              {"thompson": False}]
+    assert all(env_kwargs == {"reward": "click"} for _, env_kwargs, _ in points)
+
+
 def test_an_unwritable_logdir_exits_2_before_training(capsys, tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
