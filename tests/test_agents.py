@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -156,8 +158,9 @@ def test_factored_bandit_scores_the_expected_slot_gain(env):
     agent, obs = trained("factored_bandit", env)
     logits = {"click": (0.0, -1.0), "play": (-4.0, 3.0)}
     with torch.no_grad():
-        for name, (bait, honest) in logits.items():
-            net = getattr(agent.members[0], name)
+        for member, (name, (bait, honest)) in itertools.product(agent.members,
+                                                                 logits.items()):
+            net = getattr(member, name)  # every member of the ensemble alike
             net.head.weight.zero_()
             net.intercept.weight.fill_(-20.0)  # every other artwork: never clicked, never played
             net.intercept.weight.view(-1, agent.spec.n_artworks)[:, 0] = bait
@@ -196,7 +199,7 @@ def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):
         loss = getattr(agent, f"{name}_loss")
 
         def counted(rows, name=name, loss=loss):
-            replayed[name] += rows.size
+            replayed[name] += rows.shape[1]  # each ensemble member draws rows of its own
             return loss(rows)
 
         setattr(agent, f"{name}_loss", counted)
@@ -305,6 +308,15 @@ def agent_inputs(agent, obs):
     inputs = candidate_inputs(agent.spec, obs).reshape(-1, agent.n_in)
     arms = arm_ids(obs["title_ids"], agent.spec.n_artworks).reshape(-1)
     return torch.as_tensor(inputs), torch.as_tensor(arms)
+
+
+def test_factored_bandit_refuses_networks_saved_with_another_ensemble(env, tmp_path):
+    spec = ProblemSpec.from_env(env)
+    make_agent("factored_bandit", spec, ensemble=2).save(tmp_path / "two")
+    with pytest.raises(ValueError, match="saved networks do not fit this agent"):
+        make_agent("factored_bandit", spec, ensemble=3).load(tmp_path / "two")
+    with pytest.raises(ValueError, match="saved networks do not fit"):
+        make_agent("factored_bandit", spec, ensemble=2, averaging=0.9).load(tmp_path / "two")
 
 
 def test_factored_bandit_rejects_bad_settings(env):
