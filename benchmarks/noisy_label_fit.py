@@ -4,6 +4,7 @@ offline on the slot feedback of V uniformly random visits (every arm covered eve
 evaluated greedily like any agent.
 
     python benchmarks/noisy_label_fit.py [--visits 200000] [--epochs 8] [--seed 0]
+                                         [--ensemble 1]
 
 The labels are what a bandit learns from: the per-slot share of the drawn reward on the
 slots the member examined (`agents.base.slot_feedback`), noisy Bernoulli outcomes. The
@@ -11,7 +12,10 @@ slots the member examined (`agents.base.slot_feedback`), noisy Bernoulli outcome
 the two is what the noise of V visits costs. The neural bandit regresses each slot's
 reward; the factored bandit (`agents.factored`) fits the same visits' clicks (every
 examined slot) and plays (the clicked slots) by logistic loss, with the same optimiser,
-batch size and epochs: each epoch one pass over each.
+batch size and epochs: each epoch one pass over each. By default it fits one pair of
+networks, as the neural bandit has one network; `--ensemble E` fits the agent's ensemble
+of E pairs, member i reading each batch through a fixed permutation of its own (its own
+order of the rows).
 """
 
 from __future__ import annotations
@@ -69,13 +73,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval-members", type=int, default=2_000)
+    parser.add_argument("--ensemble", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(1)
     env = make_vector("ArtworkBandit-v0", BATCH_MEMBERS)
     spec = ProblemSpec.from_env(env)
     every_slot = dict(train_every=2**62, buffer_size=args.visits * spec.n_slots)  # fit below
     neural = NeuralBanditAgent(spec, seed=args.seed, **every_slot)
-    factored = FactoredBanditAgent(spec, seed=args.seed, **every_slot)
+    factored = FactoredBanditAgent(spec, seed=args.seed, ensemble=args.ensemble, **every_slot)
     linear = make_agent("lints", spec, seed=args.seed)
     gen = np.random.default_rng(args.seed)
     obs, info = env.reset(seed=FIT_SEED + args.seed * 1_000_000)
@@ -97,9 +102,17 @@ def main() -> None:
 
     fit("neural_bandit network", neural, list(neural.net.parameters()),
         [(neural.buffer.size, neural_loss)], args, held_out, neural_head)
-    fit("factored_bandit networks", factored, list(factored.members.parameters()),
-        [(factored.examined.size, lambda rows: factored.click_loss(rows.numpy()[None])),
-         (factored.clicked.size, lambda rows: factored.play_loss(rows.numpy()[None]))],
+    def own_orders(n_rows: int) -> Callable[[torch.Tensor], np.ndarray]:
+        """Batch indices -> (E, batch) rows: member 0 reads them as they are, member i
+        through a fixed permutation of the rows of its own."""
+        perms = [np.arange(n_rows)] + [gen.permutation(n_rows) for _ in range(args.ensemble - 1)]
+        return lambda rows: np.stack([perm[rows.numpy()] for perm in perms])
+
+    click_rows, play_rows = own_orders(factored.examined.size), own_orders(factored.clicked.size)
+    fit(f"factored_bandit networks ({args.ensemble} pair(s))", factored,
+        list(factored.members.parameters()),
+        [(factored.examined.size, lambda rows: factored.click_loss(click_rows(rows))),
+         (factored.clicked.size, lambda rows: factored.play_loss(play_rows(rows)))],
         args, held_out)
     print(f"lints on the same visits: {evaluate(linear, held_out)['eval/pct_of_oracle']:.1f} "
           "% of the oracle")
