@@ -71,9 +71,9 @@ def given_options(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
 def parse_env_kwargs(items: list[str]) -> dict[str, object]:
     """Parse `KEY=VALUE` strings into model keyword arguments.
 
-    Values are Python literals where they parse as one (`8`, `0.5`, `(3, 9)`), strings
-    otherwise (`reward=click`). Raises `ValueError` for a malformed item or an unknown key,
-    listing the known parameters.
+    Values are Python literals where they parse as one (`8`, `0.5`, `(3, 9)`; `true` and
+    `false` are booleans), strings otherwise (`reward=click`). Raises `ValueError` for a
+    malformed item or an unknown key, listing the known parameters.
     """
     known = parameter_names()
     out: dict[str, object] = {}
