@@ -219,9 +219,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The networks' weights (and their moving average), the filled part of both
         buffers and the counters (like the neural bandit, not the optimiser's moments)."""
-        modules = {"members": self.members}
-        if self.averaged is not None:
-            modules["averaged"] = self.averaged
+        modules = self._modules()
         weights = {f"{name}.{key}": value.cpu().numpy() for name, module in modules.items()
                    for key, value in module.state_dict().items()}
         buffers = {f"{name}_{column}": values for name, buffer in self._buffers()
@@ -233,13 +231,10 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         """Restore the networks, their moving average, both buffers and the counters."""
-        modules = {"members": self.members}
-        if self.averaged is not None:
-            modules["averaged"] = self.averaged
+        modules = self._modules()
         expected = {f"{name}.{key}" for name, module in modules.items()
                     for key in module.state_dict()}
-        saved = {key for key in arrays if key.startswith(tuple(f"{name}." for name in
-                                                                ("members", "averaged")))}
+        saved = {key for key in arrays if key.startswith(("members.", "averaged."))}
         if saved != expected:
             raise ValueError(
                 f"the saved networks do not fit this agent (ensemble="
@@ -255,6 +250,13 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             buffer.restore(size, cursor, {column: arrays[f"{name}_{column}"]
                                           for column in buffer.columns})
         self.updates, self.play_credit = int(arrays["updates"]), float(arrays["play_credit"])
+
+    def _modules(self) -> dict[str, nn.Module]:
+        """The saved torch modules by the name their weights are saved under."""
+        modules: dict[str, nn.Module] = {"members": self.members}
+        if self.averaged is not None:
+            modules["averaged"] = self.averaged
+        return modules
 
     def _buffers(self) -> tuple[tuple[str, ReplayBuffer], ...]:
         """The two buffers by the name their arrays are saved under."""
