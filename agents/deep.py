@@ -26,7 +26,7 @@ from sb3_contrib.common.recurrent.policies import RecurrentMultiInputActorCritic
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import configure
+from stable_baselines3.common.logger import Logger, configure
 from stable_baselines3.common.policies import MultiInputActorCriticPolicy
 from stable_baselines3.common.vec_env import VecEnv
 
@@ -46,6 +46,13 @@ def resolve_device(device: str) -> str:
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"device must be auto, cpu or cuda, got {device!r}")
     return "cpu" if device == "auto" else device
+
+
+def sb3_logger(log_dir: str | None) -> Logger:
+    """SB3's own logs as TensorBoard events in `log_dir`, or nowhere when it is None (left
+    to itself, SB3's `learn` would make an empty `SB3-<time>` folder in the temp directory
+    on every run)."""
+    return configure(log_dir, ["tensorboard"]) if log_dir is not None else Logger(None, [])
 
 
 class VisitCallback(BaseCallback):
@@ -102,8 +109,7 @@ class SB3Agent(TunedPerEnv, Agent):
         self.model = self.algorithm(self.policy_class(), env, seed=self.seed,
                                     device=self.device, verbose=0, **kwargs,
                                     **self.algorithm_inputs())
-        if sb3_log_dir is not None:
-            self.model.set_logger(configure(sb3_log_dir, ["tensorboard"]))
+        self.model.set_logger(sb3_logger(sb3_log_dir))
 
     def _wrap(self, venv: ArtworkSB3VecEnv) -> VecEnv:
         """What the model trains on: the page env with the candidates' features, as K
@@ -130,8 +136,7 @@ class SB3Agent(TunedPerEnv, Agent):
             self.build(venv, env.log_dir)
         else:
             self.model.set_env(self._wrap(venv))
-            if env.log_dir is not None:
-                self.model.set_logger(configure(env.log_dir, ["tensorboard"]))
+            self.model.set_logger(sb3_logger(env.log_dir))
         # after the model: SB3 seeds its env with seed + i when it is built
         venv.seed_streams(env.member_seeds, env.reset_options)
         self._training = (env, venv)

@@ -176,6 +176,17 @@ def test_deep_agents_train_on_their_runs_member_streams(name):
         assert np.array_equal(first[key], expected[key]), key
 
 
+def test_learning_without_a_log_dir_writes_no_sb3_folder(tmp_path, monkeypatch):
+    """SB3's `learn` left to itself makes a folder per run (SB3_LOGDIR, else the temp
+    directory's `SB3-<time>`); with no log dir the agent's logs go nowhere instead."""
+    from agents.base import TrainingEnv
+    monkeypatch.setenv("SB3_LOGDIR", str(tmp_path / "sb3"))
+    agent = make_agent("ppo", ProblemSpec.of("ArtworkBandit-v0"), n_steps=4, batch_size=8)
+    agent.learn(TrainingEnv("ArtworkBandit-v0", 2, seed=0), 8, lambda *_: True)
+    assert agent.model.num_timesteps >= 8
+    assert not (tmp_path / "sb3").exists()
+
+
 def test_candidate_scorer_gives_each_arm_its_own_appeal():
     """With `title_ids` in the observation, two pages equal in every feature but their
     titles score differently (the arm embedding); without them they cannot."""
