@@ -51,6 +51,7 @@ from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
 from agents.neural import RewardNetwork, candidate_inputs, n_inputs
+from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.rewards import slot_gain
@@ -217,8 +218,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             self._train()
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """The networks' weights (and their moving average), the filled part of both
-        buffers and the counters (like the neural bandit, not the optimiser's moments)."""
+        """The networks' weights (and their moving average), the optimiser's moments, the
+        filled part of both buffers and the counters."""
         modules = self._modules()
         weights = {f"{name}.{key}": value.cpu().numpy() for name, module in modules.items()
                    for key, value in module.state_dict().items()}
@@ -226,11 +227,13 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                    for column, values in buffer.filled().items()}
         positions = {f"{name}_size_and_cursor": np.array([buffer.size, buffer.cursor])
                      for name, buffer in self._buffers()}
-        return {**weights, **buffers, **positions, "updates": np.array(self.updates),
+        return {**weights, **optimiser_arrays(self.optimiser), **buffers, **positions,
+                "updates": np.array(self.updates),
                 "play_credit": np.array(self.play_credit)}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore the networks, their moving average, both buffers and the counters."""
+        """Restore the networks, their moving average, the optimiser's moments, both
+        buffers and the counters."""
         modules = self._modules()
         expected = {f"{name}.{key}" for name, module in modules.items()
                     for key in module.state_dict()}
@@ -245,6 +248,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             prefix = f"{name}."
             module.load_state_dict({key[len(prefix):]: torch.as_tensor(value)
                                     for key, value in arrays.items() if key.startswith(prefix)})
+        load_optimiser_arrays(self.optimiser, arrays)
         for name, buffer in self._buffers():
             size, cursor = arrays[f"{name}_size_and_cursor"]
             buffer.restore(size, cursor, {column: arrays[f"{name}_{column}"]

@@ -39,6 +39,7 @@ from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.features import candidate_features, n_features
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
+from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax
 
@@ -185,18 +186,19 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
             self._fit_posterior()
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """Network weights, replay buffer and counters."""
+        """Network weights, the optimiser's moments, replay buffer and counters."""
         weights = {f"net.{k}": v.cpu().numpy() for k, v in self.net.state_dict().items()}
         buffer = {f"buffer_{name}": rows for name, rows in self.buffer.filled().items()}
-        return {**weights, **buffer,
+        return {**weights, **buffer, **optimiser_arrays(self.optimiser),
                 "counters": np.array([self.buffer.size, self.buffer.cursor, self.updates]),
                 "arm_counts": self.arm_counts,
                 "posterior_mean": self.mean, "posterior_covariance": self.covariance}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore the network, the buffer and the posterior."""
+        """Restore the network, the optimiser's moments, the buffer and the posterior."""
         self.net.load_state_dict({k[4:]: torch.as_tensor(v) for k, v in arrays.items()
                                   if k.startswith("net.")})
+        load_optimiser_arrays(self.optimiser, arrays)
         size, cursor, updates = (int(v) for v in arrays["counters"])
         self.buffer.restore(size, cursor, {name: arrays[f"buffer_{name}"]
                                            for name in self.buffer.columns})

@@ -168,6 +168,30 @@ def test_a_resumed_bandit_run_ends_where_an_uninterrupted_one_does(tmp_path):
     assert mine == raw_scalars(whole.run_dir)
 
 
+@pytest.mark.parametrize(("agent", "kwargs"), [
+    ("neural_bandit", dict(hidden=16, batch_size=64, train_every=2, posterior_window=200)),
+    ("factored_bandit", dict(hidden=16, batch_size=64, train_every=2, ensemble=2))])
+def test_a_resumed_neural_run_ends_with_the_weights_of_an_uninterrupted_one(agent, kwargs,
+                                                                            tmp_path):
+    """The torch bandits resume exactly too: the optimiser's moments are saved with the
+    weights, so the training after the resume takes the same steps as without the stop."""
+    base = RunConfig(agent=agent, agent_kwargs=kwargs, visits=640, eval_every=320,
+                     eval_members=32, logdir=str(tmp_path), progress=False)
+    whole = train_run(base)
+    half = train_run(replace(base, visits=320))
+    again = train_run(base, resume_dir=half.run_dir)
+
+    def saved(run_dir: str) -> dict[str, np.ndarray]:
+        with np.load(read_checkpoint(run_dir)[0] / AGENT_DIR / "state.npz") as data:
+            return {key: data[key] for key in data.files if key != "__meta__"}
+
+    mine, reference = saved(again.run_dir), saved(whole.run_dir)
+    assert mine.keys() == reference.keys()
+    for key in reference:
+        assert np.array_equal(mine[key], reference[key]), key
+    assert again.metrics == whole.metrics
+
+
 # ------------------------------------------------------------------ --resume options
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
