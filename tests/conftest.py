@@ -17,6 +17,16 @@ def random_allowed(rng_: np.random.Generator, mask: np.ndarray) -> np.ndarray:
     return (rng_.random(mask.shape) * mask).argmax(axis=-1)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def sb3_logs_in_a_temporary_folder(tmp_path_factory):
+    """Tests that call SB3's `learn` on a model of their own (SB3's defaults, as a user
+    would) keep the folder SB3 then makes inside pytest's temporary directory, not in /tmp."""
+    folder = tmp_path_factory.mktemp("sb3_logs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SB3_LOGDIR", str(folder))
+        yield
+
+
 @pytest.fixture(params=[name for name in artwork_env.ENV_IDS
                         if name != "ArtworkPersonalization-v1"])
 def env_id(request) -> str:
