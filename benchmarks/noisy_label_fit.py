@@ -4,7 +4,7 @@ offline on the slot feedback of V uniformly random visits (every arm covered eve
 evaluated greedily like any agent.
 
     python benchmarks/noisy_label_fit.py [--visits 200000] [--epochs 8] [--seed 0]
-                                         [--ensemble 1]
+                                         [--ensemble 1] [--eval-members 2000]
 
 The labels are what a bandit learns from: the per-slot share of the drawn reward on the
 slots the member examined (`agents.base.slot_feedback`), noisy Bernoulli outcomes. The
