@@ -81,7 +81,9 @@ class ArtworkSimulator(NumpySimulator):
             w_salience=np.ascontiguousarray(table), w_quality=w.title_quality,
             w_misrepresents=self._misrepresents)
         self._exists = np.ascontiguousarray(w.artwork_exists)
-        self._sparse = (np.ascontiguousarray(index), weight.astype(np.float32))
+        # (J, T): the j-th genre of every title in a row (the relevance loop vectorises)
+        self._sparse = (np.ascontiguousarray(index.T),
+                        np.ascontiguousarray(weight.T, dtype=np.float32))
         self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])
         lay = self.layout
         self._member_cols = kernels.block_starts(lay.member, kernels.MEMBER_BLOCKS)

@@ -105,25 +105,67 @@ def _pairwise_sum(a: np.ndarray) -> float:
     return _pairwise_sum(a[:n2]) + _pairwise_sum(a[n2:])
 
 
+TOP_K_BINS = 64
+
+
 @njit(cache=True)
-def _top_k(score: np.ndarray, out: np.ndarray) -> None:
-    """The k = len(out) largest scores, largest first, ties to the lower index (`top_k`):
-    one pass, inserting into the sorted `out` and its scores `kept` (no allocation but
-    `kept`); a score not above the k-th kept one is passed over at the cost of one
-    comparison."""
+def _insert_top_k(score: np.ndarray, index: np.ndarray, m: int, out: np.ndarray) -> None:
+    """The k = len(out) largest of score[index[:m]] (index ascending), largest first, ties to
+    the lower index: one pass, inserting into the sorted `out` and its scores `kept`; a
+    score not above the k-th kept one is passed over at the cost of one comparison."""
     k = out.shape[0]
     kept = np.empty(k, dtype=score.dtype)
-    for t in range(score.shape[0]):
+    for j in range(m):
+        t = index[j]
         s = score[t]
-        if t >= k and not s > kept[k - 1]:
+        if j >= k and not s > kept[k - 1]:
             continue
-        pos = t if t < k else k - 1
+        pos = j if j < k else k - 1
         while pos > 0 and s > kept[pos - 1]:  # after equal scores: lower index first
             kept[pos] = kept[pos - 1]
             out[pos] = out[pos - 1]
             pos -= 1
         kept[pos] = s
         out[pos] = t
+
+
+@njit(cache=True)
+def _top_k(score: np.ndarray, out: np.ndarray) -> None:
+    """The k = len(out) largest scores, largest first, ties to the lower index (`top_k`).
+
+    Exact for any scores: the scores go into `TOP_K_BINS` bins of equal width between their
+    least and greatest (a bin never holds a larger score than a higher bin), and only the
+    entries in the bins that hold the k largest are ranked (`_insert_top_k`), about k + n /
+    `TOP_K_BINS` of the n, in index order, so ties still go to the lower index."""
+    n, k = score.shape[0], out.shape[0]
+    index = np.empty(n, dtype=np.int64)
+    m = 0
+    lo, hi = score[0], score[0]
+    for t in range(1, n):
+        lo = min(lo, score[t])
+        hi = max(hi, score[t])
+    if n > 2 * k + 8 and hi > lo:
+        lo64 = np.float64(lo)
+        scale = TOP_K_BINS / (np.float64(hi) - lo64)
+        bins = np.empty(n, dtype=np.int32)
+        for t in range(n):
+            bins[t] = min(np.int32((np.float64(score[t]) - lo64) * scale), TOP_K_BINS - 1)
+        counts = np.zeros(TOP_K_BINS, dtype=np.int64)
+        for t in range(n):
+            counts[bins[t]] += 1
+        top = TOP_K_BINS - 1  # the highest bin with at least k scores in it and above it
+        above = counts[top]
+        while above < k:
+            top -= 1
+            above += counts[top]
+        for t in range(n):
+            index[m] = t
+            m += bins[t] >= top
+    else:
+        for t in range(n):
+            index[t] = t
+        m = n
+    _insert_top_k(score, index, m, out)
 
 
 @njit(cache=True, inline="always")
@@ -251,10 +293,10 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
         theta32[g] = theta[g]
     rel = s_rel[i]
     for t in range(n_titles):
-        r = theta32[sparse_index[t, 0]] * sparse_weight[t, 0]
-        for q in range(1, sparse_index.shape[1]):
-            r += theta32[sparse_index[t, q]] * sparse_weight[t, q]
-        rel[t] = r
+        rel[t] = theta32[sparse_index[0, t]] * sparse_weight[0, t]
+    for q in range(1, sparse_index.shape[0]):  # (J, T): one title after another, vectorised
+        for t in range(n_titles):
+            rel[t] += theta32[sparse_index[q, t]] * sparse_weight[q, t]
     # the viewing history: top H of relevance + history_noise x uniform, most recent last
     score = scratch[:n_titles]
     uniforms32(base(key, np.uint64(0), HISTORY), score)

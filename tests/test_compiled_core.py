@@ -151,6 +151,24 @@ def test_same_invalid_actions_as_the_specification():
     assert compiled.first_invalid(allowed) == spec.first_invalid(allowed) == -1
 
 
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(1, 260), data=st.data())
+def test_top_k_is_a_stable_sort_of_the_scores(n, data):
+    """`kernels._top_k` (the recommender's and the viewing history's ranking) gives the k
+    largest scores largest first, ties to the lower index, as a stable sort does: with
+    ties (few distinct values), all-equal scores, and the played titles' -1e6 penalty."""
+    k = data.draw(st.integers(1, n))
+    gen = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    kind = data.draw(st.sampled_from(["normal", "few values", "equal", "penalised"]))
+    score = {"normal": gen.normal(size=n), "few values": gen.integers(0, 4, n),
+             "equal": np.zeros(n), "penalised": gen.normal(size=n)}[kind].astype(np.float32)
+    if kind == "penalised":
+        score[gen.random(n) < 0.3] -= np.float32(1e6)
+    out = np.empty(k, dtype=np.int64)
+    kernels._top_k(score, out)
+    assert np.array_equal(out, np.argsort(-score, kind="stable")[:k])
+
+
 @pytest.mark.parametrize("kernel", ["_page", "_page_model_one", "_visit_one"])
 def test_world_page_fields_are_the_kernels_parameters_in_order(kernel):
     """`WorldPage` travels to the kernels as `*arrays`: its field names are the kernel's
