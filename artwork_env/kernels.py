@@ -469,7 +469,7 @@ def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scra
     bp = np.float32(bounce_penalty)
     pat = np.float32(patience)
     for k in range(n_slots - 1, -1, -1):
-        for b in range(n_art):
+        for b in range(n_art if k > 0 else 1):  # slot 0 has no left neighbour: b = 0
             best_q = -np.inf
             best_a = 0
             for a in range(n_art):

@@ -176,9 +176,11 @@ class ArtworkVectorEnv(VectorEnv):
         next_step = self.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
         if ended.size and not next_step:
             final_obs = np.full(self.num_envs, None, dtype=object)
-            names = tuple(final)
-            rows = zip(*(list(final[name]) for name in names))  # per member: views, no copies
-            final_obs[ended] = [dict(zip(names, row)) for row in rows]
+            # per member: views, no copies (a dict display is faster than dict(zip(...)))
+            final_obs[ended] = [
+                {"member": member, "titles": titles, "artworks": artworks, "action_mask": mask}
+                for member, titles, artworks, mask in zip(
+                    final["member"], final["titles"], final["artworks"], final["action_mask"])]
             info["final_obs"] = final_obs
             info["_final_obs"] = terminated.copy()
         final_titles = self.sim.titles[ended].copy()
