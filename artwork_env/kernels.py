@@ -485,7 +485,8 @@ def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scra
                     best_q, best_a = q, a
             best_next[k, b] = best_a
             now[b] = best_q
-        future[:] = now
+        for b in range(n_art):
+            future[b] = now[b]
     actions[0] = best_next[0, 0]
     for k in range(1, n_slots):
         actions[k] = best_next[k, actions[k - 1]]
@@ -559,7 +560,8 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
           history_count, clicked_before, last_seen, streak, click, play, misrep)
     exists = np.empty((n_slots, n_art), dtype=np.bool_)
     for k in range(n_slots):
-        exists[k] = w_exists[row[k]]
+        for a in range(n_art):
+            exists[k, a] = w_exists[row[k], a]
     act = actions[i]
     out_expected[i] = _expected(reward_code, bounce_penalty, patience[i], click, play,
                                 exists, act)
@@ -605,7 +607,8 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
         if quality and first_play < 0:
             first_play = k
     out_reward[i] = _pairwise_sum(slot_reward)
-    out_titles[i] = row
+    for k in range(n_slots):
+        out_titles[i, k] = row[k]
     # the state once the visit is over (docs/model.md, section 4)
     for k in range(n_slots):
         t = row[k]
@@ -631,8 +634,10 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
         history_pos[i] = (slot + 1) % n_hist
         history_count[i, old] -= 1
         history_count[i, title] += 1
-        genre_hist[i] += title_genres[title] - title_genres[old]
-        cast_exposure[i] += cast_counts[title] - cast_counts[old]
+        for g in range(genre_hist.shape[1]):
+            genre_hist[i, g] += title_genres[title, g] - title_genres[old, g]
+        for a in range(cast_exposure.shape[1]):
+            cast_exposure[i, a] += cast_counts[title, a] - cast_counts[old, a]
         played[i, title] = True
     if n_bounces > 0:  # trust falls on bounces and otherwise recovers
         trust[i] = trust[i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
@@ -699,8 +704,10 @@ def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols,
         title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if history_count[i, t] > 0 else 0.0
         title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if clicked_before[i, t] else 0.0
         title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(title_shown[i, t] / 10.0, 1.0)
-        artworks[j, k] = artwork_features[t]
         for a in range(n_art):
+            out, features = artworks[j, k, a], artwork_features[t, a]
+            for c in range(out.shape[0]):  # the world's columns (and two rewritten below)
+                out[c] = features[c]
             exists = w_exists[t, a]
             artworks[j, k, a, artwork_cols[ARTWORK_TIMES_SHOWN]] = \
                 min(np.float64(seen_count[i, t, a]), 10.0) / 10.0 * exists
