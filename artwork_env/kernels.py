@@ -358,6 +358,7 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
     n_visual = w_visual_centred.shape[0]
     tau = trust[i]
     sal = np.float32(p[SALIENCE_WEIGHT] * tau)
+    logits = np.empty(n_art, dtype=np.float32)
     for k in range(n_slots):
         t = row[k]
         r = np.float64(rel[i, t])
@@ -378,9 +379,7 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
             changed = last >= 0 and not is_last
             change = change_sign * kappa[i] * changed
             fatigue = -p[FATIGUE_WEIGHT] * np.float64(streak[i, t]) * is_last
-            logit = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
-            for b in range(n_art):
-                click[k, b, a] = logit
+            logits[a] = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
             gap = max(0.0, theta_theme - r)
             misrep[k, a] = w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
             play[k, a] = sigmoid32(np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
@@ -398,11 +397,10 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
                         gap /= n_visual
                         dissim = np.float32(0.5 * (w_theme[left, b] != w_theme[t, a])
                                             + 0.5 * min(1.0, 2.0 * gap))
-                    click[k, b, a] = sigmoid32(click[k, b, a]
-                                               + (dissim - np.float32(0.5)) * sal)
+                    click[k, b, a] = sigmoid32(logits[a] + (dissim - np.float32(0.5)) * sal)
         else:  # no left neighbour effect: one probability per artwork
             for a in range(n_art):
-                value = sigmoid32(click[k, 0, a])
+                value = sigmoid32(logits[a])
                 for b in range(n_art):
                     click[k, b, a] = value
 
