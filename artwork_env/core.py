@@ -81,7 +81,7 @@ class ArtworkSimulator(NumpySimulator):
             w_salience=np.ascontiguousarray(table), w_quality=w.title_quality,
             w_misrepresents=self._misrepresents)
         self._exists = np.ascontiguousarray(w.artwork_exists)
-        # (J, T): the j-th genre of every title in a row (the relevance loop vectorises)
+        # (J, T): row j holds the j-th genre of every title (the relevance loop vectorises)
         self._sparse = (np.ascontiguousarray(index.T),
                         np.ascontiguousarray(weight.T, dtype=np.float32))
         self._device_visual = np.ascontiguousarray(DEVICE_VISUAL[:, :w.n_visual])

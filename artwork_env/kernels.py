@@ -294,7 +294,7 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
     rel = s_rel[i]
     for t in range(n_titles):
         rel[t] = theta32[sparse_index[0, t]] * sparse_weight[0, t]
-    for q in range(1, sparse_index.shape[0]):  # (J, T): one title after another, vectorised
+    for q in range(1, sparse_index.shape[0]):  # (J, T): genre q of every title, vectorised
         for t in range(n_titles):
             rel[t] += theta32[sparse_index[q, t]] * sparse_weight[q, t]
     # the viewing history: top H of relevance + history_noise x uniform, most recent last
