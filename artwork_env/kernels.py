@@ -147,10 +147,10 @@ def _top_k(score: np.ndarray, out: np.ndarray) -> None:
     if n > 2 * k + 8 and hi > lo:
         lo64 = np.float64(lo)
         scale = TOP_K_BINS / (np.float64(hi) - lo64)
-        bins = np.empty(n, dtype=np.int32)
+        bins = np.empty(n, dtype=np.uint8)  # TOP_K_BINS <= 256
         for t in range(n):
             bins[t] = min(np.int32((np.float64(score[t]) - lo64) * scale), TOP_K_BINS - 1)
-        counts = np.zeros(TOP_K_BINS, dtype=np.int64)
+        counts = np.zeros(TOP_K_BINS, dtype=np.int32)
         for t in range(n):
             counts[bins[t]] += 1
         top = TOP_K_BINS - 1  # the highest bin with at least k scores in it and above it
