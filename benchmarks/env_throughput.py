@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import gymnasium as gym
 import numba
@@ -76,29 +77,40 @@ def env_step_seconds(env_ids: tuple[str, ...], seconds: float,
     return best
 
 
+def best_window_rate(step: Callable[[], object], per_step: int, seconds: float,
+                     windows: int = 10) -> float:
+    """Units per second of `step` (each call does `per_step` units) in the best of `windows`
+    windows of `seconds / windows` each: the least disturbed by a shared machine's slow
+    spells."""
+    best = 0.0
+    for _ in range(windows):
+        units, start = 0, time.perf_counter()
+        while units == 0 or time.perf_counter() - start < seconds / windows:
+            step()
+            units += per_step
+        best = max(best, units / (time.perf_counter() - start))
+    return best
+
+
 def core_visits_per_second(n: int, n_visits: int, seconds: float,
-                           simulator: type[NumpySimulator] = ArtworkSimulator,
-                           windows: int = 10) -> float:
-    """Visits/s of a batch core with N members: observe, act (fixed row), step, reset ended;
-    the best of `windows` windows of `seconds / windows` each."""
+                           simulator: type[NumpySimulator] = ArtworkSimulator) -> float:
+    """Visits/s of a batch core with N members: observe, act (fixed row), step, reset ended
+    (`best_window_rate`)."""
     sim = simulator(ModelConfig(n_visits=n_visits), n)
     base = np.arange(n, dtype=np.uint64)
     episode = np.zeros(n, dtype=np.uint64)
     sim.reset_members(np.arange(n), rng.derive_keys(base, episode))
     actions = np.zeros((n, sim.n_slots), dtype=np.int64)
-    best = 0.0
-    for _ in range(windows):
-        visits, start = 0, time.perf_counter()
-        while visits == 0 or time.perf_counter() - start < seconds / windows:
-            sim.observe()
-            outcome = sim.visit_step(actions)
-            ended = np.flatnonzero(outcome.terminated)
-            if ended.size:
-                episode[ended] += np.uint64(1)
-                sim.reset_members(ended, rng.derive_keys(base[ended], episode[ended]))
-            visits += n
-        best = max(best, visits / (time.perf_counter() - start))
-    return best
+
+    def visit() -> None:
+        sim.observe()
+        outcome = sim.visit_step(actions)
+        ended = np.flatnonzero(outcome.terminated)
+        if ended.size:
+            episode[ended] += np.uint64(1)
+            sim.reset_members(ended, rng.derive_keys(base[ended], episode[ended]))
+
+    return best_window_rate(visit, n, seconds)
 
 
 def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
@@ -125,25 +137,18 @@ def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
             "observation": best(lambda: sim.observe())}
 
 
-def vector_visits_per_second(mode: str, n: int, seconds: float, windows: int = 10) -> float:
-    """Visits/s of `gym.make_vec("ArtworkBandit-v0", n, mode)` with fixed actions, in the
-    best of `windows` windows of `seconds / windows` each (the least disturbed by the
-    machine, as `env_step_seconds` measures)."""
+def vector_visits_per_second(mode: str, n: int, seconds: float) -> float:
+    """Visits/s of `gym.make_vec("ArtworkBandit-v0", n, mode)` with fixed actions
+    (`best_window_rate`)."""
     kwargs = {} if mode == "vector_entry_point" else {
         "vector_kwargs": {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}}
     env = gym.make_vec("ArtworkBandit-v0", num_envs=n, vectorization_mode=mode, **kwargs)
     env.reset(seed=0)
     actions = np.zeros((n, 6), dtype=np.int64)
     env.step(actions)
-    best = 0.0
-    for _ in range(windows):
-        visits, start = 0, time.perf_counter()
-        while visits == 0 or time.perf_counter() - start < seconds / windows:
-            env.step(actions)
-            visits += n
-        best = max(best, visits / (time.perf_counter() - start))
+    rate = best_window_rate(lambda: env.step(actions), n, seconds)
     env.close()
-    return best
+    return rate
 
 
 def native_bytes_per_member(n: int) -> float:
