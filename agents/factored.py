@@ -1,10 +1,12 @@
 """A neural bandit whose reward model is factored the way the member responds: does the
 examined image get the click, and does the click end in a quality play?
 
-Two networks of the neural bandit's shape (`agents.neural.RewardNetwork` on
-`candidate_inputs`: the LinUCB feature map, the raw candidate columns and an embedding of
-the (title, artwork) arm, plus a per-arm intercept) output logits, and a candidate z of
-arm a is scored with its expected slot gain (`artwork_env.rewards.slot_gain`):
+Two networks output logits, and a candidate z of arm a is scored with its expected slot
+gain (`artwork_env.rewards.slot_gain`). Each is the neural bandit's network
+(`agents.neural.RewardNetwork` on `candidate_inputs`: the LinUCB feature map, the raw
+candidate columns and an embedding of the (title, artwork) arm, plus a per-arm intercept)
+plus a two-tower term, the dot product of a member embedding and a candidate embedding
+(`TwoTowerNetwork`; `interaction_rank=0` leaves it out):
 
     c(z, a) = sigma(f_click(z, a)),    p(z, a) = sigma(f_play(z, a)),
     score   = c (p - bounce_penalty (1 - p))        (reward "quality_play"; c p for
@@ -50,20 +52,63 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
-from agents.neural import RewardNetwork, candidate_inputs, n_inputs
+from agents.neural import RewardNetwork, candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
+from artwork_env.layout import Columns
 from artwork_env.rewards import slot_gain
+
+
+class TwoTowerNetwork(nn.Module):
+    """A logit of the neural bandit's shape plus a member-candidate interaction:
+
+        f(z, a) = RewardNetwork(z, a) + < g(member), W [title, artwork] >
+
+    g is an MLP of the member's observation columns to `rank` dimensions (the member
+    tower), W a linear map of the candidate's title and artwork columns to the same
+    dimensions (the item tower): the two-tower dot product of recommender systems
+    (Covington et al., RecSys 2016; Yi et al., RecSys 2019). It is the shape of the image
+    uplift in docs/model.md, section 4 (the member's taste for the artwork's theme, face and
+    visual attributes, each a member vector read at the artwork's one-hot or attributes), so
+    what the clicks teach about one title's images carries to every title's; the MLP alone
+    has to learn each such product from concatenated columns.
+    """
+
+    def __init__(self, columns: Columns, hidden: int, n_arms: int, rank: int) -> None:
+        super().__init__()
+        self.member_cols, self.title_cols = columns["member"], columns["titles"]
+        self.artwork_cols = columns["artworks"]
+        self.deep = RewardNetwork(columns.width, hidden, n_arms)
+        member, title, artwork = (part.stop - part.start for part in
+                                  (self.member_cols, self.title_cols, self.artwork_cols))
+        self.member_tower = nn.Sequential(nn.Linear(member, hidden), nn.ReLU(),
+                                          nn.Linear(hidden, rank))
+        self.item_tower = nn.Linear(title + artwork, rank, bias=False)
+
+    def forward(self, inputs: torch.Tensor, arms: torch.Tensor) -> torch.Tensor:
+        """The logit of each (inputs, arm) row."""
+        member = self.member_tower(inputs[:, self.member_cols])
+        item = self.item_tower(torch.cat([inputs[:, self.title_cols],
+                                          inputs[:, self.artwork_cols]], dim=1))
+        return self.deep(inputs, arms) + (member * item).sum(dim=1)
+
+
+def response_network(columns: Columns, hidden: int, n_arms: int, rank: int) -> nn.Module:
+    """The logit network of one response: two towers of `rank` dimensions on top of the
+    neural bandit's network, or that network alone with `rank` 0."""
+    if rank == 0:
+        return RewardNetwork(columns.width, hidden, n_arms)
+    return TwoTowerNetwork(columns, hidden, n_arms, rank)
 
 
 class ResponseNetworks(nn.Module):
     """One (click, play-given-click) pair of networks; `gains` scores candidates."""
 
-    def __init__(self, n_in: int, hidden: int, n_arms: int) -> None:
+    def __init__(self, columns: Columns, hidden: int, n_arms: int, rank: int) -> None:
         super().__init__()
-        self.click = RewardNetwork(n_in, hidden, n_arms)
-        self.play = RewardNetwork(n_in, hidden, n_arms)
+        self.click = response_network(columns, hidden, n_arms, rank)
+        self.play = response_network(columns, hidden, n_arms, rank)
 
     def gains(self, spec: ProblemSpec, inputs: torch.Tensor, arms: torch.Tensor) -> np.ndarray:
         """Expected slot gain of each (inputs, arm) row."""
@@ -82,7 +127,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                  learning_rate: float = 3e-4, epsilon: float = 0.1, train_every: int = 8,
                  train_steps: int = 8, batch_size: int = 512, buffer_size: int = 300_000,
                  ensemble: int = 5, averaging: float = 0.0, thompson: bool = True,
-                 device: str = "cpu") -> None:
+                 interaction_rank: int = 16, device: str = "cpu") -> None:
         super().__init__(spec, seed)
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
@@ -95,15 +140,21 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                                ensemble=ensemble).items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
+        if (isinstance(interaction_rank, bool) or not isinstance(interaction_rank, int)
+                or interaction_rank < 0):
+            raise ValueError(f"interaction_rank must be a non-negative integer, got "
+                             f"{interaction_rank!r}")
         torch.manual_seed(seed)
         self.params = dict(hidden=hidden, learning_rate=learning_rate, epsilon=epsilon,
                            train_every=train_every, train_steps=train_steps,
                            batch_size=batch_size, buffer_size=buffer_size, ensemble=ensemble,
-                           averaging=averaging, thompson=thompson)
+                           averaging=averaging, thompson=thompson,
+                           interaction_rank=interaction_rank)
         self.device = torch.device("cpu" if device == "auto" else device)
-        self.n_in = n_inputs(spec)
+        columns = input_columns(spec)
+        self.n_in = columns.width
         n_arms = spec.n_titles * spec.n_artworks
-        self.members = nn.ModuleList(ResponseNetworks(self.n_in, hidden, n_arms)
+        self.members = nn.ModuleList(ResponseNetworks(columns, hidden, n_arms, interaction_rank)
                                      for _ in range(ensemble)).to(self.device)
         self.optimiser = torch.optim.Adam(self.members.parameters(), lr=learning_rate)
         self.averaged = (AveragedModel(self.members, self.device,
@@ -155,7 +206,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                               "plays") for member, member_rows in zip(self.members, rows))
 
     @staticmethod
-    def _loss(net: RewardNetwork, batch: dict[str, torch.Tensor], label: str) -> torch.Tensor:
+    def _loss(net: nn.Module, batch: dict[str, torch.Tensor], label: str) -> torch.Tensor:
         """Mean logistic loss of `net` on a batch's `label` column."""
         return nn.functional.binary_cross_entropy_with_logits(
             net(batch["features"], batch["arms"]), batch[label])
@@ -241,7 +292,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         if saved != expected:
             raise ValueError(
                 f"the saved networks do not fit this agent (ensemble="
-                f"{self.params['ensemble']}, averaging={self.params['averaging']}): saved with "
+                f"{self.params['ensemble']}, averaging={self.params['averaging']}, "
+                f"interaction_rank={self.params['interaction_rank']}): saved with "
                 f"other settings, or by an older version; missing "
                 f"{sorted(expected - saved)[:3]}, unexpected {sorted(saved - expected)[:3]}")
         for name, module in modules.items():

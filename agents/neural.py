@@ -42,6 +42,7 @@ from agents.linear import arm_ids
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax
+from artwork_env.layout import Columns
 
 
 class RewardNetwork(nn.Module):
@@ -79,10 +80,16 @@ def candidate_inputs(spec: ProblemSpec, obs: Observation) -> np.ndarray:
         np.asarray(obs["artworks"])], axis=-1, dtype=np.float32)
 
 
+def input_columns(spec: ProblemSpec) -> Columns:
+    """The named column blocks of `candidate_inputs`' last axis, in order."""
+    lay = spec.layout
+    return Columns(("features", "member", "titles", "artworks"),
+                   (n_features(spec), lay.member.width, lay.title.width, lay.artwork.width))
+
+
 def n_inputs(spec: ProblemSpec) -> int:
     """Length of `candidate_inputs`' last axis."""
-    shapes = spec.layout.shapes()
-    return n_features(spec) + shapes["member"][0] + shapes["titles"][1] + shapes["artworks"][2]
+    return input_columns(spec).width
 
 
 class NeuralBanditAgent(TunedPerEnv, Agent):

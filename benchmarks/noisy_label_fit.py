@@ -4,7 +4,8 @@ offline on the slot feedback of V uniformly random visits (every arm covered eve
 evaluated greedily like any agent.
 
     python benchmarks/noisy_label_fit.py [--visits 200000] [--epochs 8] [--seed 0]
-                                         [--ensemble 1] [--eval-members 2000]
+                                         [--ensemble 1] [--interaction-rank R]
+                                         [--eval-members 2000]
 
 The labels are what a bandit learns from: the per-slot share of the drawn reward on the
 slots the member examined (`agents.base.slot_feedback`), noisy Bernoulli outcomes. The
@@ -15,7 +16,8 @@ examined slot) and plays (the clicked slots) by logistic loss, with the same opt
 batch size and epochs: each epoch one pass over each. By default it fits one pair of
 networks, as the neural bandit has one network; `--ensemble E` fits the agent's ensemble
 of E pairs, member i reading each batch through a fixed permutation of its own (its own
-order of the rows).
+order of the rows). `--interaction-rank 0` fits the factored bandit's networks without
+their two towers (`agents.factored.TwoTowerNetwork`), as they were before 2026-11-30.
 """
 
 from __future__ import annotations
@@ -74,12 +76,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval-members", type=int, default=2_000)
     parser.add_argument("--ensemble", type=int, default=1)
+    parser.add_argument("--interaction-rank", type=int, default=None,
+                        help="the factored bandit's two-tower rank (default: the agent's; "
+                             "0: none)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     env = make_vector("ArtworkBandit-v0", BATCH_MEMBERS)
     spec = ProblemSpec.from_env(env)
     every_slot = dict(train_every=2**62, buffer_size=args.visits * spec.n_slots)  # fit below
     neural = NeuralBanditAgent(spec, seed=args.seed, **every_slot)
+    if args.interaction_rank is not None:
+        every_slot["interaction_rank"] = args.interaction_rank
     factored = FactoredBanditAgent(spec, seed=args.seed, ensemble=args.ensemble, **every_slot)
     linear = make_agent("lints", spec, seed=args.seed)
     gen = np.random.default_rng(args.seed)

@@ -160,11 +160,10 @@ def test_factored_bandit_scores_the_expected_slot_gain(env):
     with torch.no_grad():
         for member, (name, (bait, honest)) in itertools.product(agent.members,
                                                                  logits.items()):
-            net = getattr(member, name)  # every member of the ensemble alike
-            net.head.weight.zero_()
-            net.intercept.weight.fill_(-20.0)  # every other artwork: never clicked, never played
-            net.intercept.weight.view(-1, agent.spec.n_artworks)[:, 0] = bait
-            net.intercept.weight.view(-1, agent.spec.n_artworks)[:, 1] = honest
+            intercept = only_intercepts(getattr(member, name))  # every member alike
+            intercept.fill_(-20.0)  # every other artwork: never clicked, never played
+            intercept.view(-1, agent.spec.n_artworks)[:, 0] = bait
+            intercept.view(-1, agent.spec.n_artworks)[:, 1] = honest
     gains = agent.gains(obs)
     sigmoid = lambda x: 1.0 / (1.0 + np.exp(-np.asarray(x)))  # noqa: E731
     expected = slot_gain("quality_play", agent.spec.bounce_penalty,
@@ -172,6 +171,33 @@ def test_factored_bandit_scores_the_expected_slot_gain(env):
     assert np.allclose(gains[..., :2], expected, rtol=1e-5)
     assert expected[1] > 0.25 > 0.0 > expected[0]
     assert np.all(agent.act(obs, explore=False) == 1)
+
+
+def test_factored_bandit_logit_adds_the_two_towers_dot_product(env):
+    """With its neural-bandit part zeroed, a response network's logit is the dot product of
+    the member tower on the observation's `member` row and the item tower on the
+    candidate's `titles` and `artworks` rows; with interaction_rank 0 there is no such
+    term."""
+    import torch
+
+    agent, obs = trained("factored_bandit", env)
+    net = agent.members[0].click
+    n, k, m = obs["action_mask"].shape
+    member = torch.as_tensor(np.asarray(obs["member"], np.float32))
+    candidates = torch.as_tensor(np.concatenate(
+        [np.broadcast_to(obs["titles"][:, :, None], (n, k, m, obs["titles"].shape[-1])),
+         obs["artworks"]], axis=-1).astype(np.float32))
+    with torch.no_grad():
+        for weight in net.deep.parameters():
+            weight.zero_()
+        expected = torch.einsum("nr,nkmr->nkm", net.member_tower(member),
+                                net.item_tower(candidates))
+        logits = net(*agent_inputs(agent, obs)).reshape(n, k, m)
+    assert agent.params["interaction_rank"] == net.item_tower.out_features == 16
+    assert torch.allclose(logits, expected, atol=1e-5)
+    assert logits.std() > 0.01  # the term varies across candidates
+    plain = make_agent("factored_bandit", agent.spec, interaction_rank=0)
+    assert not any("tower" in name for name, _ in plain.members.named_parameters())
 
 
 def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):
@@ -225,8 +251,7 @@ def test_factored_bandit_ensemble_scores_the_mean_gain_and_members_draw_their_ow
     with torch.no_grad():
         for member, logits in zip(agent.members, member_logits):
             for net, logit in zip((member.click, member.play), logits):
-                net.head.weight.zero_()
-                net.intercept.weight.fill_(logit)
+                only_intercepts(net).fill_(logit)
     sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
     each = [slot_gain("quality_play", agent.spec.bounce_penalty, sigmoid(c), sigmoid(p))
             for c, p in member_logits]
@@ -256,11 +281,10 @@ def test_factored_bandit_thompson_scores_each_page_with_one_drawn_member(env):
     obs = agent_observation(obs, info)
     with torch.no_grad():
         for member, (preferred, play) in zip(agent.members, [(0, 1.0), (1, 3.0)]):
-            for net in (member.click, member.play):
-                net.head.weight.zero_()
-                net.intercept.weight.fill_(-6.0)
-            member.click.intercept.weight.fill_(0.0)
-            member.play.intercept.weight.view(-1, agent.spec.n_artworks)[:, preferred] = play
+            only_intercepts(member.click)  # click logit 0 everywhere
+            play_intercept = only_intercepts(member.play)
+            play_intercept.fill_(-6.0)
+            play_intercept.view(-1, agent.spec.n_artworks)[:, preferred] = play
     pages = np.concatenate([agent.act(obs) for _ in range(40)])
     assert set(np.unique(pages)) == {0, 1}
     assert np.all(pages == pages[:, :1])  # one member per page
@@ -272,6 +296,7 @@ def test_factored_bandit_acts_with_the_moving_average_of_its_weights(env):
     """With averaging d, the acting networks after steps 1, 2, 3 are w1, then
     d a + (1 - d) w at each further step: an exponential moving average of the weights."""
     import torch
+    from torch.nn.utils import parameters_to_vector
 
     decay = 0.75
     agent = make_agent("factored_bandit", ProblemSpec.from_env(env), seed=0, averaging=decay,
@@ -287,15 +312,26 @@ def test_factored_bandit_acts_with_the_moving_average_of_its_weights(env):
     average = None
     for _ in range(3):
         agent._step(agent.click_loss(agent.rng.integers(0, agent.examined.size, (1, 64))))
-        weight = agent.members[0].click.head.weight.detach().clone()
+        weight = parameters_to_vector(agent.members[0].click.parameters()).detach().clone()
         average = weight if average is None else decay * average + (1 - decay) * weight
-    acting = agent.acting()[0].click.head.weight
+    acting = parameters_to_vector(agent.acting()[0].click.parameters())
     assert torch.allclose(acting, average, atol=1e-6)
     assert not torch.allclose(acting, weight, atol=1e-4)
     agent_obs = agent_observation(obs, info)
     scored = np.mean([member.gains(agent.spec, *agent_inputs(agent, agent_obs))
                       for member in agent.averaged.module], axis=0)
     assert np.allclose(agent.gains(agent_obs).reshape(-1), scored)
+
+
+def only_intercepts(net):
+    """Zero every weight of a factored bandit's logit network but its per-arm intercepts,
+    so each candidate's logit is its arm's intercept; return the intercepts, (arms, 1)."""
+    intercepts = [weight for name, weight in net.named_parameters()
+                  if name.endswith("intercept.weight")]
+    for weight in net.parameters():
+        weight.zero_()
+    assert len(intercepts) == 1
+    return intercepts[0]
 
 
 def agent_inputs(agent, obs):
@@ -317,6 +353,8 @@ def test_factored_bandit_refuses_networks_saved_with_another_ensemble(env, tmp_p
         make_agent("factored_bandit", spec, ensemble=3).load(tmp_path / "two")
     with pytest.raises(ValueError, match="saved networks do not fit"):
         make_agent("factored_bandit", spec, ensemble=2, averaging=0.9).load(tmp_path / "two")
+    with pytest.raises(ValueError, match="interaction_rank=0"):
+        make_agent("factored_bandit", spec, ensemble=2, interaction_rank=0).load(tmp_path / "two")
 
 
 def test_factored_bandit_rejects_bad_settings(env):
