@@ -101,10 +101,11 @@ class SB3Agent(TunedPerEnv, Agent):
         """
         env = self._wrap(venv)
         kwargs = with_schedules(self.algorithm_kwargs)
-        hidden = kwargs.pop("hidden", 64)
+        scorer = {"hidden": kwargs.pop("hidden", 64),
+                  "interaction_rank": kwargs.pop("interaction_rank", 0)}
         kwargs.setdefault("policy_kwargs", {
             "features_extractor_class": CandidateScorer,
-            "features_extractor_kwargs": {"hidden": hidden},
+            "features_extractor_kwargs": scorer,
             "net_arch": self.net_arch})
         self.model = self.algorithm(self.policy_class(), env, seed=self.seed,
                                     device=self.device, verbose=0, **kwargs,

@@ -52,7 +52,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
-from agents.neural import RewardNetwork, candidate_inputs, input_columns
+from agents.neural import RewardNetwork, TwoTowers, candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
@@ -61,19 +61,12 @@ from artwork_env.rewards import slot_gain
 
 
 class TwoTowerNetwork(nn.Module):
-    """A logit of the neural bandit's shape plus a member-candidate interaction:
+    """The neural bandit's network plus two towers (`agents.neural.TwoTowers`) on the
+    member's columns and the candidate's title and artwork columns of the inputs:
 
         f(z, a) = RewardNetwork(z, a) + < g(member), W [title, artwork] >
 
-    g is an MLP of the member's observation columns to `rank` dimensions (the member
-    tower), W a linear map of the candidate's title and artwork columns to the same
-    dimensions (the item tower): the two-tower dot product of recommender systems
-    (Covington et al., RecSys 2016; Yi et al., RecSys 2019). It is the shape of the image
-    uplift in docs/model.md, section 4 (the member's taste for the artwork's theme, face and
-    visual attributes, each a member vector read at the artwork's one-hot or attributes), so
-    what the clicks teach about one title's images carries to every title's; the MLP alone
-    has to learn each such product from concatenated columns.
-    """
+    The MLP alone has to learn each member-artwork product from concatenated columns."""
 
     def __init__(self, columns: Columns, hidden: int, n_arms: int, rank: int) -> None:
         super().__init__()
@@ -82,16 +75,12 @@ class TwoTowerNetwork(nn.Module):
         self.deep = RewardNetwork(columns.width, hidden, n_arms)
         member, title, artwork = (part.stop - part.start for part in
                                   (self.member_cols, self.title_cols, self.artwork_cols))
-        self.member_tower = nn.Sequential(nn.Linear(member, hidden), nn.ReLU(),
-                                          nn.Linear(hidden, rank))
-        self.item_tower = nn.Linear(title + artwork, rank, bias=False)
+        self.towers = TwoTowers(member, title + artwork, hidden, rank)
 
     def forward(self, inputs: torch.Tensor, arms: torch.Tensor) -> torch.Tensor:
         """The logit of each (inputs, arm) row."""
-        member = self.member_tower(inputs[:, self.member_cols])
-        item = self.item_tower(torch.cat([inputs[:, self.title_cols],
-                                          inputs[:, self.artwork_cols]], dim=1))
-        return self.deep(inputs, arms) + (member * item).sum(dim=1)
+        item = torch.cat([inputs[:, self.title_cols], inputs[:, self.artwork_cols]], dim=1)
+        return self.deep(inputs, arms) + self.towers(inputs[:, self.member_cols], item)
 
 
 def response_network(columns: Columns, hidden: int, n_arms: int, rank: int) -> nn.Module:

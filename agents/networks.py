@@ -14,7 +14,10 @@ candidate also gets a learned embedding of its (title, artwork) arm: an image's 
 is not in its visible features, and the linear bandits' per-arm intercepts show how much it
 is worth (the best non-personalised artwork per title alone reaches 82 % of the oracle).
 When it holds `features` (`agents.feature_obs`), the linear bandits' feature map of each
-candidate joins its columns.
+candidate joins its columns. With `interaction_rank` > 0 (`--grid agent.interaction_rank=16`
+for any deep agent; off by default) each score adds the factored bandit's two towers
+(`agents.neural.TwoTowers`): a member embedding dotted with an embedding of the candidate's
+title and artwork columns.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from gymnasium import spaces
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, MlpExtractor
 from torch import nn
 
+from agents.neural import TwoTowers
+
 
 class CandidateScorer(BaseFeaturesExtractor):
     """Shared per-candidate MLP over the page observation (see the module docstring)."""
 
     def __init__(self, observation_space: spaces.Dict, hidden: int = 64,
-                 arm_dim: int = 8) -> None:
+                 arm_dim: int = 8, interaction_rank: int = 0) -> None:
         n_slots, n_artworks = observation_space["action_mask"].shape
         self.slot_mode = "slot" in observation_space.spaces
         width = n_artworks if self.slot_mode else n_slots * n_artworks
@@ -47,6 +52,12 @@ class CandidateScorer(BaseFeaturesExtractor):
         self.body = nn.Sequential(nn.Linear(size, hidden), nn.ReLU(),
                                   nn.Linear(hidden, hidden), nn.ReLU())
         self.score = nn.Linear(hidden, 1)
+        self.towers: TwoTowers | None = None
+        if interaction_rank:  # the factored bandit's two towers
+            self.towers = TwoTowers(observation_space["member"].shape[0],
+                                    observation_space["titles"].shape[1]
+                                    + observation_space["artworks"].shape[2],
+                                    hidden, interaction_rank)
 
     def forward(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
         """(B, width + hidden): candidate scores, then the mean candidate embedding."""
@@ -64,6 +75,8 @@ class CandidateScorer(BaseFeaturesExtractor):
             parts.append(self.arm(arms))
         embedding = self.body(torch.cat(parts, dim=-1))
         scores = self.score(embedding)[..., 0]  # (B, K, M)
+        if self.towers is not None:  # + < g(member), W [title, artwork] >
+            scores = scores + self.towers(parts[0], torch.cat(parts[1:3], dim=-1))
         scores = scores.masked_fill(obs["action_mask"] < 0.5, -10.0)
         if self.slot_mode:
             scores = (scores * obs["slot"][:, :, None]).sum(dim=1)  # the current slot's row

@@ -67,6 +67,26 @@ class RewardNetwork(nn.Module):
         return self.head(self.body(inputs, arms))[:, 0] + self.intercept(arms)[:, 0]
 
 
+class TwoTowers(nn.Module):
+    """The two-tower dot product of recommender systems (Covington et al., RecSys 2016; Yi
+    et al., RecSys 2019): < g(member), W item >, g an MLP of the member's observation
+    columns to `rank` dimensions (the member tower), W a linear map of a candidate's title
+    and artwork columns to the same dimensions (the item tower). It is the shape of the
+    image's uplift in docs/model.md, section 4 (the member's taste for the artwork's theme,
+    face and visual attributes, a member vector read at the artwork's one-hots and
+    attributes), so what one title's images teach carries to every title's."""
+
+    def __init__(self, member_width: int, item_width: int, hidden: int, rank: int) -> None:
+        super().__init__()
+        self.member = nn.Sequential(nn.Linear(member_width, hidden), nn.ReLU(),
+                                    nn.Linear(hidden, rank))
+        self.item = nn.Linear(item_width, rank, bias=False)
+
+    def forward(self, member: torch.Tensor, item: torch.Tensor) -> torch.Tensor:
+        """The dot product over the last axis, member and item rows broadcast."""
+        return (self.member(member) * self.item(item)).sum(dim=-1)
+
+
 def candidate_inputs(spec: ProblemSpec, obs: Observation) -> np.ndarray:
     """(N, K, M, d) float32 network inputs of every candidate: the LinUCB features, then
     the raw member, title and artwork columns of the observation."""

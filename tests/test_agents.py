@@ -190,14 +190,14 @@ def test_factored_bandit_logit_adds_the_two_towers_dot_product(env):
     with torch.no_grad():
         for weight in net.deep.parameters():
             weight.zero_()
-        expected = torch.einsum("nr,nkmr->nkm", net.member_tower(member),
-                                net.item_tower(candidates))
+        expected = torch.einsum("nr,nkmr->nkm", net.towers.member(member),
+                                net.towers.item(candidates))
         logits = net(*agent_inputs(agent, obs)).reshape(n, k, m)
-    assert agent.params["interaction_rank"] == net.item_tower.out_features == 16
+    assert agent.params["interaction_rank"] == net.towers.item.out_features == 16
     assert torch.allclose(logits, expected, atol=1e-5)
     assert logits.std() > 0.01  # the term varies across candidates
     plain = make_agent("factored_bandit", agent.spec, interaction_rank=0)
-    assert not any("tower" in name for name, _ in plain.members.named_parameters())
+    assert not any("towers" in name for name, _ in plain.members.named_parameters())
 
 
 def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):

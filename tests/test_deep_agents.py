@@ -208,6 +208,38 @@ def test_candidate_scorer_gives_each_arm_its_own_appeal():
     assert torch.allclose(scores[0], scores[1])
 
 
+def test_candidate_scorer_adds_the_two_towers_to_each_score():
+    """With `interaction_rank`, each candidate's score is the MLP's plus the dot product of
+    the member tower on the `member` row and the item tower on the candidate's `titles`
+    and `artworks` rows (`agents.neural.TwoTowers`); masked candidates keep -10."""
+    import torch
+
+    from agents.networks import CandidateScorer
+
+    venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=3, title_ids=True)
+    obs = {k: torch.as_tensor(v).float() for k, v in venv.reset().items()}
+    torch.manual_seed(0)
+    scorer = CandidateScorer(venv.observation_space, hidden=16, interaction_rank=4)
+    with torch.no_grad():
+        plain = scorer(obs)[:, :36].reshape(3, 6, 6)
+        for weight in scorer.towers.parameters():
+            weight.zero_()
+        without = scorer(obs)[:, :36].reshape(3, 6, 6)
+        torch.manual_seed(1)
+        for weight in scorer.towers.parameters():
+            weight.normal_()
+        candidates = torch.cat([obs["titles"][:, :, None].expand(-1, -1, 6, -1),
+                                obs["artworks"]], dim=-1)
+        towers = torch.einsum("nr,nkmr->nkm", scorer.towers.member(obs["member"]),
+                              scorer.towers.item(candidates))
+        scores = scorer(obs)[:, :36].reshape(3, 6, 6)
+    allowed = obs["action_mask"] > 0.5
+    assert torch.allclose(scores[allowed], (without + towers)[allowed], atol=1e-4)
+    assert towers[allowed].std() > 0.1 and not torch.allclose(plain, without)
+    assert torch.all(scores[~allowed] == -10.0)
+    assert CandidateScorer(venv.observation_space, hidden=16).towers is None
+
+
 def test_recurrent_policy_starts_as_the_scores_and_learns_a_memory_term():
     """recurrent_ppo's logits are the candidate scores (past the LSTM) plus a memory term
     that starts at zero: at build time the logits equal the scorer's scores exactly."""
