@@ -15,6 +15,8 @@ squares to map [member, title, artwork] observation features plus a learned embe
 the (title, artwork) arm to g. It then shows the artwork of highest predicted gain in
 each slot. Greedy per slot on the *true* gains reaches about 99 % of the oracle, so the
 shortfall is the observation's (and the fit's): a lower bound on what is learnable.
+`interaction_rank` > 0 adds the factored bandit's two towers (`agents.neural.TwoTowers`)
+to the network (off by default: the published tables were made without them).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Observation, ProblemSpec
+from agents.neural import TwoTowers
 from artwork_env import rng
 from artwork_env.arrays import masked_argmax, random_allowed
 from artwork_env.core import ArtworkSimulator
@@ -42,11 +45,13 @@ class GainRegressor(nn.Module):
     """Predicted gain of every candidate: an MLP on [member, title, artwork] features plus
     an embedding of the (title, artwork) arm."""
 
-    def __init__(self, n_in: int, n_arms: int, hidden: int, arm_dim: int = 8) -> None:
+    def __init__(self, n_in: int, n_arms: int, hidden: int, arm_dim: int = 8,
+                 towers: TwoTowers | None = None) -> None:
         super().__init__()
         self.arm = nn.Embedding(n_arms, arm_dim)
         self.body = nn.Sequential(nn.Linear(n_in + arm_dim, hidden), nn.ReLU(),
                                   nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.towers = towers
 
     def forward(self, member: torch.Tensor, titles: torch.Tensor, artworks: torch.Tensor,
                 arms: torch.Tensor) -> torch.Tensor:
@@ -54,7 +59,10 @@ class GainRegressor(nn.Module):
         batch, k, m = artworks.shape[:3]
         parts = [member[:, None, None, :].expand(batch, k, m, -1),
                  titles[:, :, None, :].expand(batch, k, m, -1), artworks, self.arm(arms)]
-        return self.body(torch.cat(parts, dim=-1))[..., 0]
+        gain = self.body(torch.cat(parts, dim=-1))[..., 0]
+        if self.towers is not None:  # + < g(member), W [title, artwork] >
+            gain = gain + self.towers(parts[0], torch.cat(parts[1:3], dim=-1))
+        return gain
 
 
 class CeilingAgent(Agent):
@@ -66,16 +74,22 @@ class CeilingAgent(Agent):
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, n_pages: int = 40_000,
                  hidden: int = 128, epochs: int = 6, batch_size: int = 256,
-                 learning_rate: float = 2e-3, device: str = "cpu") -> None:
+                 learning_rate: float = 2e-3, interaction_rank: int = 0,
+                 device: str = "cpu") -> None:
         super().__init__(spec, seed)
-        if n_pages < 1 or epochs < 1 or batch_size < 1:
-            raise ValueError("n_pages, epochs and batch_size must be >= 1")
+        if n_pages < 1 or epochs < 1 or batch_size < 1 or interaction_rank < 0:
+            raise ValueError("n_pages, epochs and batch_size must be >= 1, interaction_rank "
+                             ">= 0")
         self.n_pages, self.hidden, self.epochs = n_pages, hidden, epochs
+        self.interaction_rank = interaction_rank
         self.batch_size, self.learning_rate, self.device = batch_size, learning_rate, device
         torch.manual_seed(seed)
         shapes = spec.layout.shapes()
         n_in = shapes["member"][0] + shapes["titles"][1] + shapes["artworks"][2]
-        self.net = GainRegressor(n_in, spec.n_titles * spec.n_artworks, hidden).to(device)
+        towers = (TwoTowers(shapes["member"][0], shapes["titles"][1] + shapes["artworks"][2],
+                            hidden, interaction_rank) if interaction_rank else None)
+        self.net = GainRegressor(n_in, spec.n_titles * spec.n_artworks, hidden,
+                                 towers=towers).to(device)
         self.fitted = False
         self.fit_loss = float("nan")
 
