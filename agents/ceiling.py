@@ -77,9 +77,11 @@ class CeilingAgent(Agent):
                  learning_rate: float = 2e-3, interaction_rank: int = 0,
                  device: str = "cpu") -> None:
         super().__init__(spec, seed)
-        if n_pages < 1 or epochs < 1 or batch_size < 1 or interaction_rank < 0:
-            raise ValueError("n_pages, epochs and batch_size must be >= 1, interaction_rank "
-                             ">= 0")
+        for key, value, least in (("n_pages", n_pages, 1), ("epochs", epochs, 1),
+                                  ("batch_size", batch_size, 1),
+                                  ("interaction_rank", interaction_rank, 0)):
+            if value < least:
+                raise ValueError(f"{key} must be >= {least}, got {value!r}")
         self.n_pages, self.hidden, self.epochs = n_pages, hidden, epochs
         self.interaction_rank = interaction_rank
         self.batch_size, self.learning_rate, self.device = batch_size, learning_rate, device

@@ -35,6 +35,8 @@ class CandidateScorer(BaseFeaturesExtractor):
 
     def __init__(self, observation_space: spaces.Dict, hidden: int = 64,
                  arm_dim: int = 8, interaction_rank: int = 0) -> None:
+        if interaction_rank < 0:
+            raise ValueError(f"interaction_rank must be >= 0, got {interaction_rank!r}")
         n_slots, n_artworks = observation_space["action_mask"].shape
         self.slot_mode = "slot" in observation_space.spaces
         width = n_artworks if self.slot_mode else n_slots * n_artworks

@@ -238,6 +238,8 @@ def test_candidate_scorer_adds_the_two_towers_to_each_score():
     assert towers[allowed].std() > 0.1 and not torch.allclose(plain, without)
     assert torch.all(scores[~allowed] == -10.0)
     assert CandidateScorer(venv.observation_space, hidden=16).towers is None
+    with pytest.raises(ValueError, match="interaction_rank must be >= 0"):
+        CandidateScorer(venv.observation_space, interaction_rank=-2)
 
 
 def test_recurrent_policy_starts_as_the_scores_and_learns_a_memory_term():
