@@ -49,8 +49,8 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from agents.base import Agent, Observation, ProblemSpec, slot_feedback
-from agents.hyperparams import TunedPerEnv
+from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport, slot_feedback
+from agents.hyperparams import TunedPerEnv, with_schedules
 from agents.linear import arm_ids
 from agents.neural import RewardNetwork, TwoTowers, candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
@@ -113,7 +113,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
     name = "factored_bandit"
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
-                 learning_rate: float = 3e-4, epsilon: float = 0.1, train_every: int = 8,
+                 learning_rate: float | str = 3e-4, epsilon: float = 0.1, train_every: int = 8,
                  train_steps: int = 8, batch_size: int = 512, buffer_size: int = 300_000,
                  ensemble: int = 5, averaging: float = 0.0, thompson: bool = True,
                  interaction_rank: int = 16, device: str = "cpu") -> None:
@@ -145,7 +145,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         n_arms = spec.n_titles * spec.n_artworks
         self.members = nn.ModuleList(ResponseNetworks(columns, hidden, n_arms, interaction_rank)
                                      for _ in range(ensemble)).to(self.device)
-        self.optimiser = torch.optim.Adam(self.members.parameters(), lr=learning_rate)
+        self.schedule = with_schedules({"learning_rate": learning_rate})["learning_rate"]
+        self.optimiser = torch.optim.Adam(self.members.parameters(), lr=self._rate(1.0))
         self.averaged = (AveragedModel(self.members, self.device,
                                        multi_avg_fn=get_ema_multi_avg_fn(averaging))
                          if averaging else None)
@@ -156,10 +157,24 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                                     plays=((), np.float32))
         self.play_credit = 0.0
         self.updates = 0
+        self.visits_seen = 0
+        self.budget = 0
 
     def hyperparameters(self) -> dict[str, Any]:
         """Network, training, exploration and averaging settings."""
         return dict(self.params)
+
+    def _rate(self, progress_remaining: float) -> float:
+        """The learning rate with `progress_remaining` of the budget left (constant, or
+        RL Zoo's `lin_<start>`: falling linearly from start to 0 over the budget)."""
+        schedule = self.schedule
+        return float(schedule(progress_remaining) if callable(schedule) else schedule)
+
+    def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
+        """The rollout loop (`Agent.learn`), with the budget known to a learning-rate
+        schedule: the visits done before (a resumed run) plus `visits`."""
+        self.budget = env.visits_done + visits
+        super().learn(env, visits, report)
 
     # ---------------------------------------------------------------- model
     def acting(self) -> nn.ModuleList:
@@ -214,6 +229,10 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         batches from the clicked buffer at the rate that replays each row as often; each
         ensemble member draws its own rows."""
         size, ensemble = self.params["batch_size"], self.params["ensemble"]
+        if callable(self.schedule):  # the share of the budget left (all of it outside learn)
+            left = 1.0 - self.visits_seen / self.budget if self.budget else 1.0
+            for group in self.optimiser.param_groups:
+                group["lr"] = self._rate(min(1.0, max(0.0, left)))
         for _ in range(self.params["train_steps"]):
             rows = min(size, self.examined.size)
             self._step(self.click_loss(self.rng.integers(0, self.examined.size,
@@ -254,6 +273,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         self.clicked.push(features=features[clicked], arms=arms[clicked],
                           plays=np.asarray(info["plays"], dtype=bool)[clicked])
         self.updates += 1
+        self.visits_seen += len(actions)
         if self.updates % self.params["train_every"] == 0 and self.examined.size:
             self._train()
 
@@ -268,7 +288,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         positions = {f"{name}_size_and_cursor": np.array([buffer.size, buffer.cursor])
                      for name, buffer in self._buffers()}
         return {**weights, **optimiser_arrays(self.optimiser), **buffers, **positions,
-                "updates": np.array(self.updates),
+                "updates": np.array(self.updates), "visits_seen": np.array(self.visits_seen),
                 "play_credit": np.array(self.play_credit)}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
@@ -295,6 +315,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             buffer.restore(size, cursor, {column: arrays[f"{name}_{column}"]
                                           for column in buffer.columns})
         self.updates, self.play_credit = int(arrays["updates"]), float(arrays["play_credit"])
+        self.visits_seen = int(arrays.get("visits_seen", 0))
 
     def _modules(self) -> dict[str, nn.Module]:
         """The saved torch modules by the name their weights are saved under."""

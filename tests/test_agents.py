@@ -357,6 +357,42 @@ def test_factored_bandit_refuses_networks_saved_with_another_ensemble(env, tmp_p
         make_agent("factored_bandit", spec, ensemble=2, interaction_rank=0).load(tmp_path / "two")
 
 
+def test_factored_bandit_learning_rate_falls_linearly_over_the_budget(tmp_path):
+    """With `learning_rate="lin_0.001"` each training after visit v of a budget of B visits
+    runs at 0.001 (1 - v / B); a run resumed from a saved agent counts the visits done
+    before it; a number stays constant."""
+    from agents.base import TrainingEnv
+
+    world = dict(n_titles=60, n_artworks=(2, 6))
+    spec = ProblemSpec.of("ArtworkBandit-v0", world)
+    small = dict(hidden=8, ensemble=1, batch_size=16, train_every=2)
+
+    def rates(agent, visits_done: int) -> list[float]:
+        seen = []
+
+        def report(*_) -> bool:
+            seen.append(agent.optimiser.param_groups[0]["lr"])
+            return True
+
+        agent.learn(TrainingEnv("ArtworkBandit-v0", 4, seed=0, env_kwargs=world,
+                                visits_done=visits_done), 20, report)
+        return seen
+
+    # 5 batches of 4 members a run; the networks train after every second batch (counted
+    # across the two runs), at 0.001 (1 - visits so far / budget)
+    first = make_agent("factored_bandit", spec, learning_rate="lin_0.001", **small)
+    assert rates(first, 0) == pytest.approx([1e-3, 6e-4, 6e-4, 2e-4, 2e-4])  # budget 20
+    first.save(tmp_path)
+    resumed = make_agent("factored_bandit", spec, learning_rate="lin_0.001", **small)
+    resumed.load(tmp_path)
+    assert rates(resumed, 20) == pytest.approx([4e-4, 4e-4, 2e-4, 2e-4, 0.0])  # budget 40
+    constant = make_agent("factored_bandit", spec, learning_rate=3e-4, **small)
+    assert rates(constant, 0) == [3e-4] * 5
+    assert first.hyperparameters()["learning_rate"] == "lin_0.001"
+    with pytest.raises(ValueError, match="learning_rate must be a number or 'lin_<start>'"):
+        make_agent("factored_bandit", spec, learning_rate="cos_0.001")
+
+
 def test_factored_bandit_rejects_bad_settings(env):
     spec = ProblemSpec.from_env(env)
     with pytest.raises(ValueError, match="epsilon must be in"):
