@@ -36,8 +36,12 @@ pages tried are the ones the members disagree on, and on top of that each slot s
 uniformly random allowed artwork with probability `epsilon` (0.1), so every arm keeps
 being observed whatever the networks believe. `averaging` > 0 makes the networks that act
 an exponential moving average of the trained ones (Polyak averaging; off by default: it
-added nothing to the ensemble). How each choice was measured: the README, "How far the
-learners get with more visits".
+added nothing to the ensemble). Two options use the budget that `learn` is given (off by
+default): `learning_rate="lin_<start>"` falls linearly from start to 0 over it (RL Zoo's
+schedule, as `slot_ppo`'s), and `final_epochs` > 0 trains that many passes over both
+buffers at the update that spends it, each member reading every kept row once a pass,
+so that the policy evaluated at the end has fitted every row as an offline fit would.
+How each choice was measured: the README, "How far the learners get with more visits".
 """
 
 from __future__ import annotations
@@ -116,7 +120,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                  learning_rate: float | str = 3e-4, epsilon: float = 0.1, train_every: int = 8,
                  train_steps: int = 8, batch_size: int = 512, buffer_size: int = 300_000,
                  ensemble: int = 5, averaging: float = 0.0, thompson: bool = True,
-                 interaction_rank: int = 16, device: str = "cpu") -> None:
+                 interaction_rank: int = 16, final_epochs: int = 0,
+                 device: str = "cpu") -> None:
         super().__init__(spec, seed)
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
@@ -129,6 +134,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                                ensemble=ensemble).items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be a positive integer, got {value!r}")
+        if isinstance(final_epochs, bool) or not isinstance(final_epochs, int) or final_epochs < 0:
+            raise ValueError(f"final_epochs must be a non-negative integer, got {final_epochs!r}")
         if (isinstance(interaction_rank, bool) or not isinstance(interaction_rank, int)
                 or interaction_rank < 0):
             raise ValueError(f"interaction_rank must be a non-negative integer, got "
@@ -138,7 +145,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                            train_every=train_every, train_steps=train_steps,
                            batch_size=batch_size, buffer_size=buffer_size, ensemble=ensemble,
                            averaging=averaging, thompson=thompson,
-                           interaction_rank=interaction_rank)
+                           interaction_rank=interaction_rank, final_epochs=final_epochs)
         self.device = torch.device("cpu" if device == "auto" else device)
         columns = input_columns(spec)
         self.n_in = columns.width
@@ -244,6 +251,17 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                                                             (ensemble, play_rows))))
                 self.play_credit -= play_rows
 
+    def _refit(self) -> None:
+        """`final_epochs` passes over both buffers, each ensemble member reading the rows in
+        an order of its own (`batch_size` rows a step)."""
+        size, ensemble = self.params["batch_size"], self.params["ensemble"]
+        for _ in range(self.params["final_epochs"]):
+            for buffer, loss in ((self.examined, self.click_loss),
+                                 (self.clicked, self.play_loss)):
+                orders = np.stack([self.rng.permutation(buffer.size) for _ in range(ensemble)])
+                for start in range(0, buffer.size, size):
+                    self._step(loss(orders[:, start:start + size]))
+
     # ---------------------------------------------------------------- agent
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The highest expected gain per slot (exploring with `thompson`, under one
@@ -276,6 +294,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         self.visits_seen += len(actions)
         if self.updates % self.params["train_every"] == 0 and self.examined.size:
             self._train()
+        if self.budget and self.visits_seen >= self.budget > self.visits_seen - len(actions):
+            self._refit()  # the update that spends the budget
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The networks' weights (and their moving average), the optimiser's moments, the

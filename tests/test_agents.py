@@ -365,7 +365,7 @@ def test_factored_bandit_learning_rate_falls_linearly_over_the_budget(tmp_path):
 
     world = dict(n_titles=60, n_artworks=(2, 6))
     spec = ProblemSpec.of("ArtworkBandit-v0", world)
-    small = dict(hidden=8, ensemble=1, batch_size=16, train_every=2)
+    small = dict(hidden=8, ensemble=1, batch_size=16, buffer_size=512, train_every=2)
 
     def rates(agent, visits_done: int) -> list[float]:
         seen = []
@@ -393,6 +393,43 @@ def test_factored_bandit_learning_rate_falls_linearly_over_the_budget(tmp_path):
         make_agent("factored_bandit", spec, learning_rate="cos_0.001")
 
 
+def test_factored_bandit_refits_on_every_kept_row_when_the_budget_is_spent():
+    """With `final_epochs=2`, the update that spends the budget given to `learn` trains
+    two passes over each buffer, each ensemble member reading every row once a pass in an
+    order of its own, before the report of that visit (where the run evaluates)."""
+    from agents.base import TrainingEnv
+
+    world = dict(n_titles=60, n_artworks=(2, 6))
+    agent = make_agent("factored_bandit", ProblemSpec.of("ArtworkBandit-v0", world),
+                       hidden=8, ensemble=2, batch_size=8, buffer_size=512, train_every=10**6,
+                       final_epochs=2)
+    read = {"click": [], "play": []}
+    for kind in read:
+        loss = getattr(agent, f"{kind}_loss")
+
+        def recording(rows, loss=loss, kind=kind):
+            read[kind].append(rows)
+            return loss(rows)
+
+        setattr(agent, f"{kind}_loss", recording)
+    reads_at_report = []
+
+    def report(*_) -> bool:
+        reads_at_report.append(len(read["click"]))
+        return True
+
+    agent.learn(TrainingEnv("ArtworkBandit-v0", 4, seed=0, env_kwargs=world), 60, report)
+    assert reads_at_report[:-1] == [0] * 14 and reads_at_report[-1] == len(read["click"])
+    for kind, buffer in (("click", agent.examined), ("play", agent.clicked)):
+        rows = np.concatenate(read[kind], axis=1)  # (ensemble, 2 passes of every row)
+        assert buffer.size > 2 and rows.shape == (2, 2 * buffer.size)
+        assert all(len(batch[0]) <= 8 for batch in read[kind])
+        for member in rows:
+            for one_pass in np.split(member, 2):
+                assert sorted(one_pass) == list(range(buffer.size))
+        assert not np.array_equal(rows[0], rows[1])  # each member its own order
+
+
 def test_factored_bandit_rejects_bad_settings(env):
     spec = ProblemSpec.from_env(env)
     with pytest.raises(ValueError, match="epsilon must be in"):
@@ -403,6 +440,8 @@ def test_factored_bandit_rejects_bad_settings(env):
         make_agent("factored_bandit", spec, ensemble=0)
     with pytest.raises(ValueError, match="thompson must be True or False"):
         make_agent("factored_bandit", spec, thompson="false")
+    with pytest.raises(ValueError, match="final_epochs must be a non-negative integer"):
+        make_agent("factored_bandit", spec, final_epochs=-1)
 
 
 def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
