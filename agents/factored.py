@@ -39,8 +39,9 @@ an exponential moving average of the trained ones (Polyak averaging; off by defa
 added nothing to the ensemble). Two options use the budget that `learn` is given (off by
 default): `learning_rate="lin_<start>"` falls linearly from start to 0 over it (RL Zoo's
 schedule, as `slot_ppo`'s), and `final_epochs` > 0 trains that many passes over both
-buffers at the update that spends it, each member reading every kept row once a pass,
-so that the policy evaluated at the end has fitted every row as an offline fit would.
+buffers at the update that spends it (with a constant rate), each member reading every
+kept row once a pass, so that the policy evaluated at the end has fitted every row as an
+offline fit would.
 How each choice was measured: the README, "How far the learners get with more visits".
 """
 
@@ -153,6 +154,9 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         self.members = nn.ModuleList(ResponseNetworks(columns, hidden, n_arms, interaction_rank)
                                      for _ in range(ensemble)).to(self.device)
         self.schedule = with_schedules({"learning_rate": learning_rate})["learning_rate"]
+        if final_epochs and callable(self.schedule):
+            raise ValueError(f"final_epochs={final_epochs} needs a constant learning_rate: "
+                             f"{learning_rate!r} is 0 when the budget is spent")
         self.optimiser = torch.optim.Adam(self.members.parameters(), lr=self._rate(1.0))
         self.averaged = (AveragedModel(self.members, self.device,
                                        multi_avg_fn=get_ema_multi_avg_fn(averaging))
@@ -178,8 +182,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         return float(schedule(progress_remaining) if callable(schedule) else schedule)
 
     def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
-        """The rollout loop (`Agent.learn`), with the budget known to a learning-rate
-        schedule: the visits done before (a resumed run) plus `visits`."""
+        """The rollout loop (`Agent.learn`), with the budget known to the learning-rate
+        schedule and the final fit: the visits done before (a resumed run) plus `visits`."""
         self.budget = env.visits_done + visits
         super().learn(env, visits, report)
 
@@ -252,8 +256,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                 self.play_credit -= play_rows
 
     def _refit(self) -> None:
-        """`final_epochs` passes over both buffers, each ensemble member reading the rows in
-        an order of its own (`batch_size` rows a step)."""
+        """`final_epochs` passes over both buffers at the (constant) learning rate, each
+        ensemble member reading the rows in an order of its own (`batch_size` rows a step)."""
         size, ensemble = self.params["batch_size"], self.params["ensemble"]
         for _ in range(self.params["final_epochs"]):
             for buffer, loss in ((self.examined, self.click_loss),

@@ -442,6 +442,8 @@ def test_factored_bandit_rejects_bad_settings(env):
         make_agent("factored_bandit", spec, thompson="false")
     with pytest.raises(ValueError, match="final_epochs must be a non-negative integer"):
         make_agent("factored_bandit", spec, final_epochs=-1)
+    with pytest.raises(ValueError, match="final_epochs=2 needs a constant learning_rate"):
+        make_agent("factored_bandit", spec, final_epochs=2, learning_rate="lin_0.001")
 
 
 def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
