@@ -343,6 +343,22 @@ def draw_members(*args):
 
 
 # ------------------------------------------------------------------------- page model
+@njit(cache=True, error_model="numpy")
+def _sigmoid_flat(x: np.ndarray) -> None:
+    """x = sigmoid32(x) for every entry of a 1-d float32 array, in a loop that compiles to
+    vector instructions (`elementary.expf` has no branch, and numpy's error model drops
+    the check for a zero divisor, which 1 + exp(-x) never is)."""
+    for j in range(x.shape[0]):
+        x[j] = sigmoid32(x[j])
+
+
+@njit(cache=True)
+def _sigmoid_in_place(x: np.ndarray) -> None:
+    """x = sigmoid32(x) for every entry of a C-contiguous float32 array (`_sigmoid_flat`;
+    the loop vectorises only over an argument that is already flat)."""
+    _sigmoid_flat(x.reshape(-1))
+
+
 @njit(cache=True)
 def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
           w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
@@ -382,8 +398,8 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
             logits[a] = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
             gap = max(0.0, theta_theme - r)
             misrep[k, a] = w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
-            play[k, a] = sigmoid32(np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
-                                               - p[BAIT_PENALTY] * misrep[k, a]))
+            play[k, a] = np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
+                                    - p[BAIT_PENALTY] * misrep[k, a])  # a logit until below
         if k > 0 and p[SALIENCE_WEIGHT] > 0:
             left = row[k - 1]
             for b in range(n_art):
@@ -397,12 +413,13 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
                         gap /= n_visual
                         dissim = np.float32(0.5 * (w_theme[left, b] != w_theme[t, a])
                                             + 0.5 * min(1.0, 2.0 * gap))
-                    click[k, b, a] = sigmoid32(logits[a] + (dissim - np.float32(0.5)) * sal)
+                    click[k, b, a] = logits[a] + (dissim - np.float32(0.5)) * sal
         else:  # no left neighbour effect: one probability per artwork
-            for a in range(n_art):
-                value = sigmoid32(logits[a])
-                for b in range(n_art):
-                    click[k, b, a] = value
+            for b in range(n_art):
+                for a in range(n_art):
+                    click[k, b, a] = logits[a]
+    _sigmoid_in_place(click)  # the logits written above become probabilities
+    _sigmoid_in_place(play)
 
 
 @njit(cache=True)
