@@ -1,6 +1,7 @@
-"""`artwork_env.elementary.expf`, the float32 exp of every click and play probability, is
-the C library's `expf` bit for bit (the GNU C library's x86-64 FMA build, which numba
-calls for `np.exp` of a float32), so replacing the library call changed no draw."""
+"""The compiled elementary functions give the bits of what they replace: `expf`, the float32
+exp of every click and play probability, is the C library's `expf` (the GNU C library's
+x86-64 FMA build, which numba calls for `np.exp` of a float32), so replacing the library
+call changed no draw; `uniforms32` is the numpy `rng.uniform32`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 from numba import njit, prange
 
-from artwork_env import kernels
-from artwork_env.elementary import EXP2F_TABLE, expf, sigmoid32
+from artwork_env import kernels, rng
+from artwork_env.elementary import EXP2F_TABLE, base, expf, sigmoid32, uniforms32
 
 # glibc's x86-64 expf with FMA: the build `expf` reproduces. Elsewhere the C library's may
 # differ in the last bit for a few inputs (an unfused build for the two below), and
@@ -106,3 +107,16 @@ def test_the_vectorised_sigmoid_loop_equals_the_scalar_sigmoid():
     ends = logits[-6:].copy()
     kernels._sigmoid_in_place(ends)
     assert ends.tolist() == [0.5, 0.5, 1.0, 0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 200, 201])
+def test_compiled_uniforms32_are_the_specifications(n):
+    """`elementary.uniforms32` (pairs from one hash, then an odd last value) gives the bits of
+    the numpy `rng.uniform32` for even and odd counts."""
+    keys = np.array([3, 2**63 + 5], dtype=np.uint64)
+    counter = np.array([0, 7], dtype=np.uint64)
+    want = rng.uniform32(keys, counter, rng.HISTORY, n)
+    for member in range(2):
+        got = np.empty(n, dtype=np.float32)
+        uniforms32(base(keys[member], counter[member], rng.HISTORY), got)
+        assert np.array_equal(got.view(np.uint32), want[member].view(np.uint32))
