@@ -90,15 +90,19 @@ def uniforms32(base: np.uint64, out: np.ndarray) -> None:
 
 @njit(cache=True)
 def normals(base: np.uint64, n: int, scratch: np.ndarray, out: np.ndarray) -> None:
-    """`rng.normal`: Box-Muller in float32 on `uniforms32`; scratch holds 2 ceil(n/2)."""
+    """`rng.normal`: Box-Muller in float32 on `uniforms32`; scratch holds 2 ceil(n/2). The
+    pairs run in a loop without a branch (`logf`, `sincosf`), which vectorises; an odd n
+    ends with one more cosine."""
     half = (n + 1) // 2
     uniforms32(base, scratch[:2 * half])
-    for j in range(half):
-        radius = np.sqrt(np.float32(-2.0) * np.log(scratch[j]))
-        angle = _TWO_PI32 * scratch[half + j]
-        out[j] = np.float64(radius * np.cos(angle))
-        if half + j < n:
-            out[half + j] = np.float64(radius * np.sin(angle))
+    for j in range(n - half):
+        radius = np.sqrt(np.float32(-2.0) * logf(scratch[j]))
+        sine, cosine = sincosf(_TWO_PI32 * scratch[half + j])
+        out[j] = np.float64(radius * cosine)
+        out[half + j] = np.float64(radius * sine)
+    if n % 2:
+        radius = np.sqrt(np.float32(-2.0) * logf(scratch[half - 1]))
+        out[half - 1] = np.float64(radius * sincosf(_TWO_PI32 * scratch[n])[1])
 
 
 @intrinsic
@@ -160,6 +164,89 @@ def expf(x: np.float32) -> np.float32:
     if x != x:
         result = x + x
     return result
+
+
+def _hex(values: str) -> np.ndarray:
+    """float64 array of C hexadecimal float literals."""
+    return np.array([float.fromhex(v) for v in values.split()])
+
+
+# logf: 1/c and log(c) near the centre of each of 16 subintervals of [0x3f330000, 2x), ln 2,
+# and the polynomial of log1p(r) less r (glibc's e_logf_data.c)
+_LOGF_INVC = _hex("""0x1.661ec79f8f3bep+0 0x1.571ed4aaf883dp+0 0x1.49539f0f010bp+0
+    0x1.3c995b0b80385p+0 0x1.30d190c8864a5p+0 0x1.25e227b0b8eap+0 0x1.1bb4a4a1a343fp+0
+    0x1.12358f08ae5bap+0 0x1.0953f419900a7p+0 0x1p+0 0x1.e608cfd9a47acp-1 0x1.ca4b31f026aap-1
+    0x1.b2036576afce6p-1 0x1.9c2d163a1aa2dp-1 0x1.886e6037841edp-1 0x1.767dcf5534862p-1""")
+_LOGF_LOGC = _hex("""-0x1.57bf7808caadep-2 -0x1.2bef0a7c06ddbp-2 -0x1.01eae7f513a67p-2
+    -0x1.b31d8a68224e9p-3 -0x1.6574f0ac07758p-3 -0x1.1aa2bc79c81p-3 -0x1.a4e76ce8c0e5ep-4
+    -0x1.1973c5a611cccp-4 -0x1.252f438e10c1ep-5 0x0p+0 0x1.aa5aa5df25984p-5
+    0x1.c5e53aa362eb4p-4 0x1.526e57720db08p-3 0x1.bc2860d22477p-3 0x1.1058bc8a07ee1p-2
+    0x1.4043057b6ee09p-2""")
+_LN2 = float.fromhex("0x1.62e42fefa39efp-1")
+_LOGF_A0, _LOGF_A1, _LOGF_A2 = _hex("-0x1.00ea348b88334p-2 0x1.5575b0be00b6ap-2 "
+                                    "-0x1.ffffef20a4123p-2")
+_LOGF_OFF, _LOGF_EXPONENT = np.uint32(0x3f330000), np.uint32(0xff800000)
+_S19, _LOW4 = np.uint32(19), np.uint32(15)
+
+
+@njit(cache=True, inline="always")
+def logf(x: np.float32) -> np.float32:
+    """log in float32 of a positive normal x (the uniforms `normals` gives it; other inputs
+    are outside its domain): x = 2^k z with z in [0x3f330000, 2 0x3f330000), c near z from
+    a table of 16, log x = k ln 2 + log c + log1p(z/c - 1), the last a cubic. glibc's
+    `logf`, fused multiply-adds included: the C library's bits for every positive normal
+    float32 on the development machine."""
+    ix = np.float32(x).view(np.uint32)
+    tmp = ix - _LOGF_OFF
+    i = (tmp >> _S19) & _LOW4
+    k = np.float64(np.int32(tmp) >> 23)
+    z = np.float64(np.uint32(ix - (tmp & _LOGF_EXPONENT)).view(np.float32))
+    r = fma(z, _LOGF_INVC[i], -1.0)
+    y0 = fma(k, _LN2, _LOGF_LOGC[i])
+    r2 = r * r
+    y = fma(_LOGF_A0, r2, fma(_LOGF_A1, r, _LOGF_A2))
+    return np.float32(fma(y, r2, y0 + r))
+
+
+# sincosf: 2/pi x 2^24, pi/2, and the polynomials of cos and sin on [-pi/4, pi/4]
+# (glibc's s_sincosf_data.c, first entry)
+_HPI_INV, _HPI = _hex("0x1.45F306DC9C883p+23 0x1.921FB54442D18p0")
+_COS0, _COS1, _COS2, _COS3, _COS4 = _hex("0x1p0 -0x1.ffffffd0c621cp-2 0x1.55553e1068f19p-5 "
+                                          "-0x1.6c087e89a359dp-10 0x1.99343027bf8c3p-16")
+_SIN1, _SIN2, _SIN3 = _hex("-0x1.555545995a603p-3 0x1.1107605230bc4p-7 -0x1.994eb3774cf24p-13")
+_S20, _TOP_MASK = np.uint32(20), np.uint32(0x7ff)
+_PIO4_TOP = np.float32(float.fromhex("0x1.921FB6p-1")).view(np.uint32) >> _S20
+_TINY_TOP = np.float32(2.0**-12).view(np.uint32) >> _S20
+
+
+@njit(cache=True, inline="always")
+def sincosf(y: np.float32) -> tuple[np.float32, np.float32]:
+    """(sin y, cos y) in float32 for |y| < 120 (the Box-Muller angles are in [0, 2 pi)):
+    from |y| about pi/4 on, y less n pi/2 (n the quadrant), a polynomial of each on
+    [-pi/4, pi/4], the quadrant's signs and swap; below 2^-12, (y, 1). glibc's `sincosf`
+    with its fused multiply-adds, written without branches: the C library's bits for every
+    |y| < 120 on the development machine."""
+    top = (np.float32(y).view(np.uint32) >> _S20) & _TOP_MASK
+    x = np.float64(y)
+    n = np.int32(0)
+    if top >= _PIO4_TOP:
+        n = (np.int32(x * _HPI_INV) + np.int32(0x800000)) >> 24
+        x = fma(-np.float64(n), _HPI, x)
+    x2 = x * x
+    x3 = x2 * x
+    x4 = x2 * x2
+    sine = fma(x3 * x2, fma(x2, _SIN3, _SIN2), fma(x3, _SIN1, x))
+    cosine = fma(x4 * x2, fma(x2, _COS4, _COS3), fma(x4, _COS2, fma(x2, _COS1, _COS0)))
+    quadrant = n & 3
+    if quadrant == 1 or quadrant == 2:
+        sine = -sine
+    if quadrant >= 2:
+        cosine = -cosine
+    if quadrant & 1:
+        sine, cosine = cosine, sine
+    if top < _TINY_TOP:
+        return y, np.float32(1.0)
+    return np.float32(sine), np.float32(cosine)
 
 
 @njit(cache=True, inline="always")

@@ -1,7 +1,9 @@
-"""The compiled elementary functions give the bits of what they replace: `expf`, the float32
-exp of every click and play probability, is the C library's `expf` (the GNU C library's
-x86-64 FMA build, which numba calls for `np.exp` of a float32), so replacing the library
-call changed no draw; `uniforms32` is the numpy `rng.uniform32`."""
+"""The compiled elementary functions give the bits of what they replace: `expf` (the float32
+exp of every click and play probability), `logf` and `sincosf` (the Box-Muller transform of
+every member draw) are the C library's `expf`, `logf`, `sinf` and `cosf` (the GNU C library's
+x86-64 FMA build, which numba calls for `np.exp`, `np.log`, `np.sin` and `np.cos` of a
+float32) on the inputs the model gives them, so replacing the library calls changed no
+draw; `uniforms32` is the numpy `rng.uniform32`."""
 
 from __future__ import annotations
 
@@ -14,7 +16,16 @@ import pytest
 from numba import njit, prange
 
 from artwork_env import kernels, rng
-from artwork_env.elementary import EXP2F_TABLE, base, expf, sigmoid32, uniforms32
+from artwork_env.elementary import (
+    EXP2F_TABLE,
+    base,
+    expf,
+    logf,
+    normals,
+    sigmoid32,
+    sincosf,
+    uniforms32,
+)
 
 # glibc's x86-64 expf with FMA: the build `expf` reproduces. Elsewhere the C library's may
 # differ in the last bit for a few inputs (an unfused build for the two below), and
@@ -120,3 +131,103 @@ def test_compiled_uniforms32_are_the_specifications(n):
         got = np.empty(n, dtype=np.float32)
         uniforms32(base(keys[member], counter[member], rng.HISTORY), got)
         assert np.array_equal(got.view(np.uint32), want[member].view(np.uint32))
+
+
+@njit
+def _library_logf_sincosf_ulps(bits: int) -> int:
+    """The largest difference in ulps between (logf, sin, cos) and the C library's at the
+    float32 with these bits (log only for a positive normal x, sin and cos for |x| < 120)."""
+    x = np.uint32(bits).view(np.float32)
+    worst = 0
+    if np.float32(1.17549435e-38) <= x < np.float32(np.inf):
+        worst = abs(np.int64(np.float32(logf(x)).view(np.int32))
+                    - np.int64(np.float32(np.log(x)).view(np.int32)))
+    if abs(x) < np.float32(120.0):
+        sine, cosine = sincosf(x)
+        for ours, theirs in ((sine, np.sin(x)), (cosine, np.cos(x))):
+            worst = max(worst, abs(np.int64(np.float32(ours).view(np.int32))
+                                   - np.int64(np.float32(theirs).view(np.int32))))
+    return worst
+
+
+@njit(parallel=True)
+def _compare_log_trig(start: int, stop: int, step: int) -> tuple[int, int]:
+    """`_compare_range` for logf and sincosf."""
+    chunks = 64
+    differ = np.zeros(chunks, dtype=np.int64)
+    largest = np.zeros(chunks, dtype=np.int64)
+    count = (stop - start + step - 1) // step
+    for c in prange(chunks):
+        for j in range(c * count // chunks, (c + 1) * count // chunks):
+            ulps = _library_logf_sincosf_ulps(start + j * step)
+            differ[c] += ulps != 0
+            largest[c] = max(largest[c], ulps)
+    return differ.sum(), largest.max()
+
+
+@njit
+def _library_normals(base_: np.uint64, n: int, scratch: np.ndarray, out: np.ndarray) -> None:
+    """`normals` as it was written before `logf` and `sincosf`: the C library's log, cos and
+    sin, one value at a time."""
+    half = (n + 1) // 2
+    uniforms32(base_, scratch[:2 * half])
+    for j in range(half):
+        radius = np.sqrt(np.float32(-2.0) * np.log(scratch[j]))
+        angle = np.float32(2.0 * np.pi) * scratch[half + j]
+        out[j] = np.float64(radius * np.cos(angle))
+        if half + j < n:
+            out[half + j] = np.float64(radius * np.sin(angle))
+
+
+@njit(parallel=True)
+def _normals_differ(n: int, members: int) -> int:
+    """How many of `members` members' n normals differ from `_library_normals`'."""
+    differ = np.zeros(members, dtype=np.int64)
+    for m in prange(members):
+        ours, theirs = np.empty(n), np.empty(n)
+        scratch = np.empty(n + 1, dtype=np.float32)
+        key = base(np.uint64(m), np.uint64(3), 1)
+        normals(key, n, scratch, ours)
+        _library_normals(key, n, scratch, theirs)
+        for j in range(n):
+            differ[m] += ours[j] != theirs[j]
+    return differ.sum()
+
+
+@njit(parallel=True)
+def _compare_box_muller_inputs() -> tuple[int, int]:
+    """`_compare_range` over what `normals` gives logf and sincosf: every float32 uniform
+    (h + 1/2) 2^-24 of `uniforms32` (h < 2^24), and 2 pi times it."""
+    chunks = 64
+    differ = np.zeros(chunks, dtype=np.int64)
+    largest = np.zeros(chunks, dtype=np.int64)
+    for c in prange(chunks):
+        for h in range(c * 2**24 // chunks, (c + 1) * 2**24 // chunks):
+            u = (np.float32(h) + np.float32(0.5)) * np.float32(2.0**-24)
+            for x in (u, np.float32(2.0 * np.pi) * u):
+                ulps = _library_logf_sincosf_ulps(np.int64(np.float32(x).view(np.uint32)))
+                differ[c] += ulps != 0
+                largest[c] = max(largest[c], ulps)
+    return differ.sum(), largest.max()
+
+
+def test_logf_and_sincosf_are_the_c_library_on_every_box_muller_input():
+    """All 2^24 uniforms (log) and angles (sin, cos) the member draw can give them."""
+    _check(*_compare_box_muller_inputs())
+
+
+@pytest.mark.slow
+def test_logf_and_sincosf_are_the_c_library_for_every_float32_of_their_domains():
+    """All 2^32 inputs (about 20 s on 2 cores)."""
+    _check(*_compare_log_trig(0, 2**32, 1))
+
+
+@pytest.mark.parametrize("n", [1, 2, 33, 34])
+def test_normals_are_the_library_box_muller_bit_for_bit(n):
+    """The normals of 20,000 members, odd and even counts: `normals` gives the bits of the
+    C library's log, cos and sin, one value at a time (the tests above cover every input)."""
+    differ = _normals_differ(n, 20000)
+    if SAME_LIBRARY:
+        assert differ == 0
+    else:
+        assert differ <= 20000 * n * 1e-6
