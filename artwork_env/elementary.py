@@ -7,13 +7,15 @@ bit. Every such function the model needs is here, compiled by numba: the counter
 hashes of `artwork_env.rng` (`uniforms`, `uniforms32`, `normals`), `exp`, `power` and the
 float32 `sigmoid32`, each with a batched form for numpy callers.
 
-The float32 exp of `sigmoid32` (`expf`, the model's most frequent call: 252 a page) is
-written out here rather than taken from the C library, so that a loop of sigmoids compiles
-to vector instructions instead of one library call per value. It is the algorithm of the
-GNU C library's `expf` (from Arm's optimized-routines), with its fused multiply-adds where
-glibc's x86-64 FMA build has them: on the development machine it returns the same bits as
-that library for every one of the 2^32 float32 inputs (`tests/test_elementary.py`), so no
-draw changed when it replaced the library call.
+The float32 exp of `sigmoid32` (`expf`, the model's most frequent call: 252 a page) and the
+log, sin and cos of the Box-Muller transform (`logf`, `sincosf`: 17 of each a member draw)
+are written out here rather than taken from the C library, so that a loop of them compiles
+to vector instructions instead of one library call per value. Each is the algorithm of the
+GNU C library's function (from Arm's optimized-routines), with its fused multiply-adds where
+glibc's x86-64 FMA build has them: on the development machine each returns the same bits as
+that library for every float32 input of its domain (`tests/test_elementary.py`), so no draw
+changed when they replaced the library calls. They also make those bits the same on every
+platform, whatever its C library.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def _hex(values: str) -> np.ndarray:
     return np.array([float.fromhex(v) for v in values.split()])
 
 
-# logf: 1/c and log(c) near the centre of each of 16 subintervals of [0x3f330000, 2x), ln 2,
+# logf: 1/c and log(c) near the centre of each of 16 subintervals of [0.699, 1.398), ln 2,
 # and the polynomial of log1p(r) less r (glibc's e_logf_data.c)
 _LOGF_INVC = _hex("""0x1.661ec79f8f3bep+0 0x1.571ed4aaf883dp+0 0x1.49539f0f010bp+0
     0x1.3c995b0b80385p+0 0x1.30d190c8864a5p+0 0x1.25e227b0b8eap+0 0x1.1bb4a4a1a343fp+0
@@ -192,8 +194,8 @@ _S19, _LOW4 = np.uint32(19), np.uint32(15)
 @njit(cache=True, inline="always")
 def logf(x: np.float32) -> np.float32:
     """log in float32 of a positive normal x (the uniforms `normals` gives it; other inputs
-    are outside its domain): x = 2^k z with z in [0x3f330000, 2 0x3f330000), c near z from
-    a table of 16, log x = k ln 2 + log c + log1p(z/c - 1), the last a cubic. glibc's
+    are outside its domain): x = 2^k z with z in [0.699, 1.398), c near z from a table of
+    16, log x = k ln 2 + log c + log1p(z/c - 1), the last a cubic. glibc's
     `logf`, fused multiply-adds included: the C library's bits for every positive normal
     float32 on the development machine."""
     ix = np.float32(x).view(np.uint32)
