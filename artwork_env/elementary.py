@@ -251,6 +251,29 @@ def sincosf(y: np.float32) -> tuple[np.float32, np.float32]:
     return np.float32(sine), np.float32(cosine)
 
 
+@njit(cache=True)
+def library_normals(base: np.uint64, n: int, scratch: np.ndarray, out: np.ndarray) -> None:
+    """`normals` with the C library's log, cos and sin, one value at a time (how it was
+    computed before `logf` and `sincosf`): the reference the tests and
+    `benchmarks/env_throughput.py` compare it with."""
+    half = (n + 1) // 2
+    uniforms32(base, scratch[:2 * half])
+    for j in range(half):
+        radius = np.sqrt(np.float32(-2.0) * np.log(scratch[j]))
+        angle = _TWO_PI32 * scratch[half + j]
+        out[j] = np.float64(radius * np.cos(angle))
+        if half + j < n:
+            out[half + j] = np.float64(radius * np.sin(angle))
+
+
+@njit(cache=True)
+def library_sigmoid32(x: np.ndarray) -> None:
+    """`sigmoid32` with the C library's exp, in place over a 1-d float32 array (the
+    reference of `kernels._sigmoid_in_place`)."""
+    for j in range(x.shape[0]):
+        x[j] = np.float32(1.0) / (np.float32(1.0) + np.exp(-x[j]))
+
+
 @njit(cache=True, inline="always")
 def sigmoid32(x: np.float32) -> np.float32:
     """The logistic function in float32: 1 / (1 + exp(-x)) (`expf`)."""

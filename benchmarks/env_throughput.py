@@ -30,7 +30,7 @@ import numba
 import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
-from artwork_env import ModelConfig, rng
+from artwork_env import ModelConfig, elementary, kernels, rng
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
 from artwork_env.vector_env import make_vector
@@ -135,6 +135,45 @@ def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
             "page model": best(lambda: sim._compute_page_model()),
             "visit": best(lambda: sim.visit_step(actions)),
             "observation": best(lambda: sim.observe())}
+
+
+@numba.njit
+def _repeat_sigmoids(function: Callable[[np.ndarray], None], logits: np.ndarray,
+                     page: np.ndarray, repeats: int) -> None:
+    for _ in range(repeats):
+        page[:] = logits
+        function(page)
+
+
+@numba.njit
+def _repeat_normals(function: Callable[..., None], n: int, repeats: int) -> float:
+    out, scratch, total = np.empty(n), np.empty(n + 1, dtype=np.float32), 0.0
+    for r in range(repeats):
+        function(elementary.base(np.uint64(r), np.uint64(0), 1), n, scratch, out)
+        total += out[0]
+    return total
+
+
+def elementary_microseconds(repeats: int = 200_000) -> dict[str, tuple[float, float]]:
+    """Microseconds (written out, the C library's) of a page's 216 click sigmoids and of a
+    member draw's 33 normals, on one thread (best of five)."""
+    logits = np.random.default_rng(0).normal(0.0, 3.0, 216).astype(np.float32)
+    page = np.empty_like(logits)
+
+    def best(run: Callable[[int], object]) -> float:
+        run(10)
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            run(repeats)
+            times.append(time.perf_counter() - start)
+        return 1e6 * min(times) / repeats
+
+    return {
+        "216 sigmoids": tuple(best(lambda r, f=f: _repeat_sigmoids(f, logits, page, r))
+                              for f in (kernels._sigmoid_flat, elementary.library_sigmoid32)),
+        "33 normals": tuple(best(lambda r, f=f: _repeat_normals(f, 33, r))
+                            for f in (elementary.normals, elementary.library_normals))}
 
 
 def vector_visits_per_second(mode: str, n: int, seconds: float) -> float:
@@ -277,6 +316,10 @@ def main() -> None:
               + ", ".join(f"{name} {value:.2f} us" for name, value in parts.items())
               + " per member")
     numba.set_num_threads(threads)
+    print("\nThe float32 exp, log, sin and cos written out (`artwork_env/elementary.py`) "
+          "against the C library's, one thread: "
+          + ", ".join(f"{name} {ours:.3f} us against {library:.3f} ({library / ours:.1f}x)"
+                      for name, (ours, library) in elementary_microseconds().items()))
     if not args.skip_vector:
         vector_tables(args.seconds)
 

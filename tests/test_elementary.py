@@ -20,6 +20,8 @@ from artwork_env.elementary import (
     EXP2F_TABLE,
     base,
     expf,
+    library_normals,
+    library_sigmoid32,
     logf,
     normals,
     sigmoid32,
@@ -107,7 +109,8 @@ def test_expf_is_the_c_library_expf_for_every_float32():
 
 def test_the_vectorised_sigmoid_loop_equals_the_scalar_sigmoid():
     """`kernels._sigmoid_in_place` (a loop compiled to vector instructions) gives the bits of
-    `sigmoid32` one value at a time, for logits over the whole float32 range."""
+    `sigmoid32` one value at a time, and of the C library's exp, for logits over the whole
+    float32 range."""
     gen = np.random.default_rng(0)
     logits = np.concatenate([gen.normal(0, 4, 4000), gen.normal(0, 60, 4000),
                              [0.0, -0.0, 200.0, -200.0, np.inf, -np.inf]]).astype(np.float32)
@@ -115,6 +118,10 @@ def test_the_vectorised_sigmoid_loop_equals_the_scalar_sigmoid():
     kernels._sigmoid_in_place(page)
     one_by_one = np.array([sigmoid32(x) for x in logits[:page.size]], dtype=np.float32)
     assert np.array_equal(page.reshape(-1).view(np.uint32), one_by_one.view(np.uint32))
+    library = logits[:page.size].copy()
+    library_sigmoid32(library)
+    if SAME_LIBRARY:
+        assert np.array_equal(page.reshape(-1).view(np.uint32), library.view(np.uint32))
     ends = logits[-6:].copy()
     kernels._sigmoid_in_place(ends)
     assert ends.tolist() == [0.5, 0.5, 1.0, 0.0, 1.0, 0.0]
@@ -165,30 +172,16 @@ def _compare_log_trig(start: int, stop: int, step: int) -> tuple[int, int]:
     return differ.sum(), largest.max()
 
 
-@njit
-def _library_normals(base_: np.uint64, n: int, scratch: np.ndarray, out: np.ndarray) -> None:
-    """`normals` as it was written before `logf` and `sincosf`: the C library's log, cos and
-    sin, one value at a time."""
-    half = (n + 1) // 2
-    uniforms32(base_, scratch[:2 * half])
-    for j in range(half):
-        radius = np.sqrt(np.float32(-2.0) * np.log(scratch[j]))
-        angle = np.float32(2.0 * np.pi) * scratch[half + j]
-        out[j] = np.float64(radius * np.cos(angle))
-        if half + j < n:
-            out[half + j] = np.float64(radius * np.sin(angle))
-
-
 @njit(parallel=True)
 def _normals_differ(n: int, members: int) -> int:
-    """How many of `members` members' n normals differ from `_library_normals`'."""
+    """How many of `members` members' n normals differ from `library_normals`'."""
     differ = np.zeros(members, dtype=np.int64)
     for m in prange(members):
         ours, theirs = np.empty(n), np.empty(n)
         scratch = np.empty(n + 1, dtype=np.float32)
         key = base(np.uint64(m), np.uint64(3), 1)
         normals(key, n, scratch, ours)
-        _library_normals(key, n, scratch, theirs)
+        library_normals(key, n, scratch, theirs)
         for j in range(n):
             differ[m] += ours[j] != theirs[j]
     return differ.sum()
