@@ -7,15 +7,15 @@ bit. Every such function the model needs is here, compiled by numba: the counter
 hashes of `artwork_env.rng` (`uniforms`, `uniforms32`, `normals`), `exp`, `power` and the
 float32 `sigmoid32`, each with a batched form for numpy callers.
 
-The float32 exp of `sigmoid32` (`expf`, the model's most frequent call: 252 a page) and the
-log, sin and cos of the Box-Muller transform (`logf`, `sincosf`: 17 of each a member draw)
-are written out here rather than taken from the C library, so that a loop of them compiles
-to vector instructions instead of one library call per value. Each is the algorithm of the
-GNU C library's function (from Arm's optimized-routines), with its fused multiply-adds where
-glibc's x86-64 FMA build has them: on the development machine each returns the same bits as
-that library for every float32 input of its domain (`tests/test_elementary.py`), so no draw
-changed when they replaced the library calls. They also make those bits the same on every
-platform, whatever its C library.
+The float32 exp of `sigmoid32` (`expf`: a page's 216 click and 36 play probabilities) and
+the log, sin and cos of the Box-Muller transform (`logf`, `sincosf`: 17 of each a member
+draw) are written out here rather than taken from the C library, so that a loop of them
+compiles to vector instructions instead of one library call per value. Each is the
+algorithm of the GNU C library's function (from Arm's optimized-routines), with its fused
+multiply-adds where glibc's x86-64 FMA build has them: on the development machine each
+returns the same bits as that library for every float32 input of its domain
+(`tests/test_elementary.py`), so no draw changed when they replaced the library calls.
+They also make those bits the same on every platform, whatever its C library.
 """
 
 from __future__ import annotations

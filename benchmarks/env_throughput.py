@@ -4,10 +4,12 @@ Run: `python benchmarks/env_throughput.py [--seconds 3] [--skip-vector]` (about 
 minutes). Part 0: start-up, the first `gym.make` + reset + step in a fresh process with a
 cold and with a warm numba cache. Part 1: one env and the compiled batch core against
 gymnasium's CartPole-v1 stepped in the same process (the envs take turns), as ratios, the
-compiled core against the numpy specification (`NumpySimulator`) at N = 1024, and each
-kernel's cost per member on one thread and on all. Part 2: the native vector
+compiled core against the numpy specification (`NumpySimulator`) at N = 1024, each
+kernel's cost per member on one thread and on all, and the written-out float32 functions of
+`artwork_env/elementary.py` against the C library's. Part 2: the native vector
 env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
-(ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member; a full PPO iteration
+(ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member, and the native vector
+env of the lifetime envs at N = 1024; a full PPO iteration
 through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB act + update at
 N = 1024; a LinUCB training loop at N = 16 with numpy's BLAS on its own threads and on one.
 Rates of the batch cores and the vector envs are the best of ten windows, the least
@@ -176,12 +178,13 @@ def elementary_microseconds(repeats: int = 200_000) -> dict[str, tuple[float, fl
                             for f in (elementary.normals, elementary.library_normals))}
 
 
-def vector_visits_per_second(mode: str, n: int, seconds: float) -> float:
-    """Visits/s of `gym.make_vec("ArtworkBandit-v0", n, mode)` with fixed actions
+def vector_visits_per_second(mode: str, n: int, seconds: float,
+                             env_id: str = "ArtworkBandit-v0") -> float:
+    """Visits/s of `gym.make_vec(env_id, n, mode)` with fixed actions
     (`best_window_rate`)."""
     kwargs = {} if mode == "vector_entry_point" else {
         "vector_kwargs": {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}}
-    env = gym.make_vec("ArtworkBandit-v0", num_envs=n, vectorization_mode=mode, **kwargs)
+    env = gym.make_vec(env_id, num_envs=n, vectorization_mode=mode, **kwargs)
     env.reset(seed=0)
     actions = np.zeros((n, 6), dtype=np.int64)
     env.step(actions)
@@ -261,6 +264,12 @@ def vector_tables(seconds: float) -> None:
               f"{'n/a' if np.isnan(asynch) else f'{asynch:,.0f}'} | {native / sync:.1f} "
               f"| {memory:.1f} |")
     n = 1024
+    lifetimes = {env_id: vector_visits_per_second("vector_entry_point", n, seconds, env_id)
+                 for env_id in ("ArtworkPersonalization-v0", "ArtworkPersonalization-v1")}
+    print(f"\nThe native vector env of the lifetime envs at N = {n} (20 visits a member, so "
+          "few members end and are drawn anew each step): "
+          + ", ".join(f"{env_id} {rate:,.0f} visits/s" for env_id, rate in lifetimes.items())
+          + ".")
     native_ppo, dummy_ppo = ppo_iteration_seconds(True, n), ppo_iteration_seconds(False, n)
     print(f"\nOne PPO iteration at N = {n} (4 x {n} visits, one epoch, MultiInputPolicy): "
           f"native SB3 adapter {native_ppo:.2f} s, DummyVecEnv {dummy_ppo:.2f} s "
