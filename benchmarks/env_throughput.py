@@ -142,6 +142,7 @@ def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
 @numba.njit
 def _repeat_sigmoids(function: Callable[[np.ndarray], None], logits: np.ndarray,
                      page: np.ndarray, repeats: int) -> None:
+    """`function` (a sigmoid in place) on a fresh copy of the logits, `repeats` times."""
     for _ in range(repeats):
         page[:] = logits
         function(page)
@@ -149,6 +150,7 @@ def _repeat_sigmoids(function: Callable[[np.ndarray], None], logits: np.ndarray,
 
 @numba.njit
 def _repeat_normals(function: Callable[..., None], n: int, repeats: int) -> float:
+    """`function` (`normals` or its reference) for `repeats` keys; a sum, so none is skipped."""
     out, scratch, total = np.empty(n), np.empty(n + 1, dtype=np.float32), 0.0
     for r in range(repeats):
         function(elementary.base(np.uint64(r), np.uint64(0), 1), n, scratch, out)
