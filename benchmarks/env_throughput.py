@@ -95,9 +95,11 @@ def best_window_rate(step: Callable[[], object], per_step: int, seconds: float,
 
 
 def core_visits_per_second(n: int, n_visits: int, seconds: float,
-                           simulator: type[NumpySimulator] = ArtworkSimulator) -> float:
+                           simulator: type[NumpySimulator] = ArtworkSimulator,
+                           final_observation: bool = False) -> float:
     """Visits/s of a batch core with N members: observe, act (fixed row), step, reset ended
-    (`best_window_rate`)."""
+    (`best_window_rate`); with `final_observation`, the ended members are observed before
+    they are drawn anew, as the vector env's SAME_STEP autoreset does for `final_obs`."""
     sim = simulator(ModelConfig(n_visits=n_visits), n)
     base = np.arange(n, dtype=np.uint64)
     episode = np.zeros(n, dtype=np.uint64)
@@ -108,6 +110,8 @@ def core_visits_per_second(n: int, n_visits: int, seconds: float,
         sim.observe()
         outcome = sim.visit_step(actions)
         ended = np.flatnonzero(outcome.terminated)
+        if final_observation and ended.size:
+            sim.observe(ended)
         if ended.size:
             episode[ended] += np.uint64(1)
             sim.reset_members(ended, rng.derive_keys(base[ended], episode[ended]))
@@ -314,6 +318,10 @@ def main() -> None:
             rate = core_visits_per_second(n, n_visits, args.seconds)
             print(f"| batch core, {label}, N={n} | {rate:,.0f} | {1e6 / rate:.1f} "
                   f"| {1 / rate / cartpole:.2f} |")
+        if label == "bandit":
+            final = core_visits_per_second(1024, n_visits, args.seconds, final_observation=True)
+            print(f"| batch core, bandit, N=1024, observing the ended members too (SAME_STEP's "
+                  f"`final_obs`) | {final:,.0f} | {1e6 / final:.1f} | {1 / final / cartpole:.2f} |")
         reference = core_visits_per_second(1024, n_visits, args.seconds, NumpySimulator)
         print(f"| numpy specification, {label}, N=1024 (compiled is "
               f"{rate / reference:.1f}x faster) | {reference:,.0f} | {1e6 / reference:.1f} "
