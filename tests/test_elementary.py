@@ -29,9 +29,9 @@ from artwork_env.elementary import (
     uniforms32,
 )
 
-# glibc's x86-64 expf with FMA: the build `expf` reproduces. Elsewhere the C library's may
-# differ in the last bit for a few inputs (an unfused build for the two below), and
-# `expf` is only held to one unit in the last place of it.
+# glibc's x86-64 build with FMA: the one `expf`, `logf` and `sincosf` reproduce. Elsewhere
+# the C library's may differ in the last bit for a few inputs (an unfused expf for the two
+# below), and the functions are only held to one unit in the last place of it.
 SAME_LIBRARY = (platform.libc_ver()[0] == "glibc" and platform.machine() == "x86_64"
                 and llvm.get_host_cpu_features().get("fma", False))
 # where an evaluation without fused multiply-adds rounds the other way
