@@ -22,6 +22,7 @@ import numpy as np
 
 from artwork_env import kernels
 from artwork_env.config import ModelConfig
+from artwork_env.layout import OBSERVATION_DTYPES
 from artwork_env.members import DEVICE_VISUAL, Population
 from artwork_env.numpy_core import NumpySimulator
 from artwork_env.page import (
@@ -195,16 +196,18 @@ class ArtworkSimulator(NumpySimulator):
         return out
 
     # ------------------------------------------------------------ observation
-    def observe(self, index: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
-        written by name with `self.layout`."""
+    def observe(self, index: np.ndarray | None = None,
+                out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
+        written by name with `self.layout`: fresh ones, or the first rows of `out`'s
+        (`OBSERVATION_DTYPES`), whose views are returned."""
         rows = self._everyone if index is None else np.asarray(index, dtype=np.int64)
-        shapes = self._shapes
         n = len(rows)
-        obs = {"member": np.empty((n, *shapes["member"]), dtype=np.float32),
-               "titles": np.empty((n, *shapes["titles"]), dtype=np.float32),
-               "artworks": np.empty((n, *shapes["artworks"]), dtype=np.float32),
-               "action_mask": np.empty((n, *shapes["action_mask"]), dtype=np.int8)}
+        if out is None:
+            obs = {name: np.empty((n, *shape), dtype=OBSERVATION_DTYPES[name])
+                   for name, shape in self._shapes.items()}
+        else:
+            obs = {name: out[name][:n] for name in self._shapes}
         w = self.world
         self._kernel(n, "observe")(
             rows, self._p, float(self.n_slots), float(self.history_length),

@@ -16,6 +16,7 @@ from gymnasium import spaces
 from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator, PageModel, VisitOutcome
+from artwork_env.layout import OBSERVATION_DTYPES
 from artwork_env.rendering import render_visit
 
 Observation = dict[str, np.ndarray]
@@ -23,11 +24,8 @@ Observation = dict[str, np.ndarray]
 
 def observation_space(sim: ArtworkSimulator, batch: tuple[int, ...] = ()) -> spaces.Dict:
     """The Dict observation space of a simulator, with optional leading batch dimensions."""
-    sizes = sim.layout.shapes()
-    box = {key: spaces.Box(0.0, 1.0, batch + shape, dtype=np.float32)
-           for key, shape in sizes.items() if key != "action_mask"}
-    box["action_mask"] = spaces.Box(0, 1, batch + sizes["action_mask"], dtype=np.int8)
-    return spaces.Dict(box)
+    return spaces.Dict({key: spaces.Box(0, 1, batch + shape, dtype=OBSERVATION_DTYPES[key])
+                        for key, shape in sim.layout.shapes().items()})
 
 
 def agent_observation(obs: Observation, info: dict[str, Any],

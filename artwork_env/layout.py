@@ -13,7 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from artwork_env.config import DEVICE_NAMES, ModelConfig
+
+OBSERVATION_DTYPES = {"member": np.dtype(np.float32), "titles": np.dtype(np.float32),
+                      "artworks": np.dtype(np.float32), "action_mask": np.dtype(np.int8)}
+"""The dtype of each observation array: features in [0, 1] as float32, the mask as int8."""
 
 
 @dataclass(frozen=True)

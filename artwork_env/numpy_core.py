@@ -361,9 +361,20 @@ class NumpySimulator:
         self.visit += np.uint64(1)
 
     # ------------------------------------------------------------ observation
-    def observe(self, index: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Fresh observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
-        written by name with `self.layout`."""
+    def observe(self, index: np.ndarray | None = None,
+                out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Observation arrays (float32 in [0, 1], mask int8) of all members or `index`,
+        written by name with `self.layout`: fresh ones, or copied into the first rows of
+        `out`'s, whose views are returned."""
+        obs = self._observation(index)
+        if out is None:
+            return obs
+        for name, value in obs.items():
+            out[name][:len(value)] = value
+        return {name: out[name][:len(value)] for name, value in obs.items()}
+
+    def _observation(self, index: np.ndarray | None) -> dict[str, np.ndarray]:
+        """Fresh observation arrays of all members or `index` (`observe`)."""
         c, w, lay = self.config, self.world, self.layout
         rows = np.arange(self.n) if index is None else np.asarray(index)
         t = self.titles[rows]

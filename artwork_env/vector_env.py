@@ -43,6 +43,8 @@ from artwork_env.env import (
     substitute_missing,
     validate_actions,
 )
+from artwork_env.final_obs import FinalObservations
+from artwork_env.layout import OBSERVATION_DTYPES
 from artwork_env.rendering import render_visit
 
 
@@ -111,6 +113,8 @@ class ArtworkVectorEnv(VectorEnv):
         self._episodes = np.zeros(num_envs, dtype=np.uint64)
         self._resetting = np.zeros(num_envs, dtype=bool)  # NEXT_STEP: reset on this step
         self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None, int] | None = None
+        self._final_obs = FinalObservations(self.sim.observe, self.sim.layout.shapes(),
+                                            OBSERVATION_DTYPES, num_envs)
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
@@ -172,16 +176,10 @@ class ArtworkVectorEnv(VectorEnv):
             reward, terminated = np.where(resetting, 0.0, reward), terminated & visited
             self._resetting[:] = False
         ended = np.flatnonzero(terminated)
-        final = self.sim.observe(ended) if ended.size else None
         next_step = self.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
+        final = self.sim.observe(ended) if ended.size and next_step else None
         if ended.size and not next_step:
-            final_obs = np.full(self.num_envs, None, dtype=object)
-            # per member: views, no copies (a dict display is faster than dict(zip(...)))
-            final_obs[ended] = [
-                {"member": member, "titles": titles, "artworks": artworks, "action_mask": mask}
-                for member, titles, artworks, mask in zip(
-                    final["member"], final["titles"], final["artworks"], final["action_mask"])]
-            info["final_obs"] = final_obs
+            info["final_obs"] = self._final_obs(ended)
             info["_final_obs"] = terminated.copy()
         final_titles = self.sim.titles[ended].copy()
         if ended.size and not next_step:

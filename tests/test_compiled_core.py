@@ -77,6 +77,15 @@ def run_both(config: ModelConfig, n: int, visits: int, seed: int) -> None:
             assert np.allclose(getattr(out_a, name), getattr(out_b, name), **TOLERANCE), name
         assert_same_state(compiled, spec)
         ended = np.flatnonzero(out_a.terminated)
+        for sim in (compiled, spec):  # into given buffers (the vector env's final_obs)
+            fresh = sim.observe(ended)
+            out = {key: np.full((n + 1, *value.shape[1:]), 7, dtype=value.dtype)
+                   for key, value in obs_a.items()}
+            written = sim.observe(ended, out=out)
+            for key, value in fresh.items():
+                assert np.array_equal(written[key], value)
+                assert np.array_equal(out[key][:ended.size], value)
+                assert (out[key][ended.size:] == 7).all()
         if ended.size:
             keys = rng.numbered_keys(seed + 1 + step, 0, ended.size)
             compiled.reset_members(ended, keys)

@@ -46,10 +46,10 @@ def test_native_equals_single_envs(env_id):
                 assert np.array_equal(obs[key], native_obs[key][i]), (i, t, key)
 
 
-def test_native_equals_sync_vector_env():
-    native = gym.make_vec("ArtworkPersonalization-v0", num_envs=N,
-                          vectorization_mode="vector_entry_point")
-    sync = gym.make_vec("ArtworkPersonalization-v0", num_envs=N, vectorization_mode="sync",
+@pytest.mark.parametrize("env_id", ["ArtworkBandit-v0", "ArtworkPersonalization-v0"])
+def test_native_equals_sync_vector_env(env_id):
+    native = gym.make_vec(env_id, num_envs=N, vectorization_mode="vector_entry_point")
+    sync = gym.make_vec(env_id, num_envs=N, vectorization_mode="sync",
                         vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP})
     obs_a, _ = native.reset(seed=11)
     obs_b, _ = sync.reset(seed=11)
@@ -80,6 +80,57 @@ def test_vector_spaces_infos_and_render():
     assert "Title" in env.render()
     with pytest.raises(ValueError, match="slot 2"):
         env.step(np.array([[0, 0, 9, 0, 0, 0]] * 3))
+
+
+# ------------------------------------------------- final observations in reused buffers
+def test_kept_final_observations_never_change():
+    """The final observations' buffers are written again only when nothing holds them: an
+    info, its final_obs array, one member's dict, one array and a slice of one, each kept
+    while the env steps on, keep their values."""
+    env = ArtworkVectorEnv(num_envs=4, n_visits=1)  # every member ends every step
+    env.reset(seed=0)
+    actions = np.zeros((4, 6), dtype=np.int64)
+    readers = {  # the arrays each kind of holder reaches
+        "info": lambda info: [final[key] for final in info["final_obs"] for key in final],
+        "final_obs": lambda finals: [final[key] for final in finals for key in final],
+        "dict": lambda final: [final[key] for key in final],
+        "array": lambda array: [array],
+        "slice": lambda array: [array]}
+    kept = []
+    for holder, read in readers.items():
+        info = env.step(actions)[4]
+        final = info["final_obs"]
+        part = {"info": info, "final_obs": final, "dict": final[1],
+                "array": final[2]["artworks"], "slice": final[3]["member"][5:9]}[holder]
+        kept.append((read, part, [array.copy() for array in read(part)]))
+        del info, final, part
+        for _ in range(3):
+            env.step(actions)
+    for read, part, then in kept:
+        assert all(np.array_equal(now, before) for now, before in zip(read(part), then))
+
+
+def test_final_observations_alternate_between_two_buffer_sets(monkeypatch):
+    """A loop that drops each info at the next step reuses two buffer sets; a dict given a
+    key of its own is not handed out again."""
+    from artwork_env import final_obs
+
+    made = []
+    build = final_obs._BufferSet.__init__
+    monkeypatch.setattr(final_obs._BufferSet, "__init__",
+                        lambda self, *args: (made.append(1), build(self, *args))[1])
+    env = ArtworkVectorEnv(num_envs=4, n_visits=1)
+    env.reset(seed=0)
+    actions = np.zeros((4, 6), dtype=np.int64)
+    for _ in range(10):
+        obs, reward, terminated, truncated, info = env.step(actions)
+    assert len(made) == 2
+    info["final_obs"][0]["note"] = "mine"
+    del info
+    for _ in range(4):
+        info = env.step(actions)[4]
+        assert all(set(final) == set(obs) for final in info["final_obs"])
+    assert len(made) == 3  # the set with the changed dict was left to its holder
 
 
 # ------------------------------------------------------------ NEXT_STEP autoreset
