@@ -199,13 +199,11 @@ def _fill_row(i, p, popularity_score, keys, visit, rel, history_count, played, t
     noise_scale = np.float32(p[RECOMMENDER_NOISE])
     rewatch = np.float32(p[RECOMMENDER_REWATCH_PENALTY])
     score = np.empty(n_titles, dtype=np.float32)
-    for t in range(n_titles):
+    for t in range(n_titles):  # without branches (x 0 or 1 is exact), so it vectorises
         s = rel[i, t] + popularity_score[t]
         s += noise[t] * noise_scale
-        if history_count[i, t] > 0:
-            s -= rewatch
-        if played[i, t]:
-            s -= np.float32(1e6)
+        s -= rewatch * np.float32(history_count[i, t] > 0)
+        s -= np.float32(1e6) * np.float32(played[i, t])
         score[t] = s
     _top_k(score, titles[i])
 
@@ -213,12 +211,18 @@ def _fill_row(i, p, popularity_score, keys, visit, rel, history_count, played, t
 # ------------------------------------------------------------------------ member draw
 @njit(cache=True)
 def _mix_into(weights, table, z, noise, out):
-    """out = sum_c weights[c] table[c] (summed in order c = 0, 1, ...) + noise z."""
-    for x in range(out.shape[0]):
-        acc = weights[0] * table[0, x]
-        for c in range(1, weights.shape[0]):
-            acc += weights[c] * table[c, x]
-        out[x] = acc + noise * z[x]
+    """out = sum_c weights[c] table[c] (summed in order c = 0, 1, ...) + noise z (a pass
+    per community over the whole row, which vectorises; each entry sees the same sums)."""
+    n = out.shape[0]
+    weight = weights[0]
+    for x in range(n):
+        out[x] = weight * table[0, x]
+    for c in range(1, weights.shape[0]):
+        weight = weights[c]
+        for x in range(n):
+            out[x] += weight * table[c, x]
+    for x in range(n):
+        out[x] += noise * z[x]
 
 
 @njit(cache=True)
