@@ -10,9 +10,12 @@ Autoreset is SAME_STEP by default (declared in `metadata["autoreset_mode"]`): a 
 whose episode ends is replaced by a fresh one within the same `step`; the returned
 observation is the new member's, the ended member's last observation is in
 `info["final_obs"]` (mask `info["_final_obs"]`) and the title ids of its rows in
-`info["final_row_titles"]` (N, K), zero for the others. The step keys of `info` (clicks, plays,
-..., regret) describe the visit that just happened for every member;
-`info["row_titles"]` gives the title ids of the rows in the returned observation.
+`info["final_row_titles"]` (N, K), zero for the others. The final observations' arrays are
+views of buffers written again at a later step only once nothing holds any of them
+(`artwork_env.final_obs`): keep an `info`, a member's dict or an array as long as needed.
+The step keys of `info` (clicks, plays, ..., regret) describe the visit that just happened
+for every member; `info["row_titles"]` gives the title ids of the rows in the returned
+observation.
 
 `autoreset_mode=AutoresetMode.NEXT_STEP` (Gymnasium's default for `SyncVectorEnv`, and
 what its vector observation wrappers expect) returns the ended member's last observation
