@@ -207,6 +207,14 @@ class ArtworkSimulator(NumpySimulator):
             obs = {name: np.empty((n, *shape), dtype=OBSERVATION_DTYPES[name])
                    for name, shape in self._shapes.items()}
         else:
+            for name, shape in self._shapes.items():  # what the kernel was compiled for
+                given = out[name]
+                if (given.dtype != OBSERVATION_DTYPES[name] or given.shape[1:] != shape
+                        or len(given) < n or not given.flags.c_contiguous):
+                    raise ValueError(
+                        f"out[{name!r}] must be a C-contiguous {OBSERVATION_DTYPES[name]} "
+                        f"array of at least ({n}, {', '.join(map(str, shape))}), got "
+                        f"{given.dtype} {given.shape}")
             obs = {name: out[name][:n] for name in self._shapes}
         w = self.world
         self._kernel(n, "observe")(

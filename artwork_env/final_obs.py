@@ -20,16 +20,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-OBSERVATION_NAMES = ("member", "titles", "artworks", "action_mask")
+from artwork_env.layout import OBSERVATION_DTYPES
+
+OBSERVATION_NAMES = ("member", "titles", "artworks", "action_mask")  # the dicts' keys
 
 
 class _BufferSet:
     """(N, ...) observation buffers, a dict of row views for each member, and the
     reference counts that say nobody else holds any of them."""
 
-    def __init__(self, shapes: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype],
-                 n: int) -> None:
-        self.arrays = {name: np.empty((n, *shapes[name]), dtype=dtypes[name])
+    def __init__(self, shapes: dict[str, tuple[int, ...]], n: int) -> None:
+        self.arrays = {name: np.empty((n, *shapes[name]), dtype=OBSERVATION_DTYPES[name])
                        for name in OBSERVATION_NAMES}
         self.dicts = np.empty(n, dtype=object)
         # a dict display: three times faster than dict(zip(names, views))
@@ -56,14 +57,13 @@ class FinalObservations:
     kept."""
 
     def __init__(self, observe: Callable[..., dict[str, np.ndarray]],
-                 shapes: dict[str, tuple[int, ...]], dtypes: dict[str, np.dtype], n: int,
-                 keep: int = 2) -> None:
+                 shapes: dict[str, tuple[int, ...]], n: int, keep: int = 2) -> None:
         if sorted(shapes) != sorted(OBSERVATION_NAMES):
             raise ValueError(f"observation arrays {sorted(shapes)} are not "
                              f"{sorted(OBSERVATION_NAMES)}")
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
-        self._observe, self._shapes, self._dtypes, self._n = observe, shapes, dtypes, n
+        self._observe, self._shapes, self._n = observe, shapes, n
         self._keep = keep
         self._sets: list[_BufferSet] = []  # least recently used first
 
@@ -74,7 +74,7 @@ class FinalObservations:
             if candidate.unused():
                 self._sets.append(self._sets.pop(i))
                 return candidate
-        fresh = _BufferSet(self._shapes, self._dtypes, self._n)
+        fresh = _BufferSet(self._shapes, self._n)
         self._sets = [*self._sets[max(0, len(self._sets) - self._keep + 1):], fresh]
         return fresh
 

@@ -47,7 +47,6 @@ from artwork_env.env import (
     validate_actions,
 )
 from artwork_env.final_obs import FinalObservations
-from artwork_env.layout import OBSERVATION_DTYPES
 from artwork_env.rendering import render_visit
 
 
@@ -117,7 +116,7 @@ class ArtworkVectorEnv(VectorEnv):
         self._resetting = np.zeros(num_envs, dtype=bool)  # NEXT_STEP: reset on this step
         self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None, int] | None = None
         self._final_obs = FinalObservations(self.sim.observe, self.sim.layout.shapes(),
-                                            OBSERVATION_DTYPES, num_envs)
+                                            num_envs)
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:

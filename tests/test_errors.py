@@ -120,3 +120,21 @@ def test_render_member_must_be_a_member():
     with pytest.raises(ValueError, match="render_member must be in"):
         gym.make_vec("ArtworkBandit-v0", num_envs=2, vectorization_mode="vector_entry_point",
                      render_member="a")
+
+
+@pytest.mark.parametrize("name, change", [
+    ("artworks", lambda a: a.astype(np.float64)),  # another dtype
+    ("member", lambda a: a[:, :-1]),  # another width
+    ("titles", lambda a: a[:2]),  # too few rows
+    ("action_mask", lambda a: np.asfortranarray(a)),  # not C-contiguous
+])
+def test_observe_into_buffers_names_the_bad_one(name, change):
+    """`observe(index, out=...)` checks every buffer before the compiled writer sees it."""
+    from artwork_env import ModelConfig
+    from artwork_env.core import ArtworkSimulator
+
+    sim = ArtworkSimulator(ModelConfig(), 4)
+    out = {key: np.empty_like(value) for key, value in sim.observe().items()}
+    out[name] = change(out[name])
+    with pytest.raises(ValueError, match=re.escape(f"out[{name!r}]")):
+        sim.observe(np.arange(3), out=out)
