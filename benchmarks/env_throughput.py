@@ -217,6 +217,7 @@ def ppo_iteration_seconds(native: bool, n: int, n_steps: int = 4) -> float:
     """Seconds of one PPO iteration (n_steps x N visits collected, one epoch of updates)."""
     from stable_baselines3 import PPO
     from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.logger import Logger
 
     from artwork_env.sb3 import ArtworkSB3VecEnv
 
@@ -224,6 +225,7 @@ def ppo_iteration_seconds(native: bool, n: int, n_steps: int = 4) -> float:
         make_vec_env("ArtworkBandit-v0", n_envs=n, env_kwargs={"render_mode": None})
     model = PPO("MultiInputPolicy", venv, n_steps=n_steps, batch_size=n, n_epochs=1,
                 device="cpu", seed=0)
+    model.set_logger(Logger(None, []))  # SB3 would make a /tmp/SB3-<time> folder each run
     model.learn(n_steps * n)  # warm-up iteration
     start = time.perf_counter()
     model.learn(n_steps * n, reset_num_timesteps=False)
