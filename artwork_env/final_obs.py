@@ -26,10 +26,10 @@ OBSERVATION_NAMES = ("member", "titles", "artworks", "action_mask")  # the dicts
 
 
 class _BufferSet:
-    """(N, ...) observation buffers, a dict of row views for each member, and the
-    reference counts that say nobody else holds any of them."""
+    """(N, ...) observation buffers, a dict of row views for each member, and (`kept`)
+    the reference counts that say nobody else holds any of them."""
 
-    def __init__(self, shapes: dict[str, tuple[int, ...]], n: int) -> None:
+    def __init__(self, shapes: dict[str, tuple[int, ...]], n: int, kept: bool = True) -> None:
         self.arrays = {name: np.empty((n, *shapes[name]), dtype=OBSERVATION_DTYPES[name])
                        for name in OBSERVATION_NAMES}
         self.dicts = np.empty(n, dtype=object)
@@ -37,8 +37,10 @@ class _BufferSet:
         self.dicts[:] = [{"member": member, "titles": titles, "artworks": artworks,
                           "action_mask": mask}
                          for member, titles, artworks, mask in zip(*self.arrays.values())]
-        self._objects = [*self.arrays.values(), *self.dicts,
-                         *(view for member in self.dicts for view in member.values())]
+        self._objects: list[object] = []
+        if kept:
+            self._objects = [*self.arrays.values(), *self.dicts,
+                             *(view for member in self.dicts for view in member.values())]
         self._counts = self._reference_counts()
 
     def _reference_counts(self) -> list[int]:
@@ -54,22 +56,25 @@ class _BufferSet:
 class FinalObservations:
     """`info["final_obs"]` for the ended members: `observe(index, out=...)` writes them
     into a set nobody holds (`_BufferSet.unused`), or a fresh one; at most `keep` sets are
-    kept."""
+    kept (0: none, new arrays for the ended members every step)."""
 
     def __init__(self, observe: Callable[..., dict[str, np.ndarray]],
                  shapes: dict[str, tuple[int, ...]], n: int, keep: int = 2) -> None:
         if sorted(shapes) != sorted(OBSERVATION_NAMES):
             raise ValueError(f"observation arrays {sorted(shapes)} are not "
                              f"{sorted(OBSERVATION_NAMES)}")
-        if keep < 1:
-            raise ValueError(f"keep must be at least 1, got {keep}")
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+            raise ValueError(f"keep must be a non-negative int, got {keep!r}")
         self._observe, self._shapes, self._n = observe, shapes, n
         self._keep = keep
         self._sets: list[_BufferSet] = []  # least recently used first
 
-    def _free_set(self) -> _BufferSet:
+    def _free_set(self, m: int) -> _BufferSet:
         """A kept set nobody holds, or a fresh one (which replaces the least recently used
-        kept set when `keep` are kept); it becomes the most recently used."""
+        kept set when `keep` are kept); it becomes the most recently used. With `keep` = 0,
+        a set of m rows, not kept."""
+        if self._keep == 0:
+            return _BufferSet(self._shapes, m, kept=False)
         for i, candidate in enumerate(self._sets):
             if candidate.unused():
                 self._sets.append(self._sets.pop(i))
@@ -81,7 +86,7 @@ class FinalObservations:
     def __call__(self, ended: np.ndarray) -> np.ndarray:
         """(N,) object array: the last observation of each member in `ended` (a dict of its
         arrays), None for the others."""
-        buffers = self._free_set()
+        buffers = self._free_set(len(ended))
         self._observe(ended, out=buffers.arrays)
         final = np.full(self._n, None, dtype=object)
         final[ended] = buffers.dicts[:len(ended)]

@@ -13,6 +13,8 @@ observation is the new member's, the ended member's last observation is in
 `info["final_row_titles"]` (N, K), zero for the others. The final observations' arrays are
 views of buffers written again at a later step only once nothing holds any of them
 (`artwork_env.final_obs`): keep an `info`, a member's dict or an array as long as needed.
+`final_obs_buffers` (2) sets how many such sets of buffers are kept between steps (each
+about 9.3 KB a member with the default sizes; 0: new arrays every step, none kept).
 The step keys of `info` (clicks, plays, ..., regret) describe the visit that just happened
 for every member; `info["row_titles"]` gives the title ids of the rows in the returned
 observation.
@@ -78,7 +80,8 @@ class ArtworkVectorEnv(VectorEnv):
     def __init__(self, num_envs: int = 1, render_mode: str | None = None,
                  render_member: int = 0,
                  autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
-                 missing_artwork: str = "substitute", **params: Any) -> None:
+                 missing_artwork: str = "substitute", final_obs_buffers: int = 2,
+                 **params: Any) -> None:
         self.missing_artwork = check_missing_artwork(missing_artwork)
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
@@ -97,6 +100,10 @@ class ArtworkVectorEnv(VectorEnv):
         if (isinstance(render_member, bool) or not isinstance(render_member, (int, np.integer))
                 or not 0 <= render_member < num_envs):
             raise ValueError(f"render_member must be in [0, {num_envs}), got {render_member}")
+        if (isinstance(final_obs_buffers, bool)
+                or not isinstance(final_obs_buffers, (int, np.integer)) or final_obs_buffers < 0):
+            raise ValueError(f"final_obs_buffers must be a non-negative int, got "
+                             f"{final_obs_buffers!r}")
         self.num_envs = num_envs
         self.render_mode = render_mode
         self.render_member = render_member
@@ -116,7 +123,7 @@ class ArtworkVectorEnv(VectorEnv):
         self._resetting = np.zeros(num_envs, dtype=bool)  # NEXT_STEP: reset on this step
         self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None, int] | None = None
         self._final_obs = FinalObservations(self.sim.observe, self.sim.layout.shapes(),
-                                            num_envs)
+                                            num_envs, keep=int(final_obs_buffers))
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
