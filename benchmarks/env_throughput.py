@@ -11,9 +11,9 @@ env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
 (ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member, the native vector env
 in a loop that holds each step's results with its final observations in kept buffers and
 in new ones, and the native vector env of the lifetime envs at N = 1024; a full PPO
-iteration
-through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB act + update at
-N = 1024; a LinUCB training loop at N = 16 with numpy's BLAS on its own threads and on one.
+iteration through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB act +
+update at N = 1024; a LinUCB training loop at N = 16 with numpy's BLAS on its own threads
+and on one.
 Rates of the batch cores and the vector envs are the best of ten windows, the least
 disturbed by a shared machine's slow spells (since 2026-11-30; before, the mean of one).
 """
