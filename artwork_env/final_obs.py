@@ -3,8 +3,9 @@
 Gymnasium's SAME_STEP autoreset hands back each ended member's last observation as a dict
 of that member's own arrays. At N = 1024 in the one-visit bandit env every member ends
 every step, and making 1,024 dicts of four fresh array views (and freeing them a step
-later) costs about as much as writing the observations. So the (N, ...) buffers, the
-views of their rows and the per-member dicts are kept and written again.
+later) was most of the vector env's own Python. So the (N, ...) buffers, the views of
+their rows and the per-member dicts are kept and written again (`keep` sets at most; the
+vector env's `final_obs_buffers`).
 
 A set is written again only when nothing outside holds any part of it: every buffer,
 view and dict must have the reference count it had when the set was made (an `info`, the

@@ -190,9 +190,11 @@ def elementary_microseconds(repeats: int = 200_000) -> dict[str, tuple[float, fl
 def vector_visits_per_second(mode: str, n: int, seconds: float,
                              env_id: str = "ArtworkBandit-v0", kept: int = 0,
                              **env_kwargs: object) -> float:
-    """Visits/s of `gym.make_vec(env_id, n, mode, **env_kwargs)` with fixed actions
-    (`best_window_rate`), the results of the last `kept` steps held (a training loop
-    holds the last one while it steps again)."""
+    """Visits/s of `gym.make_vec(env_id, n, mode)` with fixed actions (`best_window_rate`),
+    the results of the last `kept` steps held (a training loop holds the last one while it
+    steps again); `env_kwargs` go to the native vector env (mode "vector_entry_point")."""
+    if env_kwargs and mode != "vector_entry_point":
+        raise ValueError(f"env_kwargs are the native vector env's, not mode {mode!r}'s")
     kwargs = dict(env_kwargs) if mode == "vector_entry_point" else {
         "vector_kwargs": {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}}
     env = gym.make_vec(env_id, num_envs=n, vectorization_mode=mode, **kwargs)
