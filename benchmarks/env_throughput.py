@@ -1,13 +1,14 @@
 """Visits per second of the environments, the batch core and the vector envs.
 
-Run: `python benchmarks/env_throughput.py [--seconds 3] [--skip-vector]` (about five
+Run: `python benchmarks/env_throughput.py [--seconds 3] [--skip-vector]` (about two
 minutes). Part 0: start-up, the first `gym.make` + reset + step in a fresh process with a
 cold and with a warm numba cache. Part 1: one env and the compiled batch core against
 gymnasium's CartPole-v1 stepped in the same process (the envs take turns), as ratios, the
 compiled core against the numpy specification (`NumpySimulator`) at N = 1024, each
-kernel's cost per member on one thread and on all, and the written-out float32 functions of
-`artwork_env/elementary.py` against the C library's. Part 2: the native vector
-env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
+kernel's cost per member at N = 1024 on one thread and on all, with the sum of the four a
+bandit step runs (the rate the step could reach if nothing else ran), and the written-out
+float32 functions of `artwork_env/elementary.py` against the C library's. Part 2: the
+native vector env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
 (ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member, the native vector env
 in a loop that holds each step's results with its final observations in kept buffers and
 in new ones, and the native vector env of the lifetime envs at N = 1024; a full PPO
@@ -122,14 +123,17 @@ def core_visits_per_second(n: int, n_visits: int, seconds: float,
     return best_window_rate(visit, n, seconds)
 
 
-def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
+def kernel_breakdown(n: int = 1024, repeats: int = 30) -> dict[str, float]:
     """Microseconds per member of each compiled kernel at N members (best of `repeats`),
     bandit world: the member draw (with its first row), the page model, a visit (page model,
-    oracle, cascade, update) and one observation."""
+    oracle, cascade, update) and one observation, written into kept buffers as the vector
+    env's are (fresh arrays would add the cost of new memory, which at N = 4096 is more
+    than the kernel's own)."""
     sim = ArtworkSimulator(ModelConfig(n_visits=1), n)
     index, keys = np.arange(n), rng.numbered_keys(1, 0, n)
     sim.reset_members(index, keys)
     actions = np.zeros((n, sim.n_slots), dtype=np.int64)
+    buffers = sim.observe()
 
     def best(step: object) -> float:
         step()  # type: ignore[operator]
@@ -143,7 +147,13 @@ def kernel_breakdown(n: int = 4096, repeats: int = 9) -> dict[str, float]:
     return {"member draw": best(lambda: sim.reset_members(index, keys)),
             "page model": best(lambda: sim._compute_page_model()),
             "visit": best(lambda: sim.visit_step(actions)),
-            "observation": best(lambda: sim.observe())}
+            "observation": best(lambda: sim.observe(out=buffers))}
+
+
+def bandit_step_kernels(parts: dict[str, float]) -> float:
+    """Microseconds a member of the kernels one bandit step of the vector env runs: the
+    visit, the ended member's observation (`final_obs`), the draw, the new observation."""
+    return parts["visit"] + 2 * parts["observation"] + parts["member draw"]
 
 
 @numba.njit
@@ -362,10 +372,12 @@ def main() -> None:
     for n_threads in sorted({1, threads}):
         numba.set_num_threads(n_threads)
         parts = kernel_breakdown()
-        print(f"\nCompiled kernels, bandit world, N = 4096, {n_threads} thread(s) "
+        step = bandit_step_kernels(parts)
+        print(f"\nCompiled kernels, bandit world, N = 1024, {n_threads} thread(s) "
               f"({numba.threading_layer()} layer): "
               + ", ".join(f"{name} {value:.2f} us" for name, value in parts.items())
-              + " per member")
+              + f" per member; a bandit step's four (visit, two observations, draw) {step:.2f}"
+              f" us: {1e6 / step:,.0f} visits/s if nothing else ran")
     numba.set_num_threads(threads)
     print("\nThe float32 exp, log, sin and cos written out (`artwork_env/elementary.py`) "
           "against the C library's, one thread: "
