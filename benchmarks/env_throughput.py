@@ -368,12 +368,12 @@ def main() -> None:
         print(f"| numpy specification, {label}, N=1024 (compiled is "
               f"{rate / reference:.1f}x faster) | {reference:,.0f} | {1e6 / reference:.1f} "
               f"| {1 / reference / cartpole:.2f} |")
-    threads = numba.get_num_threads()
+    threads, n = numba.get_num_threads(), 1024
     for n_threads in sorted({1, threads}):
         numba.set_num_threads(n_threads)
-        parts = kernel_breakdown()
+        parts = kernel_breakdown(n)
         step = bandit_step_kernels(parts)
-        print(f"\nCompiled kernels, bandit world, N = 1024, {n_threads} thread(s) "
+        print(f"\nCompiled kernels, bandit world, N = {n}, {n_threads} thread(s) "
               f"({numba.threading_layer()} layer): "
               + ", ".join(f"{name} {value:.2f} us" for name, value in parts.items())
               + f" per member; a bandit step's four (visit, two observations, draw) {step:.2f}"
