@@ -104,18 +104,27 @@ class ResponseNetworks(nn.Module):
         self.click = response_network(columns, hidden, n_arms, rank)
         self.play = response_network(columns, hidden, n_arms, rank)
 
-    def gains(self, spec: ProblemSpec, inputs: torch.Tensor, arms: torch.Tensor) -> np.ndarray:
-        """Expected slot gain of each (inputs, arm) row."""
+    def probabilities(self, inputs: torch.Tensor,
+                      arms: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """(click, play-given-click) probabilities of each (inputs, arm) row."""
         with torch.no_grad():
             click = torch.sigmoid(self.click(inputs, arms)).cpu().numpy()
             play = torch.sigmoid(self.play(inputs, arms)).cpu().numpy()
-        return slot_gain(spec.reward, spec.bounce_penalty, click, play)
+        return click, play
+
+    def gains(self, spec: ProblemSpec, inputs: torch.Tensor, arms: torch.Tensor) -> np.ndarray:
+        """Expected slot gain of each (inputs, arm) row."""
+        return slot_gain(spec.reward, spec.bounce_penalty, *self.probabilities(inputs, arms))
 
 
 class FactoredBanditAgent(TunedPerEnv, Agent):
     """Click and play-given-click networks, scored by the expected slot gain (module doc)."""
 
     name = "factored_bandit"
+    MODULE_NAMES: tuple[str, ...] = ("members", "averaged")
+    """Every name a torch module's weights may be saved under (`_modules`)."""
+    NETWORK_SETTINGS: tuple[str, ...] = ("ensemble", "averaging", "interaction_rank")
+    """The hyperparameters that decide which networks are saved."""
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
                  learning_rate: float | str = 3e-4, epsilon: float = 0.1, train_every: int = 8,
@@ -195,14 +204,27 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
             return self.averaged.module
         return self.members
 
-    def member_gains(self, obs: Observation) -> np.ndarray:
-        """(E, N, K, M) expected slot gain of every candidate under each ensemble member."""
-        n, n_slots, n_art = obs["action_mask"].shape
+    def candidate_tensors(self, obs: Observation) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (N K M, d) inputs and (N K M,) arms of every candidate in `obs`."""
         x = torch.as_tensor(candidate_inputs(self.spec, obs).reshape(-1, self.n_in),
                             device=self.device)
-        arms = torch.as_tensor(arm_ids(obs["title_ids"], n_art).reshape(-1), device=self.device)
-        return np.stack([member.gains(self.spec, x, arms).reshape(n, n_slots, n_art)
-                         for member in self.acting()])
+        arms = torch.as_tensor(arm_ids(obs["title_ids"], self.spec.n_artworks).reshape(-1),
+                               device=self.device)
+        return x, arms
+
+    def member_probabilities(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+        """(E, N, K, M) click and play-given-click probabilities of every candidate under
+        each ensemble member."""
+        shape = obs["action_mask"].shape
+        x, arms = self.candidate_tensors(obs)
+        each = [member.probabilities(x, arms) for member in self.acting()]
+        return (np.stack([click.reshape(shape) for click, _ in each]),
+                np.stack([play.reshape(shape) for _, play in each]))
+
+    def member_gains(self, obs: Observation) -> np.ndarray:
+        """(E, N, K, M) expected slot gain of every candidate under each ensemble member."""
+        return slot_gain(self.spec.reward, self.spec.bounce_penalty,
+                         *self.member_probabilities(obs))
 
     def gains(self, obs: Observation) -> np.ndarray:
         """(N, K, M) expected slot gain of every candidate: the mean over the ensemble."""
@@ -321,12 +343,11 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         modules = self._modules()
         expected = {f"{name}.{key}" for name, module in modules.items()
                     for key in module.state_dict()}
-        saved = {key for key in arrays if key.startswith(("members.", "averaged."))}
+        saved = {key for key in arrays if key.split(".", 1)[0] in self.MODULE_NAMES}
         if saved != expected:
+            settings = ", ".join(f"{key}={self.params[key]}" for key in self.NETWORK_SETTINGS)
             raise ValueError(
-                f"the saved networks do not fit this agent (ensemble="
-                f"{self.params['ensemble']}, averaging={self.params['averaging']}, "
-                f"interaction_rank={self.params['interaction_rank']}): saved with "
+                f"the saved networks do not fit this agent ({settings}): saved with "
                 f"other settings, or by an older version; missing "
                 f"{sorted(expected - saved)[:3]}, unexpected {sorted(saved - expected)[:3]}")
         for name, module in modules.items():

@@ -27,6 +27,7 @@ _AGENTS: dict[str, tuple[str, str]] = {
     "lints": ("agents.linear:LinTSAgent", "bandit"),
     "neural_bandit": ("agents.neural:NeuralBanditAgent", "bandit"),
     "factored_bandit": ("agents.factored:FactoredBanditAgent", "bandit"),
+    "ltv": ("agents.ltv:LtvAgent", "bandit"),
     "ppo": ("agents.deep:PPOAgent", "deep"),
     "slot_ppo": ("agents.deep:SlotPPOAgent", "deep"),
     "a2c": ("agents.deep:A2CAgent", "deep"),
@@ -40,7 +41,7 @@ SLOW_AGENTS = ("planner", "recurrent_ppo", "dqn")  # minutes each at the default
 # where artworks are missing), so the default comparison leaves it out too; factored_bandit
 # pays for its exploration first and leads only past the default budget (README, "How far
 # the learners get with more visits")
-NOT_BY_DEFAULT = (*SLOW_AGENTS, "maskable_ppo", "factored_bandit")
+NOT_BY_DEFAULT = (*SLOW_AGENTS, "maskable_ppo", "factored_bandit", "ltv")
 
 
 def agent_names(family: str | None = None) -> list[str]:

@@ -9,7 +9,7 @@ import numpy as np
 from agents.base import Agent
 from artwork_env.env import Observation, agent_observation
 from artwork_env.rollout import Visit, rollout
-from experiments.vocabulary import EVAL_SEED
+from experiments.vocabulary import EVAL_SEED, LIFETIME_TAG
 
 
 def first_page(agent: Agent, env: Any) -> np.ndarray:
@@ -33,13 +33,27 @@ def pct_of_oracle(expected: float, oracle: float, worst: float) -> float:
     return 100.0 if span <= 0.0 else 100.0 * (expected - worst) / span
 
 
-def evaluate(agent: Agent, env: Any) -> dict[str, float]:
+def myopic_oracle_return(env: Any) -> float | None:
+    """The myopic oracle's mean return per lifetime on the held-out members of `env`
+    (`evaluate`'s members), or None where an episode is one visit (nothing to compare:
+    `eval/pct_of_oracle` says it all)."""
+    if env.unwrapped.config.n_visits <= 1:
+        return None
+    from agents.base import ProblemSpec
+    from agents.reference import OracleAgent
+
+    return evaluate(OracleAgent(ProblemSpec.from_env(env)), env)["eval/return"]
+
+
+def evaluate(agent: Agent, env: Any, oracle_return: float | None = None) -> dict[str, float]:
     """Greedy evaluation on the held-out members: one full episode each, no learning.
 
     The env is reset with `EVAL_SEED` every time, so every evaluation (of every agent)
     meets the same members, and the same random outcomes (paired comparisons). The agent's
     random state is restored afterwards: how often a run evaluates never changes how it
-    trains.
+    trains. With `oracle_return` (`myopic_oracle_return` of the same env) the metrics add
+    `eval/return_vs_oracle`, the return as a percentage of the myopic oracle's on the same
+    members (100: the oracle's; above 100: a policy that plans).
     """
     rng_state = agent.rng.bit_generator.state
     agent.attach(env)
@@ -66,7 +80,9 @@ def evaluate(agent: Agent, env: Any) -> dict[str, float]:
     rollout(env, choose, account, seed=EVAL_SEED)
     agent.rng.bit_generator.state = rng_state
     visits = totals["visits"].sum()
-    return {
+    relative = ({} if oracle_return is None else
+                {LIFETIME_TAG: 100.0 * float(totals["reward"].mean()) / oracle_return})
+    return {**relative,
         "eval/take_rate": totals["plays"] / totals["impressions"],
         "eval/reward": float(totals["reward"].sum() / visits),
         "eval/return": float(totals["reward"].mean()),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from experiments.vocabulary import FINAL_TAGS, run_label
+from experiments.vocabulary import FINAL_TAGS, LIFETIME_TAG, run_label
 
 
 @dataclass
@@ -214,6 +214,11 @@ def summarise(runs: list[RunData]) -> pd.DataFrame:
             if tag in ("eval/reward", "eval/take_rate"):
                 row[f"{name}_ci_low"], row[f"{name}_ci_high"], row["interval"] = \
                     seed_interval(values)
+        if all(LIFETIME_TAG in run.curves for run in group):  # lifetime envs
+            values = np.array([run.final(LIFETIME_TAG) for run in group])
+            row["return_vs_oracle"] = float(values.mean())
+            row["return_vs_oracle_ci_low"], row["return_vs_oracle_ci_high"], _ = \
+                seed_interval(values)
         row["visits_to_90pct_of_best"] = _visits_to_reach(group, 0.9 * best[env_id])
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -254,6 +259,10 @@ def results_table(summary: pd.DataFrame) -> str:
         header = ["agent", "seeds", "visits", "eval reward [95% t-interval; 2 seeds: range]",
                   "take rate",
                   "% of oracle", "regret/visit", "return", "cum. regret", "visits to 90%"]
+        lifetimes = ("return_vs_oracle" in group
+                     and bool(group["return_vs_oracle"].notna().any()))
+        if lifetimes:
+            header.insert(8, "return, % of oracle's [interval]")
         body = []
         for _, row in group.iterrows():
             label = row["agent"] + (" (cheating reference)" if row["reference"] else "")
@@ -268,6 +277,8 @@ def results_table(summary: pd.DataFrame) -> str:
                          f"{row['cumulative_regret']:,.0f}",
                          "-" if np.isnan(row["visits_to_90pct_of_best"])
                          else f"{row['visits_to_90pct_of_best']:,.0f}"])
+            if lifetimes:
+                body[-1].insert(8, _with_interval(row, "return_vs_oracle", "{:.1f}"))
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         lines.append(f"{env_id} (greedy evaluation on held-out members)")
         for row_cells in [header, *body]:
@@ -275,6 +286,18 @@ def results_table(summary: pd.DataFrame) -> str:
                                    for i, (c, w) in enumerate(zip(row_cells, widths))))
         lines.append("")
     return "\n".join(lines)
+
+
+def _with_interval(row: pd.Series, name: str, form: str) -> str:
+    """`row[name]` formatted, with its seed interval (3+ seeds) or range (2); "-" if absent."""
+    value = row.get(name, np.nan)
+    if value is None or np.isnan(value):
+        return "-"
+    text = form.format(value)
+    if row["seeds"] >= 2:
+        low, high = row[f"{name}_ci_low"], row[f"{name}_ci_high"]
+        text += f" [{form.format(low)}, {form.format(high)}]"
+    return text
 
 
 def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
@@ -345,5 +368,9 @@ def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -
             plot_curves(runs, "eval/return", out / "returns.png",
                         "eval return per member lifetime")
             lines += ["![returns](returns.png)", ""]
+        if any(LIFETIME_TAG in run.curves for run in runs):
+            plot_curves(runs, LIFETIME_TAG, out / "return_vs_oracle.png",
+                        "return per lifetime, % of the myopic oracle's")
+            lines += ["![return against the myopic oracle](return_vs_oracle.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
     return skipped

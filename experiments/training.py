@@ -31,7 +31,7 @@ from experiments.checkpoints import (
     rewind_event_files,
     write_checkpoint,
 )
-from experiments.evaluation import evaluate, first_page
+from experiments.evaluation import evaluate, first_page, myopic_oracle_return
 from experiments.vocabulary import (
     AGENT_DIR,
     CUSTOM_SCALARS_LAYOUT,
@@ -39,6 +39,9 @@ from experiments.vocabulary import (
     PAGE_TAG,
     run_label,
 )
+
+_UNKNOWN = object()
+"""Not computed yet (`Trainer.oracle_return`)."""
 
 
 @dataclass
@@ -183,6 +186,7 @@ class Trainer:
         self.page_env = make_vector(config.env_id, 1, render_mode="rgb_array",
                                     **config.env_kwargs)
         self.window = TrainWindow(config.num_envs)
+        self.oracle_return: Any = _UNKNOWN  # the held-out members' myopic oracle, once
         self.log_every = max(config.num_envs, config.eval_every // 5)
         self.writer = SummaryWriter(str(run_dir))
         if resume is None:
@@ -211,7 +215,9 @@ class Trainer:
     def evaluate(self) -> dict[str, float]:
         """Evaluate on the held-out members and log it at the current visit count, with
         the page the agent shows the first held-out member (image `eval/page`)."""
-        self.metrics = evaluate(self.agent, self.eval_env)
+        if self.oracle_return is _UNKNOWN:
+            self.oracle_return = myopic_oracle_return(self.eval_env)
+        self.metrics = evaluate(self.agent, self.eval_env, self.oracle_return)
         _log(self.writer, self.metrics, self.visits)
         self.writer.add_image(PAGE_TAG, first_page(self.agent, self.page_env), self.visits,
                               dataformats="HWC")

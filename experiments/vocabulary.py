@@ -8,6 +8,8 @@ Tags (x-axis: visits trained on):
   reward lies between the worst page's (0) and the myopic oracle's (100), over the same
   visits (`evaluation.pct_of_oracle`), `eval/regret` the oracle's expected reward minus
   the agent's, per visit; all greedy (`explore=False`) on the held-out members, no learning.
+  On lifetime envs also `eval/return_vs_oracle`: the return per lifetime as a percentage
+  of the myopic oracle's on the same members (100: the oracle; above: a policy that plans).
 - `eval/page` (an image): the page the agent shows, greedily, to the first held-out member
   on their first visit, rendered; at every evaluation.
 - `train/take_rate`, `train/reward`, `train/regret`, `train/bounce_rate` (bounces per
@@ -20,6 +22,8 @@ from __future__ import annotations
 PAGE_TAG = "eval/page"
 EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
              "eval/regret")
+LIFETIME_TAG = "eval/return_vs_oracle"
+"""Logged on lifetime envs only (episodes of more than one visit)."""
 TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",
               "train/bounce_rate", "train/return")
 TAGS = EVAL_TAGS + TRAIN_TAGS
@@ -34,6 +38,8 @@ CUSTOM_SCALARS_LAYOUT = {
                    "eval take rate, all agents": ["Multiline", ["eval/take_rate"]]},
     "training": {"train regret per visit": ["Multiline", ["train/regret"]],
                  "cumulative regret": ["Multiline", ["train/cumulative_regret"]]},
+    "lifetimes": {"return, % of the myopic oracle's": ["Multiline", [LIFETIME_TAG]],
+                  "return per lifetime": ["Multiline", ["eval/return"]]},
 }
 EVAL_SEED = 20_171_207  # the held-out members: the same for every agent, seed and run
 AGENT_DIR = "agent"  # the checkpointed agent's folder in a run directory

@@ -11,6 +11,7 @@ from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import STATE
 from artwork_env.page import best_rows
 from artwork_env.planning import headroom, plan
+from artwork_env.vector_env import make_vector
 
 
 def fresh(config: ModelConfig, n: int, seed: int = 0) -> ArtworkSimulator:
@@ -137,3 +138,22 @@ def test_the_simulator_references_need_an_env(name):
     actions = agent.act(obs)
     assert actions.shape == (2, env.unwrapped.config.n_slots)
     assert np.take_along_axis(obs["action_mask"], actions[..., None], axis=2).all()
+
+
+def test_lifetime_evaluation_gives_the_return_as_a_percentage_of_the_myopic_oracles():
+    """On a lifetime env the oracle itself scores exactly 100 and random far below; on the
+    one-visit bandit env there is no such metric (the per-visit % of oracle says it all)."""
+    from agents.base import ProblemSpec
+    from agents.reference import OracleAgent, RandomAgent
+    from experiments.evaluation import evaluate, myopic_oracle_return
+
+    env = make_vector("ArtworkPersonalization-v1", 64, n_titles=60)
+    reference = myopic_oracle_return(env)
+    spec = ProblemSpec.from_env(env)
+    oracle = evaluate(OracleAgent(spec), env, reference)
+    assert oracle["eval/return_vs_oracle"] == 100.0
+    assert oracle["eval/return"] == reference
+    random = evaluate(RandomAgent(spec), env, reference)
+    assert random["eval/return_vs_oracle"] == pytest.approx(
+        100 * random["eval/return"] / reference) and random["eval/return_vs_oracle"] < 80
+    assert myopic_oracle_return(make_vector("ArtworkBandit-v0", 4, n_titles=60)) is None

@@ -25,7 +25,7 @@ from experiments.report import (
     win_probability,
     write_report,
 )
-from experiments.vocabulary import TAGS
+from experiments.vocabulary import LIFETIME_TAG, TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 FINALS = {"alpha": [0.3, 0.4, 0.5], "beta": [0.1, 0.2, 0.3]}
@@ -257,3 +257,21 @@ def test_hparams_table_has_every_agents_columns(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_lifetime_runs_get_their_return_against_the_oracle_with_an_interval(tmp_path):
+    for seed, value in enumerate([104.0, 106.0, 108.0]):
+        write_run(tmp_path, "ltv", seed, [0.1, 0.2, 0.3], tags=(*TAGS, LIFETIME_TAG))
+        writer = SummaryWriter(str(next(tmp_path.glob(f"*__ltv__{seed}__1"))))
+        writer.add_scalar(LIFETIME_TAG, value, 300)
+        writer.add_scalar("eval/reward", 0.3, 300)
+        writer.close()
+    summary = summarise(load_runs(tmp_path)[0])
+    assert summary.loc[0, "return_vs_oracle"] == pytest.approx(106.0)
+    low, high, _ = seed_interval(np.array([104.0, 106.0, 108.0]))
+    assert (summary.loc[0, "return_vs_oracle_ci_low"], summary.loc[0, "return_vs_oracle_ci_high"]
+            ) == pytest.approx((low, high))
+    table = results_table(summary)
+    assert "return, % of oracle's" in table and f"106.0 [{low:.1f}, {high:.1f}]" in table
+    assert "return, % of oracle's" not in results_table(summarise(load_runs(
+        write_run(tmp_path / "bandit", "ucb", 0, [0.1, 0.2, 0.3]).parent)[0]))
