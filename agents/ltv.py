@@ -13,19 +13,27 @@ value of a state under the agent's policy, discounted by `gamma`, the future aft
 visit is decomposed over the clicks (SlateQ's item-wise decomposition, with the cascade's
 clicks in place of a single choice):
 
-    E[ W(s') | s, C ] = B(s) + sum_{i in C} delta(s, i)
+    E[ W(s') | s, C ] = B(s) + |C| kappa(s) + sum_{i in C} delta(s, i)
 
-B(s) the value of the next state when nothing is clicked, delta(s, i) what a click on
-candidate i adds to it (negative for an image that oversells). A row's value is then
-
-    E[ R + gamma W(s') ] = sum_k P(k examined) c_k [ (p_k - lambda (1 - p_k))
-                                                    + gamma delta(s, a_k) ] + gamma B(s),
-
-so every candidate is scored by the factored bandit's gain plus its long-term term,
+B(s) is the value of the next state when nothing is clicked. kappa(s) is what every
+click shares: part cause (a bounce costs trust), part selection, since a member who
+clicks is on average more engaged than the observation shows (the hidden propensity of
+docs/model.md, section 2), and their future is higher whatever image they clicked. No
+image choice causes that part, and a score that credited it to the clicked image would
+favour images that draw clicks whatever follows them: clickbait. delta(s, i) is what a
+click on candidate i adds against a click on the average candidate (negative for an
+image that oversells); delta is penalised toward 0 (`click_value_penalty`) and kappa is
+not, so what all clicks share goes to kappa. A candidate is scored by the factored
+bandit's gain plus its own long-term term,
 
     score(s, a) = c(s, a) (p(s, a) - lambda (1 - p(s, a))) + gamma c(s, a) delta(s, a),
 
-and the row is chosen slot by slot as the factored bandit chooses it (with the same
+the expected reward of a row plus gamma times the delta part of E[W(s')], summed over
+the cascade as the gains are:
+
+    sum_k P(k examined) c_k [ (p_k - lambda (1 - p_k)) + gamma delta(s, a_k) ].
+
+The row is chosen slot by slot as the factored bandit chooses it (with the same
 ensemble, Thompson draws and epsilon). `gamma = 0` is the factored bandit itself: the
 value networks are not built, and every number is the factored bandit's.
 
@@ -34,10 +42,12 @@ Three networks are learned from the member's following visits, with y = W_target
 averaging with rate `target_rate`):
 
 - W(s), on the member's observation columns, by TD(0): W(s) -> r + gamma y;
-- B(s), a second head of the same network, on the visits without a click: B(s) -> y;
-- delta(s, i), on the candidate's inputs (the factored bandit's response network), on
-  the visits with clicks, jointly over a visit's clicks: B(s) + sum_{i in C} delta(s, i)
-  -> y (B held at the target's), each visit weighted once.
+- B(s) and kappa(s), two more heads of the same network: B(s) -> y on the visits
+  without a click;
+- delta(s, i), on the candidate's inputs (`ClickValues`: an MLP, no per-arm terms), with
+  kappa on the visits with clicks, jointly over a visit's clicks:
+  B(s) + |C| kappa(s) + sum_{i in C} delta(s, i) -> y (B held at the target's), each
+  visit weighted once.
 
 The transition of a visit is completed at the next visit of the same member index, whose
 `episode_start` says whether a new member came (the lifetime ended). `ltv` reads only the
@@ -54,7 +64,7 @@ import torch
 from torch import nn
 
 from agents.base import Observation, ProblemSpec, TrainingEnv, VisitReport
-from agents.factored import FactoredBanditAgent, response_network
+from agents.factored import FactoredBanditAgent
 from agents.linear import arm_ids
 from agents.neural import candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
@@ -66,31 +76,47 @@ VALUE_OPTIMISER = "value_optimiser."
 
 
 class StateValues(nn.Module):
-    """W(s) and B(s): an MLP of the member's observation columns with two outputs."""
+    """W(s), B(s) and kappa(s): an MLP of the member's observation columns with three
+    outputs."""
 
     def __init__(self, member_width: int, hidden: int) -> None:
         super().__init__()
         self.body = nn.Sequential(nn.Linear(member_width, hidden), nn.ReLU(),
-                                  nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 2))
+                                  nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 3))
 
-    def forward(self, member: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(W(s), B(s)) of each row of member columns."""
+    def forward(self, member: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(W(s), B(s), kappa(s)) of each row of member columns."""
         out = self.body(member)
-        return out[:, 0], out[:, 1]
+        return out[:, 0], out[:, 1], out[:, 2]
+
+
+class ClickValues(nn.Module):
+    """delta(s, i): an MLP of the candidate's inputs alone, 0 at the start. What a click
+    costs depends on what the member and the image show (a theme outside the title's
+    genres, a theme the history favours over the title's); unlike the response networks
+    it has no per-arm terms, which would be fitted from each arm's few clicks."""
+
+    def __init__(self, n_in: int, hidden: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        nn.init.zeros_(self.body[-1].weight)
+        nn.init.zeros_(self.body[-1].bias)
+
+    def forward(self, inputs: torch.Tensor, arms: torch.Tensor | None = None) -> torch.Tensor:
+        """delta of each row of candidate inputs (`arms` is not read)."""
+        return self.body(inputs)[:, 0]
 
 
 class LongTermValues(nn.Module):
     """The state values (`StateValues`) and delta(s, i), the value a click adds."""
 
-    def __init__(self, spec: ProblemSpec, hidden: int, rank: int) -> None:
+    def __init__(self, spec: ProblemSpec, hidden: int) -> None:
         super().__init__()
         columns = input_columns(spec)
         self.member_cols = columns["member"]
         self.state = StateValues(self.member_cols.stop - self.member_cols.start, hidden)
-        self.click = response_network(columns, hidden, spec.n_titles * spec.n_artworks, rank)
-        for name, weight in self.click.named_parameters():  # delta = 0 at the start
-            if name.endswith(("head.weight", "item.weight")):
-                nn.init.zeros_(weight)
+        self.click = ClickValues(columns.width, hidden)
 
 
 class LtvAgent(FactoredBanditAgent):
@@ -103,12 +129,15 @@ class LtvAgent(FactoredBanditAgent):
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, gamma: float = 1.0,
                  value_learning_rate: float = 3e-4, target_rate: float = 0.01,
-                 value_buffer_size: int = 200_000, **factored: Any) -> None:
+                 value_buffer_size: int = 200_000, click_value_penalty: float = 0.1,
+                 **factored: Any) -> None:
         super().__init__(spec, seed, **factored)
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
         if not 0.0 < target_rate <= 1.0:
             raise ValueError(f"target_rate must be in (0, 1], got {target_rate!r}")
+        if not click_value_penalty >= 0.0:
+            raise ValueError(f"click_value_penalty must be >= 0, got {click_value_penalty!r}")
         if not value_learning_rate > 0.0:
             raise ValueError(f"value_learning_rate must be > 0, got {value_learning_rate!r}")
         if (isinstance(value_buffer_size, bool) or not isinstance(value_buffer_size, int)
@@ -116,15 +145,15 @@ class LtvAgent(FactoredBanditAgent):
             raise ValueError(f"value_buffer_size must be a positive integer, got "
                              f"{value_buffer_size!r}")
         self.params.update(gamma=float(gamma), value_learning_rate=value_learning_rate,
-                           target_rate=target_rate, value_buffer_size=value_buffer_size)
+                           target_rate=target_rate, value_buffer_size=value_buffer_size,
+                           click_value_penalty=click_value_penalty)
         self.gamma = float(gamma)
         self.pending: dict[str, np.ndarray] | None = None
         if self.gamma == 0.0:  # the factored bandit itself
             self.values = self.target = None
             return
-        hidden, rank = self.params["hidden"], self.params["interaction_rank"]
-        self.values = LongTermValues(spec, hidden, rank).to(self.device)
-        self.target = LongTermValues(spec, hidden, rank).to(self.device)
+        self.values = LongTermValues(spec, self.params["hidden"]).to(self.device)
+        self.target = LongTermValues(spec, self.params["hidden"]).to(self.device)
         self.target.load_state_dict(self.values.state_dict())
         self.target.requires_grad_(False)
         self.value_optimiser = torch.optim.Adam(self.values.parameters(),
@@ -160,14 +189,14 @@ class LtvAgent(FactoredBanditAgent):
         click, _ = self.member_probabilities(obs)
         return gains + self.gamma * click * self.click_values(obs)[None]
 
-    def state_values(self, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(W(s), B(s)) of (N, member width) observation rows."""
+    def state_values(self, member: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(W(s), B(s), kappa(s)) of (N, member width) observation rows."""
         if self.values is None:
             zeros = np.zeros(len(member), dtype=np.float32)
-            return zeros, zeros
+            return zeros, zeros, zeros
         with torch.no_grad():
-            w, b = self.values.state(torch.as_tensor(member, device=self.device))
-        return w.cpu().numpy(), b.cpu().numpy()
+            values = self.values.state(torch.as_tensor(member, device=self.device))
+        return tuple(value.cpu().numpy() for value in values)
 
     # ---------------------------------------------------------------- learning
     def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
@@ -226,7 +255,7 @@ class LtvAgent(FactoredBanditAgent):
                                     self.device)
         with torch.no_grad():
             y = (1.0 - batch["done"]) * self.target.state(batch["next_member"])[0]
-        w, b = self.values.state(batch["member"])
+        w, b, _ = self.values.state(batch["member"])
         unclicked = 1.0 - batch["clicked"]
         loss = (((w - (batch["reward"] + self.gamma * y)) ** 2).mean()
                 + ((b - y) ** 2 * unclicked).sum() / unclicked.sum().clamp(min=1.0))
@@ -242,10 +271,11 @@ class LtvAgent(FactoredBanditAgent):
                 target.lerp_(live, rate)
 
     def _click_loss(self, rows: np.ndarray) -> torch.Tensor:
-        """The squared error of B(s) + sum_{i in C} delta(s, i) against y on the visits of
-        the clicked rows `rows` (B from the target network; each visit weighted once
-        however many of its clicks were drawn; visits partly overwritten in the ring are
-        left out)."""
+        """On the visits of the clicked rows `rows`: the squared error of
+        B(s) + |C| kappa(s) + sum_{i in C} delta(s, i) against y (B from the target
+        network; each visit weighted once however many of its clicks were drawn; visits
+        partly overwritten in the ring left out), plus `click_value_penalty` x the mean
+        squared delta."""
         columns, capacity = self.clicks.columns, self.clicks.capacity
         group = (rows - columns["place"][rows])[:, None] + np.arange(self.spec.n_slots)
         group %= capacity
@@ -258,12 +288,16 @@ class LtvAgent(FactoredBanditAgent):
         summed = torch.zeros(len(rows), device=self.device).index_add(
             0, torch.as_tensor(owner, device=self.device), delta)
         visit = self.clicks.tensors(rows, self.device)
+        member = visit["features"][:, self.values.member_cols]
         with torch.no_grad():
             y = (1.0 - visit["done"]) * self.target.state(visit["next_member"])[0]
-            base = self.target.state(visit["features"][:, self.values.member_cols])[1]
+            base = self.target.state(member)[1]
+        kappa = self.values.state(member)[2]
         weight = torch.as_tensor(whole / columns["n_clicks"][rows], dtype=torch.float32,
                                  device=self.device)
-        return (weight * (base + summed - y) ** 2).sum() / weight.sum().clamp(min=1e-6)
+        error = base + visit["n_clicks"] * kappa + summed - y
+        return ((weight * error ** 2).sum() / weight.sum().clamp(min=1e-6)
+                + self.params["click_value_penalty"] * (delta ** 2).mean())
 
     # ---------------------------------------------------------------- saving
     def state_arrays(self) -> dict[str, np.ndarray]:

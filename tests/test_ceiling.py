@@ -91,3 +91,22 @@ def test_the_ceiling_learns_from_ground_truth_what_the_observation_allows():
     pct = pct_of_oracle(sim.expected_reward(actions).sum(), sim.oracle()[0].sum(),
                         sim.worst()[0].sum())
     assert pct > 80.0
+
+
+def test_priced_pages_charge_the_misrepresentation_a_click_uncovers_per_visit_left():
+    """With a price s the labels are the planner's base policy pi_s's surrogate gains:
+    the gain less s x (visits left) x click x misrepresentation, the same pages otherwise."""
+    config = ModelConfig(n_visits=20, long_term=1.0)
+    plain = simulated_pages(config, 300, seed=1, batch=100)
+    priced = simulated_pages(config, 300, seed=1, batch=100, price=0.3)
+    for key in ("member", "titles", "artworks", "title_ids"):
+        assert np.array_equal(plain[key], priced[key])
+    sim = ArtworkSimulator(config, 100)
+    sim.reset_members(np.arange(100), rng.numbered_keys(1, 0, 100))
+    page = sim.page_model()
+    charge = 0.3 * 19 * page.click.mean(axis=2) * page.misrepresentation
+    np.testing.assert_allclose(priced["gain"][:100], plain["gain"][:100] - charge, rtol=1e-5,
+                               atol=1e-6)
+    assert (charge > 0.1).any()
+    with pytest.raises(ValueError, match="price must be"):
+        CeilingAgent(ProblemSpec.of("ArtworkBandit-v0"), price=-1.0)
