@@ -8,7 +8,7 @@ import numpy as np
 
 from agents.base import Agent, Observation, ProblemSpec
 from artwork_env.arrays import random_allowed
-from artwork_env.planning import plan
+from artwork_env.planning import best_fixed_price, plan
 from artwork_env.reference import best_nonpersonalised_artworks
 
 
@@ -61,9 +61,11 @@ class PlannerAgent(SimulatorReference):
     """CHEATING REFERENCE: the lifetime-aware planner over the exact model.
 
     For every member, rollouts from their hidden state choose among the myopic oracle and
-    policies that price oversold clicks (`artwork_env.planning.plan`, policy switching).
-    Its return per lifetime minus the oracle's is a world's sequential headroom. Each
-    decision simulates `n_rollouts` x 5 imagined lifetimes per member: use small budgets.
+    policies that price oversold clicks (`artwork_env.planning.plan`, policy switching),
+    keeping the world's best fixed price (`best_fixed_price`, found once when attached)
+    unless another does better. Its return per lifetime minus the oracle's is a world's
+    sequential headroom. Each decision simulates `n_rollouts` x 5 imagined lifetimes per
+    member: use small budgets.
     """
 
     name = "planner"
@@ -71,10 +73,18 @@ class PlannerAgent(SimulatorReference):
     def __init__(self, spec: ProblemSpec, seed: int = 0, n_rollouts: int = 8) -> None:
         super().__init__(spec, seed)
         self.n_rollouts = n_rollouts
+        self.default: float | None = None
+
+    def attach(self, env: Any) -> None:
+        """Remember the env, and find its world's best fixed price (once)."""
+        super().attach(env)
+        if self.default is None:
+            self.default = best_fixed_price(self._env.config)
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The planner's row for every member of the attached env."""
-        actions = plan(self._env_attached().sim, self.n_rollouts)[0]
+        sim = self._env_attached().sim
+        actions = plan(sim, self.n_rollouts, default=self.default or 0.0)[0]
         return actions.reshape(obs["action_mask"].shape[:2])
 
 

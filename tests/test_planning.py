@@ -10,7 +10,7 @@ from artwork_env import ModelConfig, rng
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import STATE
 from artwork_env.page import best_rows
-from artwork_env.planning import headroom, plan
+from artwork_env.planning import _switch, best_fixed_price, headroom, plan
 from artwork_env.vector_env import make_vector
 
 
@@ -92,6 +92,24 @@ def test_on_a_single_visit_the_planner_is_the_myopic_oracle():
         plan(sim, n_rollouts=0)
     with pytest.raises(ValueError, match="prices must start with 0.0"):
         plan(sim, prices=(0.1, 1.0))
+
+
+def test_the_planners_default_is_the_best_fixed_price_myopic_where_nothing_is_to_plan():
+    """The pilot (1,000 members) picks the myopic oracle (s = 0) without long-term effects
+    and a positive price with them; the switch keeps the default unless another base
+    policy's advantage over it beats half its standard error."""
+    assert best_fixed_price(ModelConfig(long_term=0.0)) == 0.0
+    assert best_fixed_price(ModelConfig(long_term=1.0)) > 0.0
+    assert best_fixed_price(ModelConfig(n_visits=1, long_term=5.0)) == 0.0
+    flat = np.ones((4, 5, 8))
+    assert np.array_equal(_switch(flat, default=2), [2, 2, 2, 2])
+    better = flat.copy()
+    better[0, 4] += 1.0  # pi_4 better on every rollout for the first member
+    better[1, 0] += [3, -3, 3, -3, 3, -3, 3, -1]  # mean 0.25, half its standard error 0.51
+    assert np.array_equal(_switch(better, default=2), [4, 2, 2, 2])
+    sim = fresh(ModelConfig(long_term=1.0), 5, seed=2)
+    with pytest.raises(ValueError, match="default price 0.2"):
+        plan(sim, n_rollouts=2, default=0.2)
 
 
 @pytest.mark.slow

@@ -8,7 +8,8 @@ fresh members.
 `python scripts/calibrate.py --headroom [--members 500] [--seeds 0 1 2]
 [--long-term 0 0.25 0.5 1 2.5 5] [KEY=VALUE ...]`: the sequential headroom of
 ArtworkPersonalization-v1 along its `long_term` knob: the planner's return per lifetime
-over the myopic oracle's (`artwork_env.planning`), per seed and as a 95% t-interval.
+over the myopic oracle's (`artwork_env.planning`), per seed and as a 95% t-interval, beside
+the world's best fixed base policy pi_s followed throughout (the planner's default).
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def print_headroom(args: argparse.Namespace) -> None:
     base = {**ENV_KWARGS["ArtworkPersonalization-v1"], **parse_env_kwargs(args.params)}
     print(f"ArtworkPersonalization-v1, {args.members:,} fresh members per seed, seeds "
           f"{' '.join(map(str, args.seeds))}, {args.rollouts} rollouts per base policy\n")
-    print("| long_term | myopic oracle return | planner return | headroom % per seed "
-          "| headroom % [95% t-interval] |")
-    print("|---:|---:|---:|---|---:|")
+    print("| long_term | myopic oracle return | best fixed pi_s: s, return, % | planner return "
+          "| headroom % per seed | headroom % [95% t-interval] |")
+    print("|---:|---:|---:|---:|---|---:|")
     for strength in args.long_term:
         config = ModelConfig.from_kwargs(**{**base, "long_term": strength})
         runs = [headroom(config, args.members, seed, args.rollouts) for seed in args.seeds]
@@ -58,7 +59,9 @@ def print_headroom(args: argparse.Namespace) -> None:
         low, high, _ = seed_interval(pct)
         myopic = np.mean([run["myopic"] for run in runs])
         planner = np.mean([run["planner"] for run in runs])
-        print(f"| {strength:g} | {myopic:.3f} | {planner:.3f} | "
+        fixed = (f"{runs[0]['fixed_price']:g}, {np.mean([run['fixed'] for run in runs]):.3f}, "
+                 f"{np.mean([run['fixed_pct'] for run in runs]):+.1f}")
+        print(f"| {strength:g} | {myopic:.3f} | {fixed} | {planner:.3f} | "
               f"{', '.join(f'{v:+.1f}' for v in pct)} | {pct.mean():+.1f} "
               f"[{low:+.1f}, {high:+.1f}] |", flush=True)
 
