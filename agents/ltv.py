@@ -1,5 +1,6 @@
 """A lifetime-aware learner: the factored bandit's choice model with a long-term value per
-clicked candidate, learned by temporal differences (after SlateQ, Ie et al., IJCAI 2019).
+clicked candidate (after SlateQ, Ie et al., IJCAI 2019), through a learned model of the
+member's leaving.
 
 On a lifetime (`ArtworkPersonalization-v1`) a click does more than earn this visit's
 reward: it tells the member whether the image told the truth, and an oversold title costs
@@ -8,51 +9,62 @@ trust and may make the member leave (docs/model.md, section 4b). The factored ba
 the click does to the rest of the lifetime.
 
 Write s for the member's observed state at a visit, C for the set of candidates clicked
-on it and s' for the state at the next visit (none when the lifetime ended). With W the
-value of a state under the agent's policy, discounted by `gamma`, the future after a
-visit is decomposed over the clicks (SlateQ's item-wise decomposition, with the cascade's
-clicks in place of a single choice):
+on it and y for the return after the visit, discounted by `gamma`
+(y_t = sum_{u > t} gamma^(u - t - 1) r_u). `ltv` learns what a click does to the rest of
+the lifetime through what every member shows at once: whether they come back. A model of
+leaving after the visit, with logits additive over the clicks,
 
-    E[ W(s') | s, C ] = B(s) + |C| kappa(s) + sum_{i in C} delta(s, i)
+    P(leave | s, C) = sigma( f0(s) + sum_{i in C} (kappa(s) + phi(s, i)) ),
 
-B(s) is the value of the next state when nothing is clicked. kappa(s) is what every
-click shares: part cause (a bounce costs trust), part selection, since a member who
-clicks is on average more engaged than the observation shows (the hidden propensity of
-docs/model.md, section 2), and their future is higher whatever image they clicked. No
+and the value of the rest of the lifetime for a member who stays, V(s) = E[y | s, stayed],
+give what a click on candidate a adds to the expected return after the visit, against a
+click on the average candidate:
+
+    delta(s, a) = -( sigma(f0(s) + kappa(s) + phi(s, a)) - sigma(f0(s) + kappa(s)) ) V(s).
+
+kappa(s) is what every click shares: part cause (a click may end in a quality play,
+which ends a streak of empty visits, and empty visits drive churn), part selection, since
+a member who clicks is on average more engaged than the observation shows (the hidden
+propensity of docs/model.md, section 2) and leaves less whatever image they clicked. No
 image choice causes that part, and a score that credited it to the clicked image would
-favour images that draw clicks whatever follows them: clickbait. delta(s, i) is what a
-click on candidate i adds against a click on the average candidate (negative for an
-image that oversells); delta is penalised toward 0 (`click_value_penalty`) and kappa is
-not, so what all clicks share goes to kappa. A candidate is scored by the factored
-bandit's gain plus its own long-term term,
+favour images that draw clicks whatever follows them: clickbait. phi(s, i) is the
+clicked image's own part (large for an image that oversells: docs/model.md, section 4b).
+phi is penalised toward 0 (`click_value_penalty` x its mean square) and kappa is not, so
+what all clicks share goes to kappa, and phi moves from 0 only as far as the leaving
+shows. A candidate is scored by the factored bandit's gain plus its long-term term,
 
     score(s, a) = c(s, a) (p(s, a) - lambda (1 - p(s, a))) + gamma c(s, a) delta(s, a),
 
-the expected reward of a row plus gamma times the delta part of E[W(s')], summed over
-the cascade as the gains are:
+the expected reward of a row plus gamma times the delta part of E[y], summed over the
+cascade as the gains are:
 
     sum_k P(k examined) c_k [ (p_k - lambda (1 - p_k)) + gamma delta(s, a_k) ].
 
 The row is chosen slot by slot as the factored bandit chooses it (with the same
 ensemble, Thompson draws and epsilon). `gamma = 0` is the factored bandit itself: the
-value networks are not built, and every number is the factored bandit's.
+value networks are not built, and every number is the factored bandit's. What an
+oversold click does to the member's trust (hidden, and lasting) is not modelled: only
+what it does to their staying.
 
-Three networks are learned from the member's following visits, with y = W_target(s')
-(0 when the lifetime ended on the visit), W_target a slowly moving copy of W (Polyak
-averaging with rate `target_rate`):
+A member's visits are kept until their lifetime ends (the next visit of the same member
+index starts a new member, `episode_start`); then every visit goes to the replay buffers
+with its return y and whether the member left after it (lifetimes still open when
+`learn` ends are dropped). Two networks are fitted on them:
 
-- W(s), on the member's observation columns, by TD(0): W(s) -> r + gamma y;
-- B(s) and kappa(s), two more heads of the same network: B(s) -> y on the visits
-  without a click;
-- delta(s, i), on the candidate's inputs (`ClickValues`: an MLP, no per-arm terms), with
-  kappa on the visits with clicks, jointly over a visit's clicks:
-  B(s) + |C| kappa(s) + sum_{i in C} delta(s, i) -> y (B held at the target's), each
-  visit weighted once.
+- f0(s), kappa(s) and V(s), three outputs of an MLP of the member's observation columns
+  (`StateValues`): V by squared error against y on the visits the member stayed after;
+  f0 by the logistic loss of leaving on every visit, alone on those without a click;
+- phi(s, i), an MLP of the candidate's inputs (`ClickHazards`, no per-arm terms), with
+  kappa (and f0) by the logistic loss of leaving on the visits with clicks, the logit
+  f0 + sum over the visit's clicks of (kappa + phi), each visit weighted once.
 
-The transition of a visit is completed at the next visit of the same member index, whose
-`episode_start` says whether a new member came (the lifetime ended). `ltv` reads only the
-env's feedback (clicks, plays, rewards) and observation: nothing of the member's hidden
-state or of the model's misrepresentation.
+The leaving is a binary label with a clear signal (an oversold click makes a member
+leave with probability 1 - exp(-long_term x disappointment_churn x misrepresentation)),
+where the return after a visit is a sum of many noisy rewards; the return enters only
+through V, shared by every candidate of a page.
+
+`ltv` reads only the env's feedback (clicks, plays, rewards) and observation: nothing of
+the member's hidden state or of the model's misrepresentation.
 """
 
 from __future__ import annotations
@@ -65,18 +77,18 @@ from torch import nn
 
 from agents.base import Observation, ProblemSpec, TrainingEnv, VisitReport
 from agents.factored import FactoredBanditAgent
-from agents.linear import arm_ids
 from agents.neural import candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen
+from artwork_env.rewards import slot_gain
 
 VALUE_OPTIMISER = "value_optimiser."
 """The prefix of the value networks' optimiser state in saved arrays."""
 
 
 class StateValues(nn.Module):
-    """W(s), B(s) and kappa(s): an MLP of the member's observation columns with three
+    """f0(s), kappa(s) and V(s): an MLP of the member's observation columns with three
     outputs."""
 
     def __init__(self, member_width: int, hidden: int) -> None:
@@ -84,17 +96,19 @@ class StateValues(nn.Module):
         self.body = nn.Sequential(nn.Linear(member_width, hidden), nn.ReLU(),
                                   nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 3))
 
-    def forward(self, member: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(W(s), B(s), kappa(s)) of each row of member columns."""
+    def forward(self, member: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
+                                                     torch.Tensor]:
+        """(f0(s), kappa(s), V(s)) of each row of member columns."""
         out = self.body(member)
         return out[:, 0], out[:, 1], out[:, 2]
 
 
-class ClickValues(nn.Module):
-    """delta(s, i): an MLP of the candidate's inputs alone, 0 at the start. What a click
-    costs depends on what the member and the image show (a theme outside the title's
-    genres, a theme the history favours over the title's); unlike the response networks
-    it has no per-arm terms, which would be fitted from each arm's few clicks."""
+class ClickHazards(nn.Module):
+    """phi(s, i): an MLP of the candidate's inputs alone, 0 at the start. What a click
+    does to the member's leaving depends on what the member and the image show (a theme
+    outside the title's genres, a theme the history favours over the title's); unlike the
+    response networks it has no per-arm terms, which would be fitted from each arm's few
+    clicks."""
 
     def __init__(self, n_in: int, hidden: int) -> None:
         super().__init__()
@@ -103,20 +117,21 @@ class ClickValues(nn.Module):
         nn.init.zeros_(self.body[-1].weight)
         nn.init.zeros_(self.body[-1].bias)
 
-    def forward(self, inputs: torch.Tensor, arms: torch.Tensor | None = None) -> torch.Tensor:
-        """delta of each row of candidate inputs (`arms` is not read)."""
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """phi of each row of candidate inputs."""
         return self.body(inputs)[:, 0]
 
 
 class LongTermValues(nn.Module):
-    """The state values (`StateValues`) and delta(s, i), the value a click adds."""
+    """The state's leaving logit, shared click term and value (`StateValues`) and
+    phi(s, i), what a click on a candidate adds to the leaving logit (`ClickHazards`)."""
 
     def __init__(self, spec: ProblemSpec, hidden: int) -> None:
         super().__init__()
         columns = input_columns(spec)
         self.member_cols = columns["member"]
         self.state = StateValues(self.member_cols.stop - self.member_cols.start, hidden)
-        self.click = ClickValues(columns.width, hidden)
+        self.click = ClickHazards(columns.width, hidden)
 
 
 class LtvAgent(FactoredBanditAgent):
@@ -124,18 +139,15 @@ class LtvAgent(FactoredBanditAgent):
     probability x the long-term value a click on it adds (module doc)."""
 
     name = "ltv"
-    MODULE_NAMES = (*FactoredBanditAgent.MODULE_NAMES, "values", "target")
+    MODULE_NAMES = (*FactoredBanditAgent.MODULE_NAMES, "values")
     NETWORK_SETTINGS = (*FactoredBanditAgent.NETWORK_SETTINGS, "gamma")
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, gamma: float = 1.0,
-                 value_learning_rate: float = 3e-4, target_rate: float = 0.01,
-                 value_buffer_size: int = 200_000, click_value_penalty: float = 0.1,
-                 **factored: Any) -> None:
+                 value_learning_rate: float = 3e-4, value_buffer_size: int = 200_000,
+                 click_value_penalty: float = 0.1, **factored: Any) -> None:
         super().__init__(spec, seed, **factored)
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
-        if not 0.0 < target_rate <= 1.0:
-            raise ValueError(f"target_rate must be in (0, 1], got {target_rate!r}")
         if not click_value_penalty >= 0.0:
             raise ValueError(f"click_value_penalty must be >= 0, got {click_value_penalty!r}")
         if not value_learning_rate > 0.0:
@@ -145,100 +157,112 @@ class LtvAgent(FactoredBanditAgent):
             raise ValueError(f"value_buffer_size must be a positive integer, got "
                              f"{value_buffer_size!r}")
         self.params.update(gamma=float(gamma), value_learning_rate=value_learning_rate,
-                           target_rate=target_rate, value_buffer_size=value_buffer_size,
+                           value_buffer_size=value_buffer_size,
                            click_value_penalty=click_value_penalty)
         self.gamma = float(gamma)
-        self.pending: dict[str, np.ndarray] | None = None
+        self.open: list[list[tuple[np.ndarray, ...]]] = []
+        """Per member index, the visits of the lifetime in progress (member row, reward,
+        clicked candidates' inputs)."""
         if self.gamma == 0.0:  # the factored bandit itself
-            self.values = self.target = None
+            self.values = None
             return
         self.values = LongTermValues(spec, self.params["hidden"]).to(self.device)
-        self.target = LongTermValues(spec, self.params["hidden"]).to(self.device)
-        self.target.load_state_dict(self.values.state_dict())
-        self.target.requires_grad_(False)
         self.value_optimiser = torch.optim.Adam(self.values.parameters(),
                                                 lr=value_learning_rate)
         member_width = self.values.member_cols.stop - self.values.member_cols.start
         self.visits = ReplayBuffer(value_buffer_size, member=((member_width,), np.float32),
-                                   reward=((), np.float32), next_member=((member_width,),
-                                                                         np.float32),
-                                   done=((), np.float32), clicked=((), np.float32))
+                                   target=((), np.float32), clicked=((), np.float32),
+                                   left=((), np.float32))
         self.clicks = ReplayBuffer(value_buffer_size, features=((self.n_in,), np.float32),
-                                   arms=((), np.int64), next_member=((member_width,),
-                                                                     np.float32),
-                                   done=((), np.float32), visit=((), np.int64),
+                                   left=((), np.float32), visit=((), np.int64),
                                    place=((), np.int64), n_clicks=((), np.int64))
         self.visits_recorded = 0
 
     # ---------------------------------------------------------------- model
     def click_values(self, obs: Observation) -> np.ndarray:
-        """(N, K, M) delta: the value a click on each candidate adds to the next state's."""
+        """(N, K, M) delta: what a click on each candidate adds to the return after the
+        visit against a click on the average candidate, through the member's leaving:
+        -(sigma(f0 + kappa + phi) - sigma(f0 + kappa)) V."""
         if self.values is None:
             return np.zeros(obs["action_mask"].shape, dtype=np.float32)
-        x, arms = self.candidate_tensors(obs)
+        x, _ = self.candidate_tensors(obs)
+        n = len(obs["action_mask"])
         with torch.no_grad():
-            delta = self.values.click(x, arms).cpu().numpy()
-        return delta.reshape(obs["action_mask"].shape)
+            phi = self.values.click(x).reshape(obs["action_mask"].shape)
+            leave, shared, value = self.values.state(torch.as_tensor(
+                np.asarray(obs["member"], dtype=np.float32), device=self.device))
+            average = (leave + shared).reshape(n, 1, 1)
+            delta = -(torch.sigmoid(average + phi) - torch.sigmoid(average)) \
+                * value.reshape(n, 1, 1)
+        return delta.cpu().numpy()
 
     def member_gains(self, obs: Observation) -> np.ndarray:
         """(E, N, K, M) each ensemble member's score: the slot gain plus gamma x click
         probability x delta (the factored bandit's gain when gamma is 0)."""
-        gains = super().member_gains(obs)
         if self.values is None:
-            return gains
-        click, _ = self.member_probabilities(obs)
+            return super().member_gains(obs)
+        click, play = self.member_probabilities(obs)
+        gains = slot_gain(self.spec.reward, self.spec.bounce_penalty, click, play)
         return gains + self.gamma * click * self.click_values(obs)[None]
 
     def state_values(self, member: np.ndarray) -> tuple[np.ndarray, ...]:
-        """(W(s), B(s), kappa(s)) of (N, member width) observation rows."""
+        """(f0(s), kappa(s), V(s)) of (N, member width) observation rows."""
         if self.values is None:
             zeros = np.zeros(len(member), dtype=np.float32)
             return zeros, zeros, zeros
         with torch.no_grad():
-            values = self.values.state(torch.as_tensor(member, device=self.device))
-        return tuple(value.cpu().numpy() for value in values)
+            out = self.values.state(torch.as_tensor(member, device=self.device))
+        return tuple(value.cpu().numpy() for value in out)
 
     # ---------------------------------------------------------------- learning
     def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
-        """The factored bandit's loop; transitions left open by an earlier loop (whose
+        """The factored bandit's loop; lifetimes left open by an earlier loop (whose
         members are gone) are dropped."""
-        self.pending = None
+        self.open = []
         super().learn(env, visits, report)
 
     def update(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
                info: dict[str, Any]) -> None:
-        """The factored bandit's update, then: close the previous visit's transitions with
-        this observation (its `episode_start` says which lifetimes ended), and keep this
-        visit's open until the next."""
+        """Record the visit in its member's lifetime (`_record`), then the factored
+        bandit's update."""
         if self.values is not None:
             self._record(obs, actions, reward, info)
         super().update(obs, actions, reward, info)
 
     def _record(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
                 info: dict[str, Any]) -> None:
-        """Close the pending transitions with `obs` and open this visit's."""
+        """Close the lifetimes that ended before this visit (`episode_start`: a new member
+        at that index), then add this visit to each member's open lifetime."""
+        n = len(reward)
+        if len(self.open) != n:
+            self.open = [[] for _ in range(n)]
+        for i in np.flatnonzero(obs["episode_start"]):
+            if self.open[i]:
+                self._close(self.open[i])
+            self.open[i] = []
         member = np.asarray(obs["member"], dtype=np.float32)
-        pending = self.pending
-        if pending is not None and len(pending["member"]) == len(member):
-            done = np.asarray(obs["episode_start"], dtype=np.float32)
-            clicked = pending["clicked"]
-            n_clicks = clicked.sum(axis=1)
-            self.visits.push(member=pending["member"], reward=pending["reward"],
-                             next_member=member, done=done,
-                             clicked=(n_clicks > 0).astype(np.float32))
-            rows, _ = np.nonzero(clicked)  # row-major: a visit's clicks stay together
-            if len(rows):
-                self.clicks.push(features=pending["features"][clicked],
-                                 arms=pending["arms"][clicked], next_member=member[rows],
-                                 done=done[rows], visit=self.visits_recorded + rows,
-                                 place=np.cumsum(clicked, axis=1)[clicked] - 1,
-                                 n_clicks=n_clicks[rows])
-            self.visits_recorded += len(member)
         clicks = np.asarray(info["clicks"], dtype=bool)
-        self.pending = dict(
-            member=member, reward=np.asarray(reward, dtype=np.float32), clicked=clicks,
-            features=gather_chosen(candidate_inputs(self.spec, obs), actions),
-            arms=gather_chosen(arm_ids(obs["title_ids"], self.spec.n_artworks), actions))
+        features = gather_chosen(candidate_inputs(self.spec, obs), actions)
+        for i in range(n):
+            self.open[i].append((member[i], float(reward[i]), features[i][clicks[i]]))
+
+    def _close(self, lifetime: list[tuple[np.ndarray, ...]]) -> None:
+        """Put an ended lifetime's visits into the buffers, each with the return after it."""
+        rewards = np.array([visit[1] for visit in lifetime])
+        target = np.zeros(len(lifetime))
+        for t in range(len(lifetime) - 2, -1, -1):
+            target[t] = rewards[t + 1] + self.gamma * target[t + 1]
+        n_clicks = np.array([len(visit[2]) for visit in lifetime])
+        left = (np.arange(len(lifetime)) == len(lifetime) - 1).astype(np.float32)
+        self.visits.push(member=np.stack([visit[0] for visit in lifetime]), target=target,
+                         clicked=(n_clicks > 0).astype(np.float32), left=left)
+        owner = np.repeat(np.arange(len(lifetime)), n_clicks)
+        if len(owner):
+            self.clicks.push(features=np.concatenate([visit[2] for visit in lifetime]),
+                             left=left[owner], visit=self.visits_recorded + owner,
+                             place=np.concatenate([np.arange(c) for c in n_clicks]),
+                             n_clicks=n_clicks[owner])
+        self.visits_recorded += len(lifetime)
 
     def _train(self) -> None:
         """The factored bandit's training, then as many steps on the value networks."""
@@ -248,61 +272,54 @@ class LtvAgent(FactoredBanditAgent):
                 self._value_step()
 
     def _value_step(self) -> None:
-        """One Adam step on W, B and delta (module doc), then the target's Polyak step."""
+        """One Adam step on the leaving logits, V and phi (module doc)."""
         size = self.params["batch_size"]
         batch = self.visits.tensors(self.rng.integers(0, self.visits.size,
                                                       min(size, self.visits.size)),
                                     self.device)
-        with torch.no_grad():
-            y = (1.0 - batch["done"]) * self.target.state(batch["next_member"])[0]
-        w, b, _ = self.values.state(batch["member"])
-        unclicked = 1.0 - batch["clicked"]
-        loss = (((w - (batch["reward"] + self.gamma * y)) ** 2).mean()
-                + ((b - y) ** 2 * unclicked).sum() / unclicked.sum().clamp(min=1.0))
+        leave, _, value = self.values.state(batch["member"])
+        stayed, unclicked = 1.0 - batch["left"], 1.0 - batch["clicked"]
+        bce = nn.functional.binary_cross_entropy_with_logits
+        loss = (((value - batch["target"]) ** 2 * stayed).sum() / stayed.sum().clamp(1.0)
+                + (bce(leave, batch["left"], reduction="none") * unclicked).sum()
+                / unclicked.sum().clamp(1.0))
         if self.clicks.size:
             loss = loss + self._click_loss(self.rng.integers(0, self.clicks.size,
                                                              min(size, self.clicks.size)))
         self.value_optimiser.zero_grad()
         loss.backward()
         self.value_optimiser.step()
-        with torch.no_grad():
-            rate = self.params["target_rate"]
-            for target, live in zip(self.target.parameters(), self.values.parameters()):
-                target.lerp_(live, rate)
 
     def _click_loss(self, rows: np.ndarray) -> torch.Tensor:
-        """On the visits of the clicked rows `rows`: the squared error of
-        B(s) + |C| kappa(s) + sum_{i in C} delta(s, i) against y (B from the target
-        network; each visit weighted once however many of its clicks were drawn; visits
-        partly overwritten in the ring left out), plus `click_value_penalty` x the mean
-        squared delta."""
+        """On the visits of the clicked rows `rows`: the logistic loss of the member's
+        leaving after the visit, logit f0(s) + sum_{i in C} (kappa(s) + phi(s, i)) (each
+        visit weighted once however many of its clicks were drawn; visits partly
+        overwritten in the ring left out), plus `click_value_penalty` x the mean squared
+        phi."""
         columns, capacity = self.clicks.columns, self.clicks.capacity
         group = (rows - columns["place"][rows])[:, None] + np.arange(self.spec.n_slots)
         group %= capacity
         inside = np.arange(self.spec.n_slots) < columns["n_clicks"][rows][:, None]
         whole = ((columns["visit"][group] == columns["visit"][rows][:, None]) | ~inside).all(1)
         owner, where = np.nonzero(inside & whole[:, None])
-        pairs = group[owner, where]
-        tensors = self.clicks.tensors(pairs, self.device)
-        delta = self.values.click(tensors["features"], tensors["arms"])
+        phi = self.values.click(self.clicks.tensors(group[owner, where],
+                                                    self.device)["features"])
         summed = torch.zeros(len(rows), device=self.device).index_add(
-            0, torch.as_tensor(owner, device=self.device), delta)
+            0, torch.as_tensor(owner, device=self.device), phi)
         visit = self.clicks.tensors(rows, self.device)
-        member = visit["features"][:, self.values.member_cols]
-        with torch.no_grad():
-            y = (1.0 - visit["done"]) * self.target.state(visit["next_member"])[0]
-            base = self.target.state(member)[1]
-        kappa = self.values.state(member)[2]
+        leave, shared, _ = self.values.state(visit["features"][:, self.values.member_cols])
         weight = torch.as_tensor(whole / columns["n_clicks"][rows], dtype=torch.float32,
                                  device=self.device)
-        error = base + visit["n_clicks"] * kappa + summed - y
-        return ((weight * error ** 2).sum() / weight.sum().clamp(min=1e-6)
-                + self.params["click_value_penalty"] * (delta ** 2).mean())
+        logit = leave + visit["n_clicks"] * shared + summed
+        loss = nn.functional.binary_cross_entropy_with_logits(logit, visit["left"],
+                                                              reduction="none")
+        return ((weight * loss).sum() / weight.sum().clamp(min=1e-6)
+                + self.params["click_value_penalty"] * (phi ** 2).mean())
 
     # ---------------------------------------------------------------- saving
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The factored bandit's arrays, the value networks' optimiser moments and the count
-        of visits recorded."""
+        of visits recorded (open lifetimes are not kept: a resumed run meets new members)."""
         arrays = super().state_arrays()
         if self.values is not None:
             arrays.update(optimiser_arrays(self.value_optimiser, VALUE_OPTIMISER),
@@ -317,14 +334,14 @@ class LtvAgent(FactoredBanditAgent):
             self.visits_recorded = int(arrays["visits_recorded"])
 
     def _modules(self) -> dict[str, nn.Module]:
-        """The factored bandit's modules and the value networks with their target."""
+        """The factored bandit's modules and the value networks."""
         modules = super()._modules()
         if self.values is not None:
-            modules.update(values=self.values, target=self.target)
+            modules["values"] = self.values
         return modules
 
     def _buffers(self) -> tuple[tuple[str, ReplayBuffer], ...]:
-        """The factored bandit's buffers and the completed transitions."""
+        """The factored bandit's buffers and the ended lifetimes' visits and clicks."""
         buffers = super()._buffers()
         if self.values is None:
             return buffers
