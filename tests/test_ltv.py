@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from agents.base import ProblemSpec
 from agents.registry import make_agent
@@ -197,4 +196,3 @@ def test_ltv_refuses_a_gamma_outside_0_1_and_networks_saved_with_another_gamma(e
     make_agent("ltv", spec, gamma=0.9, hidden=16, ensemble=1).save(tmp_path / "planning")
     with pytest.raises(ValueError, match="gamma=0.0"):
         make_agent("ltv", spec, gamma=0.0, hidden=16, ensemble=1).load(tmp_path / "planning")
-    torch.manual_seed(0)
