@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import Agent
+from agents.base import Agent, ProblemSpec
+from agents.reference import OracleAgent
 from artwork_env.env import Observation, agent_observation
 from artwork_env.rollout import Visit, rollout
 from experiments.vocabulary import EVAL_SEED, LIFETIME_TAG
@@ -36,13 +37,11 @@ def pct_of_oracle(expected: float, oracle: float, worst: float) -> float:
 def myopic_oracle_return(env: Any) -> float | None:
     """The myopic oracle's mean return per lifetime on the held-out members of `env`
     (`evaluate`'s members), or None where an episode is one visit (nothing to compare:
-    `eval/pct_of_oracle` says it all)."""
+    `eval/pct_of_oracle` says it all) or the return is not positive (no percentage of it)."""
     if env.unwrapped.config.n_visits <= 1:
         return None
-    from agents.base import ProblemSpec
-    from agents.reference import OracleAgent
-
-    return evaluate(OracleAgent(ProblemSpec.from_env(env)), env)["eval/return"]
+    value = evaluate(OracleAgent(ProblemSpec.from_env(env)), env)["eval/return"]
+    return value if value > 0.0 else None
 
 
 def evaluate(agent: Agent, env: Any, oracle_return: float | None = None) -> dict[str, float]:
