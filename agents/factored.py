@@ -212,11 +212,13 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                                device=self.device)
         return x, arms
 
-    def member_probabilities(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+    def member_probabilities(self, obs: Observation,
+                             tensors: tuple[torch.Tensor, torch.Tensor] | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
         """(E, N, K, M) click and play-given-click probabilities of every candidate under
-        each ensemble member."""
+        each ensemble member (`tensors`: `candidate_tensors(obs)` if already made)."""
         shape = obs["action_mask"].shape
-        x, arms = self.candidate_tensors(obs)
+        x, arms = self.candidate_tensors(obs) if tensors is None else tensors
         each = [member.probabilities(x, arms) for member in self.acting()]
         return (np.stack([click.reshape(shape) for click, _ in each]),
                 np.stack([play.reshape(shape) for _, play in each]))

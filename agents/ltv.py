@@ -185,7 +185,10 @@ class LtvAgent(FactoredBanditAgent):
         -(sigma(f0 + kappa + phi) - sigma(f0 + kappa)) V."""
         if self.values is None:
             return np.zeros(obs["action_mask"].shape, dtype=np.float32)
-        x, _ = self.candidate_tensors(obs)
+        return self._click_values(obs, self.candidate_tensors(obs)[0])
+
+    def _click_values(self, obs: Observation, x: torch.Tensor) -> np.ndarray:
+        """`click_values` from the candidates' input tensor `x` (`candidate_tensors`)."""
         n = len(obs["action_mask"])
         with torch.no_grad():
             phi = self.values.click(x).reshape(obs["action_mask"].shape)
@@ -201,9 +204,10 @@ class LtvAgent(FactoredBanditAgent):
         probability x delta (the factored bandit's gain when gamma is 0)."""
         if self.values is None:
             return super().member_gains(obs)
-        click, play = self.member_probabilities(obs)
+        x, arms = self.candidate_tensors(obs)  # once for both networks
+        click, play = self.member_probabilities(obs, (x, arms))
         gains = slot_gain(self.spec.reward, self.spec.bounce_penalty, click, play)
-        return gains + self.gamma * click * self.click_values(obs)[None]
+        return gains + self.gamma * click * self._click_values(obs, x)[None]
 
     def state_values(self, member: np.ndarray) -> tuple[np.ndarray, ...]:
         """(f0(s), kappa(s), V(s)) of (N, member width) observation rows."""
