@@ -27,6 +27,7 @@ import numpy as np
 import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env.config import DEVICE_NAMES, ModelConfig
 from artwork_env.env import Observation
+from artwork_env.errors import Refused, short
 from artwork_env.layout import ObservationLayout
 from artwork_env.rewards import slot_rewards
 from artwork_env.rng import spawn_seeds
@@ -136,6 +137,33 @@ def slot_feedback(spec: ProblemSpec, info: dict[str, Any]) -> tuple[np.ndarray, 
 STATE_FILE = "state.npz"
 
 
+def check_state_arrays(arrays: dict[str, np.ndarray], own: dict[str, np.ndarray],
+                       where: str) -> None:
+    """Raise `Refused` unless the saved `arrays` can be this agent's state, `own` being
+    what the agent saves now: every array numeric and finite, integer ones >= 0; an array
+    the agent has already must keep its dtype kind and shape, except along an axis of
+    length 0 in `own` (a buffer that fills as the agent learns). Arrays the agent has not
+    made yet (weights of a network fitted later, an optimiser's moments) are checked by
+    what loads them."""
+    for key, value in arrays.items():
+        if value.dtype.kind not in "biuf":
+            raise Refused(f"{where}: {key} must be numeric, got dtype {value.dtype}")
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise Refused(f"{where}: {key} holds NaN or infinite values")
+        if value.dtype.kind == "i" and value.size and value.min() < 0:
+            raise Refused(f"{where}: {key} holds negative values (counts and indices)")
+        mine = own.get(key)
+        if mine is None:
+            continue
+        mine = np.asarray(mine)
+        kinds = {value.dtype.kind, mine.dtype.kind}
+        if len(kinds) > 1 and not kinds <= {"i", "u"}:
+            raise Refused(f"{where}: {key} must be of dtype {mine.dtype}, got {value.dtype}")
+        if value.ndim != mine.ndim or any(
+                a != b and b != 0 for a, b in zip(value.shape, mine.shape)):
+            raise Refused(f"{where}: {key} must have shape {mine.shape}, got {value.shape}")
+
+
 class Agent(ABC):
     """Base class: `act`, `update`, `learn`, `save`/`load`, `name`; batched over members."""
 
@@ -221,15 +249,37 @@ class Agent(ABC):
         tmp.replace(path / STATE_FILE)  # atomic: an interrupted save never leaves half a file
 
     def load(self, path: str | Path) -> None:
-        """Restore what `save` wrote into the folder `path`; name and problem must match."""
+        """Restore what `save` wrote into the folder `path`; name and problem must match.
+
+        A saved state may come from anyone: every array is checked against this agent's own
+        (`check_state_arrays`) and the random state against its generator's kind before any
+        is used, and a bad one raises `Refused` naming the file and the array."""
         path = Path(path) / STATE_FILE
         if not path.is_file():
             raise ValueError(f"{path.parent}: no saved {self.name} agent ({STATE_FILE})")
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["__meta__"]))
-            if meta["name"] != self.name:
-                raise ValueError(f"{path} holds a {meta['name']!r} agent, not {self.name!r}")
-            if meta["spec"] != asdict(self.spec):
-                raise ValueError(f"{path} was trained on another problem: {meta['spec']}")
-            self.load_state_arrays({k: data[k] for k in data.files if k != "__meta__"})
-        self.rng.bit_generator.state = meta["rng_state"]  # the same draws as the saved agent
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["__meta__"]))
+                arrays = {k: data[k] for k in data.files if k != "__meta__"}
+        except (OSError, ValueError, KeyError, RecursionError, EOFError) as error:
+            raise Refused(f"{path}: not a saved agent ({type(error).__name__}: "
+                          f"{short(str(error))})") from None
+        if not isinstance(meta, dict) or not {"name", "spec", "rng_state"} <= set(meta):
+            raise Refused(f"{path}: __meta__ must hold name, spec and rng_state")
+        if meta["name"] != self.name:
+            raise Refused(f"{path} holds a {meta['name']!r} agent, not {self.name!r}")
+        if meta["spec"] != asdict(self.spec):
+            raise Refused(f"{path} was trained on another problem: {short(meta['spec'])}")
+        check_state_arrays(arrays, self.state_arrays(), str(path))
+        rng = self.rng.bit_generator
+        kind = type(rng).__name__
+        state = meta["rng_state"]
+        if not isinstance(state, dict) or state.get("bit_generator") != kind:
+            raise Refused(f"{path}: rng_state must be a {kind} state, got {short(state)}")
+        try:
+            self.load_state_arrays(arrays)
+            rng.state = state  # the same draws as the saved agent
+        except (KeyError, ValueError, TypeError, RuntimeError, IndexError,
+                np.linalg.LinAlgError) as error:
+            raise Refused(f"{path}: the saved state does not fit a {self.name} agent "
+                          f"({type(error).__name__}: {short(str(error), 200)})") from None

@@ -8,6 +8,8 @@ docs/agents.md).
 
 from __future__ import annotations
 
+import inspect
+import re
 from importlib import import_module
 from typing import Any
 
@@ -76,6 +78,22 @@ def agent_class(name: str) -> type[Agent]:
     if not (isinstance(found, type) and issubclass(found, Agent)):
         raise ValueError(f"agent {name!r} is not a subclass of agents.base.Agent")
     return found
+
+
+_EXTERNAL = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")
+
+
+def is_agent_name(name: str) -> bool:
+    """`name` is a registered agent or has the form `module:Class` (nothing is imported)."""
+    return name in _AGENTS or _EXTERNAL.fullmatch(name) is not None
+
+
+def unknown_parameters(cls: type[Agent], kwargs: dict[str, Any]) -> list[str]:
+    """The keys of `kwargs` that the agent class's constructor does not take."""
+    accepted = inspect.signature(cls.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return []
+    return [key for key in kwargs if key not in accepted or key in ("self", "spec", "seed")]
 
 
 def make_agent(name: str, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> Agent:

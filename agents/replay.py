@@ -40,7 +40,17 @@ class ReplayBuffer:
 
     def restore(self, size: int, cursor: int, columns: dict[str, np.ndarray]) -> None:
         """Go back to a saved state: `size` rows, the next written at `cursor`, from
-        `columns` as `filled` gave them (or whole columns)."""
-        self.size, self.cursor = int(size), int(cursor)
+        `columns` as `filled` gave them (or whole columns); raises `ValueError` naming what
+        does not fit this buffer (its capacity, a column's row shape or length)."""
+        size, cursor = int(size), int(cursor)
+        if not 0 <= size <= self.capacity or not 0 <= cursor < max(self.capacity, 1):
+            raise ValueError(f"buffer size {size} and cursor {cursor} do not fit a capacity "
+                             f"of {self.capacity}")
         for name, column in self.columns.items():
-            column[:self.size] = columns[name][:self.size]
+            saved = np.asarray(columns[name])
+            if saved.shape[1:] != column.shape[1:] or len(saved) < size:
+                raise ValueError(f"buffer column {name!r} has shape {saved.shape}; this "
+                                 f"buffer needs ({size}, {', '.join(map(str, column.shape[1:]))})")
+        self.size, self.cursor = size, cursor
+        for name, column in self.columns.items():
+            column[:size] = columns[name][:size]

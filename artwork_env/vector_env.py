@@ -51,6 +51,9 @@ from artwork_env.env import (
 from artwork_env.final_obs import FinalObservations
 from artwork_env.rendering import render_visit
 
+MAX_NUM_ENVS = 1 << 20
+"""The most members one vector env holds (about 1 GB of state at the default page)."""
+
 
 def make_vector(env_id: str, num_envs: int, **env_kwargs: Any) -> ArtworkVectorEnv:
     """The native vector env of a registered id with N members and these model parameters
@@ -83,8 +86,10 @@ class ArtworkVectorEnv(VectorEnv):
                  missing_artwork: str = "substitute", final_obs_buffers: int = 2,
                  **params: Any) -> None:
         self.missing_artwork = check_missing_artwork(missing_artwork)
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        if (isinstance(num_envs, bool) or not isinstance(num_envs, int)
+                or not 1 <= num_envs <= MAX_NUM_ENVS):
+            raise ValueError(f"num_envs must be an integer in [1, {MAX_NUM_ENVS:,}] (the "
+                             f"members held in memory at once), got {num_envs!r}")
         modes = (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP)
         try:
             mode = AutoresetMode(autoreset_mode)

@@ -126,7 +126,8 @@ class _Skipped:
 
 
 def _run_unless_stopped(fn: Callable[[Any], Any], item: Any) -> Any:
-    return _Skipped() if interrupts.stop_requested() else fn(item)
+    with interrupts.working():
+        return _Skipped() if interrupts.stop_requested() else fn(item)
 
 
 def _unless_stopped(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:

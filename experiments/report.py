@@ -10,6 +10,7 @@ report, so the two never disagree. Event files are read with TensorBoard's own
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from experiments.rundir import Refused, integer, load_json, mapping, text
 from experiments.vocabulary import FINAL_TAGS, LIFETIME_TAG, run_label
 
 
@@ -52,16 +54,27 @@ class RunData:
 
 
 def read_run(run_dir: str | Path) -> RunData:
-    """Read one run directory; raises `ValueError` saying what is wrong with it."""
+    """Read one run directory; raises `ValueError` saying what is wrong with it. Its
+    `config.json` must hold what the report reads, of the right types (the report builds
+    nothing from it, so an agent or env it does not know is fine); a step logged
+    twice (an event file appended to by two writers of old) counts once, its last value,
+    and each curve is in step order, so the last point is the largest step."""
     run_dir = Path(run_dir)
     config_file = run_dir / "config.json"
     if not config_file.is_file():
         raise ValueError("no config.json")
-    try:
-        config = json.loads(config_file.read_text())
-        env_id, agent, seed = config["env_id"], config["agent"], int(config["seed"])
-    except (ValueError, KeyError) as error:
-        raise ValueError(f"unreadable config.json ({error})") from error
+    where = str(config_file)
+    config = mapping(load_json(config_file), where, "the config")
+    missing = [name for name in ("env_id", "agent", "seed") if name not in config]
+    if missing:
+        raise Refused(f"{where}: {', '.join(missing)} missing")
+    env_id = text(config["env_id"], where, "env_id")
+    agent = text(config["agent"], where, "agent")
+    seed = integer(config["seed"], where, "seed")
+    model_parameters = mapping(config.get("model_parameters", {}), where, "model_parameters")
+    hyperparameters = mapping(config.get("agent_hyperparameters", {}), where,
+                              "agent_hyperparameters")
+    variant = text(config.get("variant", ""), where, "variant")
     accumulator = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
     try:
         accumulator.Reload()
@@ -73,13 +86,14 @@ def read_run(run_dir: str | Path) -> RunData:
         raise ValueError(f"missing tags {missing}" if tags else "no scalars (empty run)")
     curves = {}
     for tag in tags:
-        events = accumulator.Scalars(tag)
-        curves[tag] = (np.array([e.step for e in events]), np.array([e.value for e in events]))
-    setup = {**{f"env.{k}": v for k, v in config.get("model_parameters", {}).items()},
-             **{f"agent.{k}": v for k, v in config.get("agent_hyperparameters", {}).items()},
+        last = {event.step: event.value for event in accumulator.Scalars(tag)}
+        steps = np.array(sorted(last), dtype=np.int64)
+        curves[tag] = (steps, np.array([last[step] for step in steps]))
+    setup = {**{f"env.{k}": v for k, v in model_parameters.items()},
+             **{f"agent.{k}": v for k, v in hyperparameters.items()},
              **{k: config.get(k) for k in ("eval_every", "eval_members", "num_envs")}}
-    return RunData(run_dir, env_id, agent, seed, curves, str(config.get("variant", "")),
-                   bool(config.get("reference", False)), setup)
+    return RunData(run_dir, env_id, agent, seed, curves,
+                   variant, config.get("reference", False) is True, setup)
 
 
 def load_runs(runs: str | Path | list[str | Path]) -> tuple[list[RunData], list[str]]:
@@ -240,12 +254,27 @@ def pairwise(runs: list[RunData], env_id: str) -> pd.DataFrame:
 
 def markdown_matrix(frame: pd.DataFrame) -> str:
     """A square DataFrame of probabilities as a Markdown table (blank diagonal)."""
-    lines = ["| | " + " | ".join(frame.columns) + " |",
+    lines = ["| | " + " | ".join(map(markdown_text, frame.columns)) + " |",
              "|---|" + "---:|" * len(frame.columns)]
     for name, row in frame.iterrows():
         cells = ["" if np.isnan(v) else f"{v:.2f}" for v in row.to_numpy()]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_text(str(name))} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def markdown_text(value: str) -> str:
+    """`value` as literal text in Markdown: HTML and Markdown's punctuation escaped, line
+    breaks as spaces (run names come from run directories, which may be a stranger's)."""
+    value = " ".join(value.split())
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~" else c for c in value)
+
+
+def code_block(body: str) -> list[str]:
+    """`body` as a fenced code block whose fence no line of it can close."""
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, body, fence]
 
 
 def results_table(summary: pd.DataFrame) -> str:
@@ -354,12 +383,13 @@ def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -
     summary.to_csv(out / "summary.csv", index=False)
     lines = ["# Comparison report", ""]
     if skipped:
-        lines += ["Skipped runs:", *[f"- {message}" for message in skipped], ""]
+        lines += ["Skipped runs:", *[f"- {markdown_text(message)}" for message in skipped],
+                  ""]
     if runs:
-        lines += ["```", results_table(summary), "```", ""]
+        lines += [*code_block(results_table(summary)), ""]
         for env_id in sorted({run.env_id for run in runs}):
-            lines += [f"## {env_id}: P(row agent's final eval reward > column agent's), "
-                      "over pairs of seeds", "",
+            lines += [f"## {markdown_text(env_id)}: P(row agent's final eval reward > "
+                      "column agent's), over pairs of seeds", "",
                       markdown_matrix(pairwise(runs, env_id)), ""]
         plot_curves(runs, "eval/reward", out / "learning_curves.png", "eval reward per visit")
         plot_curves(runs, "train/cumulative_regret", out / "regret.png", "cumulative regret")

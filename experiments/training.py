@@ -22,16 +22,29 @@ from tqdm import tqdm
 
 import artwork_env  # noqa: F401  (registers the environments)
 from agents.base import Agent, ProblemSpec, TrainingEnv
-from agents.registry import agent_class, make_agent
-from artwork_env.vector_env import make_vector
+from agents.registry import agent_class, is_agent_name, unknown_parameters
+from artwork_env import ENV_IDS, ModelConfig
+from artwork_env.vector_env import MAX_NUM_ENVS, make_vector
 from experiments import interrupts
 from experiments.checkpoints import (
+    STATE,
     event_file_sizes,
     read_checkpoint,
     rewind_event_files,
     write_checkpoint,
 )
 from experiments.evaluation import evaluate, first_page, myopic_oracle_return
+from experiments.rundir import (
+    Refused,
+    RunLock,
+    integer,
+    load_json,
+    mapping,
+    real,
+    refuse_links,
+    text,
+    write_file,
+)
 from experiments.vocabulary import (
     AGENT_DIR,
     CUSTOM_SCALARS_LAYOUT,
@@ -40,6 +53,7 @@ from experiments.vocabulary import (
     run_label,
 )
 
+DEVICES = ("auto", "cpu", "cuda")
 _UNKNOWN = object()
 """Not computed yet (`Trainer.oracle_return`)."""
 
@@ -63,6 +77,51 @@ class RunConfig:
     """A label for a grid point (`--grid`): runs of one agent with other parameters."""
     progress: bool = True
     progress_position: int = 0
+
+    @classmethod
+    def from_json(cls, saved: object, where: str) -> RunConfig:
+        """The config a run directory's `config.json` holds (`saved`, read from `where`),
+        every value checked (type, bounds, the model parameters by `ModelConfig`, the agent
+        keywords against the agent's parameters); a bad one raises `Refused` naming the
+        key. Nothing is imported: an external `module:Class` agent is kept as a name
+        (`run_agent_class` resolves it only when the caller names it too)."""
+        saved = mapping(saved, where, "the config")
+        missing = [name for name in ("env_id", "agent", "seed") if name not in saved]
+        if missing:
+            raise Refused(f"{where}: {', '.join(missing)} missing")
+        known = {f.name: f for f in fields(cls)}
+        values = {key: value for key, value in saved.items() if key in known}
+        text(values["env_id"], where, "env_id", ENV_IDS)
+        agent = text(values["agent"], where, "agent")
+        if not is_agent_name(agent):
+            raise Refused(f"{where}: agent {agent!r} is neither an agent name nor "
+                          "module:Class")
+        for name in ("seed", "visits", "progress_position"):
+            if name in values:
+                integer(values[name], where, name)
+        for name in ("eval_every", "eval_members", "num_envs"):
+            if name in values:
+                integer(values[name], where, name, low=1, high=MAX_NUM_ENVS
+                        if name != "eval_every" else None)
+        for name in ("logdir", "variant"):
+            if name in values:
+                text(values[name], where, name)
+        if "device" in values:
+            text(values["device"], where, "device", DEVICES)
+        if "progress" in values and not isinstance(values["progress"], bool):
+            raise Refused(f"{where}: progress must be true or false")
+        env_kwargs = mapping(values.get("env_kwargs", {}), where, "env_kwargs")
+        try:
+            ModelConfig.from_kwargs(**env_kwargs)
+        except (ValueError, TypeError) as error:
+            raise Refused(f"{where}: env_kwargs: {error}") from None
+        mapping(values.get("agent_kwargs", {}), where, "agent_kwargs")
+        if ":" not in agent:  # (an external agent's keywords are checked once it is named)
+            unknown = unknown_parameters(agent_class(agent), values.get("agent_kwargs", {}))
+            if unknown:
+                raise Refused(f"{where}: agent_kwargs: {agent!r} has no parameter(s) "
+                              f"{unknown}")
+        return cls(**values)
 
 
 @dataclass
@@ -264,14 +323,37 @@ class Trainer:
         self.writer.close()
 
 
-def build_agent(config: RunConfig, spec: ProblemSpec, masks_vary: bool = False) -> Agent:
+def build_agent(config: RunConfig, spec: ProblemSpec, masks_vary: bool = False,
+                cls: type[Agent] | None = None) -> Agent:
     """The agent of a run: its defaults for the env id (tuned agents: `agents/hyperparams.yaml`
     and the device), overridden by `agent_kwargs`. `ppo` on a world whose titles have
     different numbers of artworks (`masks_vary`) is MaskablePPO, so it never picks a missing
-    artwork."""
+    artwork. `cls` is the class of an external agent, already resolved (`run_agent_class`)."""
     name = "maskable_ppo" if config.agent == "ppo" and masks_vary else config.agent
-    defaults = agent_class(name).default_hyperparameters(config.env_id, config.device)
-    return make_agent(name, spec, config.seed, **{**defaults, **config.agent_kwargs})
+    if cls is None or ":" not in name:
+        cls = agent_class(name)
+    defaults = cls.default_hyperparameters(config.env_id, config.device)
+    return cls(spec, config.seed, **{**defaults, **config.agent_kwargs})
+
+
+def run_agent_class(config: RunConfig, named: type[Agent] | str | None,
+                    where: str) -> type[Agent] | None:
+    """The class of a saved run's external `module:Class` agent, imported only because the
+    caller names it (`named`: the class, or its `module:Class` name, as on the command
+    line); None for a registered agent. A run directory is data: what it holds alone never
+    imports code."""
+    if named is not None:
+        label = named if isinstance(named, str) else f"{named.__module__}:{named.__qualname__}"
+        if label != config.agent and not (":" not in config.agent and not isinstance(named, str)
+                                          and named is agent_class(config.agent)):
+            raise Refused(f"{where}: the run's agent is {config.agent!r}, not {label!r}")
+    if ":" not in config.agent:
+        return None
+    if named is None:
+        raise Refused(f"{where}: agent {config.agent!r} is code outside the registry; it is "
+                      f"imported only when you name it too (--agents {config.agent}, or "
+                      "agent_class= in Python)")
+    return agent_class(named) if isinstance(named, str) else named
 
 
 def run_spec(config: RunConfig) -> tuple[ProblemSpec, bool]:
@@ -281,7 +363,8 @@ def run_spec(config: RunConfig) -> tuple[ProblemSpec, bool]:
     return ProblemSpec.from_env(env), bool(counts.min() < counts.max())
 
 
-def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunResult:
+def train_run(config: RunConfig, resume_dir: str | Path | None = None,
+              agent: type[Agent] | str | None = None) -> RunResult:
     """Train one agent on one env with one seed; log, evaluate, save; return final numbers.
 
     Checkpoints (agent and progress together, `experiments.checkpoints`) are written at
@@ -291,22 +374,37 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
     before goes on from its last checkpoint: the same step counter and event files, up to
     `config.visits` visits in all; in the one-visit bandit env on exactly the members an
     uninterrupted run meets (same final numbers for the bandit agents), in the lifetime env
-    on fresh members.
+    on fresh members. A run directory is written by one run at a time (`RunLock`), and one
+    to resume must hold no link (`refuse_links`); the external `module:Class` agent of a
+    run to resume is imported only when named again by `agent` (`run_agent_class`).
     """
     start = time.perf_counter()
-    eval_env = make_vector(config.env_id, config.eval_members, **config.env_kwargs)
-    agent = build_agent(config, *run_spec(config))
-    resume = None
     if resume_dir is None:
         run_dir = new_run_dir(config.logdir, config.env_id,
                               run_label(config.agent, config.variant), config.seed)
-        (run_dir / "config.json").write_text(json.dumps(
+    else:
+        run_dir = Path(resume_dir)
+        refuse_links(run_dir)
+    named = config.agent if resume_dir is None else agent  # (a new run's: the caller's)
+    with RunLock(run_dir):
+        return _train_locked(config, run_dir, resume_dir is not None,
+                             run_agent_class(config, named, str(run_dir / "config.json")),
+                             start)
+
+
+def _train_locked(config: RunConfig, run_dir: Path, resuming: bool, cls: type[Agent] | None,
+                  start: float) -> RunResult:
+    eval_env = make_vector(config.env_id, config.eval_members, **config.env_kwargs)
+    agent = build_agent(config, *run_spec(config), cls=cls)
+    resume = None
+    if not resuming:
+        write_file(run_dir / "config.json", json.dumps(
             {**asdict(config), "reference": agent.reference,
              "agent_hyperparameters": agent.hyperparameters(),
              "model_parameters": eval_env.unwrapped.config.to_dict()}, indent=2, default=str))
     else:
-        run_dir = Path(resume_dir)
         folder, resume, event_files = read_checkpoint(run_dir)
+        check_progress(resume, str(folder / STATE), config)
         agent.load(folder / AGENT_DIR)
         rewind_event_files(run_dir, event_files)
     training = TrainingEnv(config.env_id, config.num_envs, config.seed,
@@ -328,29 +426,55 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None) -> RunRes
                      trainer.window.cumulative_regret, time.perf_counter() - start)
 
 
+def check_progress(state: dict[str, Any], where: str, config: RunConfig) -> None:
+    """Refuse (`Refused`, naming the key) a checkpoint's progress that is not what
+    `Trainer.checkpoint` writes: counts that are integers in order, a train window of finite
+    sums, finite metrics."""
+    visits = integer(state.get("visits"), where, "visits")
+    integer(state.get("next_log"), where, "next_log", low=1)
+    integer(state.get("next_eval"), where, "next_eval", low=1)
+    if visits > config.visits and visits - config.visits >= config.num_envs:
+        raise Refused(f"{where}: visits {visits:,} is beyond the run's {config.visits:,}")
+    window = mapping(state.get("window"), where, "window")
+    for name in (*TrainWindow.SUMS, "cumulative_regret"):
+        real(window.get(name), where, f"window.{name}",
+             low=None if name in ("reward", "regret", "cumulative_regret") else 0.0)
+    returns = window.get("returns")
+    if not isinstance(returns, list):
+        raise Refused(f"{where}: window.returns must be a list")
+    for value in returns:
+        real(value, where, "window.returns[]")
+    for tag, value in mapping(state.get("metrics"), where, "metrics").items():
+        real(value, where, f"metrics[{tag!r}]")
+
+
 def load_run_config(run_dir: str | Path) -> RunConfig:
-    """The `RunConfig` a run directory was written with (its `config.json`)."""
-    saved = json.loads((Path(run_dir) / "config.json").read_text())
-    names = {f.name for f in fields(RunConfig)}
-    return RunConfig(**{key: value for key, value in saved.items() if key in names})
+    """The `RunConfig` a run directory was written with (its `config.json`, every value
+    checked: `RunConfig.from_json`)."""
+    path = Path(run_dir) / "config.json"
+    return RunConfig.from_json(load_json(path), str(path))
 
 
-def load_trained_agent(run_dir: str | Path) -> tuple[Agent, RunConfig]:
+def load_trained_agent(run_dir: str | Path, agent_class: type[Agent] | str | None = None
+                       ) -> tuple[Agent, RunConfig]:
     """The agent a `scripts/train.py` run saved (its last checkpoint) and the run's config.
 
-    Any agent, ready to act (not to go on training: use `train_run(..., resume_dir)`).
+    Any agent, ready to act (not to go on training: use `train_run(..., resume_dir)`). A run
+    of an external `module:Class` agent needs that class named here (`agent_class`): what
+    a run directory holds never imports code by itself. Bad contents raise `Refused`.
     """
     path = Path(run_dir)
     if not (path / "config.json").is_file():
-        raise ValueError(f"{run_dir}: not a run directory of scripts/train.py (no config.json)")
+        raise Refused(f"{run_dir}: not a run directory of scripts/train.py (no config.json)")
     config = load_run_config(path)
+    cls = run_agent_class(config, agent_class, str(path / "config.json"))
     try:
         folder = read_checkpoint(path)[0]
     except ValueError:
         if not (path / AGENT_DIR).is_dir():
             raise
         folder = path  # written before checkpoint.json (2026-11-28): the agent in agent/
-    agent = build_agent(replace(config, device="cpu"), *run_spec(config))
+    agent = build_agent(replace(config, device="cpu"), *run_spec(config), cls=cls)
     agent.load(folder / AGENT_DIR)
     return agent, config
 

@@ -137,7 +137,8 @@ def test_a_signal_inside_update_never_checkpoints_an_agent_ahead_of_its_count(
                                   logdir=str(tmp_path / "reference")))
     SignalledDuringUpdate.at, SignalledDuringUpdate.second = 400, second
     monkeypatch.setattr(training, "build_agent",
-                        lambda config, spec, masks_vary=False: SignalledDuringUpdate(spec, 0))
+                        lambda config, spec, masks_vary=False, cls=None:
+                        SignalledDuringUpdate(spec, 0))
     if second:
         with pytest.raises(KeyboardInterrupt):
             train_run(config)
@@ -207,7 +208,8 @@ def test_resume_honours_visits_with_an_equals_sign(short_run):
 
 @pytest.mark.parametrize("argv, named", [
     (["--seeds", "3"], "--seeds"), (["--env-kwargs", "n_slots=3"], "--env-kwargs"),
-    (["--eval-every=80", "--agents", "random"], "--agents, --eval-every")])
+    (["--eval-every=80", "--grid", "n_slots=4"], "--eval-every, --grid"),
+    (["--agents", "random"], "the run's agent is 'ucb', not 'random'")])
 def test_resume_refuses_options_that_belong_to_the_run(short_run, argv, named, capsys):
     with pytest.raises(SystemExit) as exit_info:
         train.main(["--resume", short_run.run_dir, *argv])

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from agents.registry import agent_class, agent_names, default_agents
+from agents.registry import agent_class, agent_names, default_agents, unknown_parameters
 from artwork_env import ENV_IDS, ModelConfig
 from experiments.checkpoints import read_checkpoint
 from experiments.cli import (
@@ -32,7 +32,14 @@ from experiments.cli import (
 from experiments.commands import console_command
 from experiments.launch import run_many
 from experiments.report import load_runs, results_table, summarise
-from experiments.training import RunConfig, RunResult, load_run_config, train_run
+from experiments.rundir import refuse_links
+from experiments.training import (
+    RunConfig,
+    RunResult,
+    load_run_config,
+    run_agent_class,
+    train_run,
+)
 
 
 @dataclass
@@ -77,8 +84,10 @@ class Args:
     """sweep: KEY=V1,V2 over model parameters, or agent.KEY=V1,V2 over agent ones"""
 
 
-RESUME_OPTIONS = {"resume", "visits", "device"}
-"""The options `--resume` honours; the others belong to the run and are refused with it."""
+RESUME_OPTIONS = {"resume", "visits", "device", "agents"}
+"""The options `--resume` honours; the others belong to the run and are refused with it.
+`--agents` only names the run's own external `module:Class` agent, which a run directory
+never imports by itself."""
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -129,11 +138,10 @@ def parse_args(argv: list[str] | None = None
         parser.error(f"--grid: {error}")
     for _, _, agent_kwargs in points[:1]:
         for name in names:
-            accepted = inspect.signature(agent_class(name).__init__).parameters
-            takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-            unknown = [key for key in agent_kwargs if key not in accepted and not takes_any]
+            unknown = unknown_parameters(agent_class(name), agent_kwargs)
             if unknown:
-                own = [p for p in accepted if p not in ("self", "spec", "seed")]
+                own = [p for p in inspect.signature(agent_class(name).__init__).parameters
+                       if p not in ("self", "spec", "seed")]
                 parser.error(f"--grid: agent {name!r} has no parameter(s) {unknown}; "
                              f"its parameters: {own}")
     if args.device not in ("auto", "cpu", "cuda"):
@@ -169,15 +177,19 @@ def closing_table(results: list[RunResult]) -> str:
 
 def resume(args: Args, argv: list[str]) -> list[RunResult]:
     """Go on with one run from its last checkpoint; `--visits` sets the new total (not
-    below the visits done), `--device` the torch device."""
+    below the visits done), `--device` the torch device, `--agents` names the run's external
+    agent (`module:Class`) to import."""
     path = Path(args.resume)
+    given = given_options(make_parser(), argv)
     try:
+        refuse_links(path)
         done = read_checkpoint(path)[1]["visits"]
         config = load_run_config(path)
-    except (ValueError, OSError, TypeError) as error:
+        named = args.agents.strip() if "agents" in given else None
+        run_agent_class(config, named, str(path / "config.json"))
+    except (ValueError, OSError) as error:
         print(f"train.py: error: --resume {args.resume}: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    given = given_options(make_parser(), argv)
     if "visits" in given:
         if args.visits < done:
             print(f"train.py: error: --visits {args.visits} is below the {done:,} visits "
@@ -186,7 +198,7 @@ def resume(args: Args, argv: list[str]) -> list[RunResult]:
         config = replace(config, visits=args.visits)
     if "device" in given:
         config = replace(config, device=args.device)
-    result = train_run(replace(config, progress_position=0), resume_dir=path)
+    result = train_run(replace(config, progress_position=0), resume_dir=path, agent=named)
     print(closing_table([result]))
     return [result]
 
