@@ -18,6 +18,11 @@ import numpy as np
 REWARDS = ("quality_play", "play", "click")
 MAX_PENALTY = 1e6
 """The largest `bounce_penalty`: the exact oracle runs in float32 (max 3.4e38)."""
+MAX_MAGNITUDE = 1e6
+"""The largest magnitude of every real parameter. The ground truth stays finite with any
+one weight at 1e12 (`tests/test_errors.py` checks each at this bound); it becomes NaN from
+about 1e150 (`taste_noise`, `salience_weight`) or 1e308 (`long_term`, `fatigue_weight`,
+`change_sensitivity`, `community_mixing`), and no sensible world is near either."""
 WORLD_SIZES = ("n_genres", "n_actors", "n_titles", "n_artworks")
 """The sizes a generated catalog takes from the configuration (the demo catalog has its own)."""
 CATALOGS = ("generated", "demo")
@@ -157,6 +162,9 @@ class ModelConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if _is_real(self.bounce_penalty) and self.bounce_penalty > MAX_PENALTY:
+            raise ValueError(f"bounce_penalty must be <= {MAX_PENALTY:g} (the exact oracle runs "
+                             f"in float32), got {self.bounce_penalty!r}")
         for name in self._NON_NEGATIVE:
             _check_real(name, getattr(self, name), low=0.0)
         for name in self._PROBABILITIES:
@@ -172,9 +180,6 @@ class ModelConfig:
                 or self.world_seed < 0):
             raise ValueError(f"world_seed must be a non-negative integer, got "
                              f"{self.world_seed!r}")
-        if self.bounce_penalty > MAX_PENALTY:
-            raise ValueError(f"bounce_penalty must be <= {MAX_PENALTY:g} (the exact oracle runs "
-                             f"in float32), got {self.bounce_penalty!r}")
         self._validate_artworks()
         probs = self.device_probs
         if (not isinstance(probs, tuple) or len(probs) != len(DEVICE_NAMES)
@@ -276,6 +281,9 @@ def _check_real(name: str, value: object, low: float | None = None,
                 high: float | None = None) -> None:
     if not _is_real(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if abs(value) > MAX_MAGNITUDE:  # type: ignore[arg-type]
+        raise ValueError(f"{name} must be within +-{MAX_MAGNITUDE:g} (the model's ground "
+                         f"truth is finite there), got {value!r}")
     if low is not None and value < low:  # type: ignore[operator]
         raise ValueError(f"{name} must be >= {low}, got {value!r}")
     if high is not None and value > high:  # type: ignore[operator]

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
@@ -100,11 +101,23 @@ def substitute_missing(actions: Any, sim: ArtworkSimulator) -> tuple[Any, np.nda
     return np.where(missing, 0, rows).reshape(array.shape), missing.sum(axis=1)
 
 
+class NonFiniteGroundTruth(FloatingPointError):
+    """The model's expected reward came out NaN or infinite: a regret computed from it would
+    be a lie (NaN compares as no regret), so the step stops here instead."""
+
+    def __init__(self) -> None:
+        super().__init__("the model's expected reward is not finite; its parameters lie "
+                         "outside what it computes (see ModelConfig's bounds)")
+
+
 def batched_info(outcome: VisitOutcome, substituted: np.ndarray) -> dict[str, np.ndarray]:
     """The step keys of `info` (`STEP_KEYS`) for every member as (N, ...) arrays: the
     observable feedback of the visit just made, its ground truth, and how many chosen
     artworks were missing and shown as the default (`substitute_missing`)."""
     n, n_slots = outcome.clicks.shape
+    if not (np.isfinite(outcome.expected_reward).all()
+            and np.isfinite(outcome.oracle_expected_reward).all()):
+        raise NonFiniteGroundTruth()
     regret = np.maximum(0.0, outcome.oracle_expected_reward - outcome.expected_reward)
     return {
         "clicks": outcome.clicks, "plays": outcome.plays, "bounces": outcome.bounces,
@@ -131,6 +144,8 @@ def step_info(outcome: VisitOutcome, substituted: np.ndarray, i: int) -> dict[st
         outcome.bounces[i].copy()
     expected = float(outcome.expected_reward[i])
     oracle = float(outcome.oracle_expected_reward[i])
+    if not (math.isfinite(expected) and math.isfinite(oracle)):
+        raise NonFiniteGroundTruth()
     return {
         "clicks": clicks, "plays": plays, "bounces": bounces,
         "titles": outcome.titles[i].copy(), "n_impressions": len(clicks),
@@ -182,7 +197,11 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
 
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
-        """Draw a fresh member (the member's randomness all flows from `self.np_random`)."""
+        """Draw a fresh member (the member's randomness all flows from `self.np_random`).
+        The single env takes no `options`; any given are refused by name, not ignored."""
+        if options:
+            raise ValueError(f"reset takes no options here, got {sorted(map(str, options))} "
+                             "(the vector env's reset takes 'episode')")
         super().reset(seed=seed)
         if seed is not None or self._stream_key is None:
             self._stream_key = np.array([rng.stream_key(self.np_random)], dtype=np.uint64)
@@ -199,6 +218,9 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         """Show the row with the chosen artworks; the member scans it and answers."""
         if self._needs_reset:
             raise RuntimeError("call reset() before step() (and again after the episode ends)")
+        if np.ndim(action) != 1:
+            raise ValueError(f"action must have shape ({self.sim.n_slots},), one artwork per "
+                             f"slot, got shape {np.shape(action)}")
         substituted = np.zeros(1, dtype=np.int64)
         if self._substitutes:
             action, substituted = substitute_missing(action, self.sim)

@@ -52,7 +52,9 @@ from artwork_env.final_obs import FinalObservations
 from artwork_env.rendering import render_visit
 
 MAX_NUM_ENVS = 1 << 20
-"""The most members one vector env holds (about 1 GB of state at the default page)."""
+"""The most members one vector env holds: a bound that names the problem before numpy
+runs out of memory (a member of `ArtworkPersonalization-v1` takes about 40 kB at its peak,
+so this many take about 40 GB)."""
 
 
 def make_vector(env_id: str, num_envs: int, **env_kwargs: Any) -> ArtworkVectorEnv:
@@ -66,6 +68,9 @@ def make_vector(env_id: str, num_envs: int, **env_kwargs: Any) -> ArtworkVectorE
 
 def _first_episode(options: dict[str, Any] | None) -> int:
     """The `episode` reset option (0 without it), checked."""
+    unknown = sorted(map(str, set(options or {}) - {"episode"}))
+    if unknown:
+        raise ValueError(f"unknown reset option(s) {unknown}; the vector env takes 'episode'")
     if options is None or "episode" not in options:
         return 0
     episode = options["episode"]

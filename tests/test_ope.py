@@ -297,7 +297,7 @@ def test_broken_or_disagreeing_metadata_and_empty_files_are_refused(small_log, t
 def test_in_memory_data_is_checked_too(small_log):
     data = small_log[0]
     fields = {name: getattr(data, name) for name in LoggedData.__dataclass_fields__}
-    with pytest.raises(ValueError, match=r"pscore must be in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"pscore must be in \[1e-09, 1\]"):
         LoggedData(**{**fields, "pscore": np.zeros_like(data.pscore)})
     actions = data.actions.copy()
     actions[0, 0] = 9

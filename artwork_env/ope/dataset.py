@@ -39,7 +39,9 @@ import numpy as np
 
 from artwork_env.config import ModelConfig
 from artwork_env.env import Observation
+from artwork_env.errors import Refused, short
 from artwork_env.layout import ObservationLayout
+from artwork_env.rewards import slot_rewards
 from artwork_env.world import World, build_world
 
 SCHEMA_VERSION = 1
@@ -47,6 +49,14 @@ METADATA_KEY = b"artwork_env"
 REQUIRED_COLUMNS = ("slate_id", "position", "title_id", "action", "pscore", "action_mask",
                     "click", "play", "bounce", "reward", "context", "title_context",
                     "artwork_seen", "artwork_last_shown", "episode_start")
+INTEGER_COLUMNS = ("slate_id", "position", "title_id", "action")
+BINARY_COLUMNS = ("action_mask", "click", "play", "bounce", "episode_start")
+"""Booleans, or integers 0 and 1."""
+REAL_COLUMNS = ("pscore", "reward", "context", "title_context", "artwork_seen",
+                "artwork_last_shown")
+MIN_PSCORE = 1e-9
+"""The smallest propensity read: an importance weight of at most 1e9 per slot, so a page
+weight over the default 6 slots stays finite (1e54); a smaller one is a logging error."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,10 +183,11 @@ def validate(data: LoggedData) -> None:
                          f"configuration); {bad.size} are not (first: {int(bad[0])})")
     if not np.all(np.isfinite(data.pscore)):
         raise ValueError("pscore has missing or non-finite values")
-    bad = (data.pscore <= 0.0) | (data.pscore > 1.0)
+    bad = (data.pscore < MIN_PSCORE) | (data.pscore > 1.0)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(f"pscore must be in (0, 1]: {int(bad.sum())} of {bad.size} values are "
+        raise ValueError(f"pscore must be in [{MIN_PSCORE:g}, 1]: {int(bad.sum())} of {bad.size} "
+                         "values are "
                          f"not (first: visit {i}, position {j}, pscore {data.pscore[i, j]!r}); "
                          f"a zero propensity means the logging policy could not have shown "
                          f"that artwork")
@@ -189,6 +200,18 @@ def validate(data: LoggedData) -> None:
                          f"(first: visit {i}, position {j}, action {data.actions[i, j]})")
     if not np.all(np.isfinite(data.slot_reward)):
         raise ValueError("reward has missing or non-finite values")
+    if (data.plays & ~data.clicks).any():
+        raise ValueError(f"{int((data.plays & ~data.clicks).sum())} slots have a play without a "
+                         "click")
+    expected = slot_rewards(data.config.reward, data.config.bounce_penalty, data.clicks,
+                            data.plays)
+    wrong = np.abs(data.slot_reward - expected) > 1e-9 * (1.0 + np.abs(expected))
+    if wrong.any():
+        i, j = np.argwhere(wrong)[0]
+        raise ValueError(f"reward must be the slot's {data.config.reward} reward of its click "
+                         f"and play (bounce_penalty {data.config.bounce_penalty:g}); "
+                         f"{int(wrong.sum())} are not (first: visit {i}, position {j}: "
+                         f"{data.slot_reward[i, j]!r}, not {expected[i, j]!r})")
 
 
 # ------------------------------------------------------------------------------ Parquet
@@ -239,37 +262,48 @@ def write_parquet(data: LoggedData, path: str | Path) -> Path:
 
 
 def read_parquet(path: str | Path) -> LoggedData:
-    """Read a dataset written by `write_parquet`; refuse bad input with a clear message."""
+    """Read a dataset written by `write_parquet`; refuse bad input (`Refused`: one line
+    naming the file, the column or key, and the problem)."""
     import pyarrow.parquet as pq
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no dataset at {path}")
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as error:  # (pyarrow's ArrowInvalid is a ValueError)
+        raise Refused(f"{path}: not a readable Parquet file ({short(str(error), 200)})") from None
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
-        raise ValueError(f"{path}: no '{METADATA_KEY.decode()}' metadata: not a dataset "
+        raise Refused(f"{path}: no '{METADATA_KEY.decode()}' metadata: not a dataset "
                          f"written by artwork_env (scripts/collect.py)")
     try:
         meta = json.loads(raw)
-    except ValueError as error:
-        raise ValueError(f"{path}: its '{METADATA_KEY.decode()}' metadata is not JSON "
+    except (ValueError, RecursionError) as error:
+        raise Refused(f"{path}: its '{METADATA_KEY.decode()}' metadata is not JSON "
                          f"({error})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
-        raise ValueError(f"{path}: its '{METADATA_KEY.decode()}' metadata has no 'config' "
+        raise Refused(f"{path}: its '{METADATA_KEY.decode()}' metadata has no 'config' "
                          "object (the model configuration the data was logged with)")
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema version {meta.get('schema_version')!r}; this "
+        raise Refused(f"{path}: schema version {meta.get('schema_version')!r}; this "
                          f"artwork_env reads version {SCHEMA_VERSION}")
     missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
-        raise ValueError(f"{path}: dataset is missing columns {missing}; required: "
+        raise Refused(f"{path}: dataset is missing columns {missing}; required: "
                          f"{list(REQUIRED_COLUMNS)}")
     if table.num_rows == 0:
-        raise ValueError(f"{path}: no logged visits (zero rows)")
-    data = from_columns({c: _column(table, c) for c in REQUIRED_COLUMNS}, meta, str(path))
+        raise Refused(f"{path}: no logged visits (zero rows)")
+    try:
+        data = from_columns({c: _column(table, c) for c in REQUIRED_COLUMNS}, meta, str(path))
+    except Refused:
+        raise
+    except ValueError as error:
+        message = str(error)
+        raise Refused(message if message.startswith(f"{path}:") else f"{path}: {message}"
+                      ) from None
     if meta.get("n_visits", data.n_visits) != data.n_visits:
-        raise ValueError(f"{path}: the metadata says {meta['n_visits']} visits, the data "
+        raise Refused(f"{path}: the metadata says {meta['n_visits']} visits, the data "
                          f"holds {data.n_visits}")
     return data
 
@@ -286,7 +320,21 @@ def _column(table: Any, name: str) -> np.ndarray:
 
 def from_columns(columns: dict[str, np.ndarray], meta: dict[str, Any],
                  source: str = "dataset") -> LoggedData:
-    """A `LoggedData` from long-format columns (one row per visit and slot)."""
+    """A `LoggedData` from long-format columns (one row per visit and slot); every column's
+    values checked before they are converted (integers, 0/1 flags, finite reals)."""
+    for name in REQUIRED_COLUMNS:
+        values = np.asarray(columns[name])
+        kind = values.dtype.kind
+        if name in INTEGER_COLUMNS and kind not in "iu":
+            raise ValueError(f"{source}: column {name!r} must hold integers, got {values.dtype}")
+        if name in BINARY_COLUMNS and (kind not in "biu" or (
+                kind != "b" and values.size and not np.isin(values, (0, 1)).all())):
+            raise ValueError(f"{source}: column {name!r} must hold booleans (or 0 and 1), got "
+                             f"{values.dtype}" + ("" if kind not in "iu" else " values "
+                                                  "outside 0/1"))
+        if name in REAL_COLUMNS and (kind not in "biuf" or not np.isfinite(
+                values.astype(np.float64, copy=False)).all()):
+            raise ValueError(f"{source}: column {name!r} must hold finite numbers")
     try:
         config = ModelConfig.from_kwargs(**meta["config"])
     except (ValueError, TypeError) as error:

@@ -19,8 +19,10 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from agents.base import ProblemSpec
 from agents.registry import agent_class, agent_names, default_agents, unknown_parameters
 from artwork_env import ENV_IDS, ModelConfig
+from artwork_env.vector_env import MAX_NUM_ENVS
 from experiments.checkpoints import read_checkpoint
 from experiments.cli import (
     dataclass_parser,
@@ -36,6 +38,7 @@ from experiments.rundir import refuse_links
 from experiments.training import (
     RunConfig,
     RunResult,
+    build_agent,
     load_run_config,
     run_agent_class,
     train_run,
@@ -149,6 +152,13 @@ def parse_args(argv: list[str] | None = None
     for name in ("visits", "eval_every", "eval_members", "num_envs", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    for name in ("eval_members", "num_envs"):
+        if getattr(args, name) > MAX_NUM_ENVS:
+            parser.error(f"--{name.replace('_', '-')} must be <= {MAX_NUM_ENVS:,} (members "
+                         "held in memory at once)")
+    problem = grid_value_problem(args.env, env_kwargs, names, points)
+    if problem:
+        parser.error(f"--grid: {problem}")
     if not args.seeds:
         parser.error("--seeds needs at least one seed")
     if min(args.seeds) < 0:
@@ -166,6 +176,29 @@ def parse_args(argv: list[str] | None = None
     if problem:
         parser.error(f"--logdir: {problem}")
     return args, names, env_kwargs, points
+
+
+def grid_value_problem(env_id: str, env_kwargs: dict, names: list[str],
+                       points: list[tuple[str, dict, dict]]) -> str | None:
+    """What is wrong with a value of the grid, found by making every agent at every point
+    (as the runs will) before any run starts, or None."""
+    for label, model_kwargs, agent_kwargs in points:
+        kwargs = {**env_kwargs, **model_kwargs}
+        try:
+            ModelConfig.from_kwargs(**kwargs)
+        except ValueError as error:
+            return f"{label}: {error}"
+        if not agent_kwargs:
+            continue
+        spec = ProblemSpec.of(env_id, kwargs)
+        for name in names:
+            config = RunConfig(env_id=env_id, agent=name, agent_kwargs=agent_kwargs,
+                               device="cpu", env_kwargs=kwargs)
+            try:
+                build_agent(config, spec, cls=agent_class(name))
+            except (ValueError, TypeError) as error:
+                return f"agent {name!r} at {label}: {error}"
+    return None
 
 
 def closing_table(results: list[RunResult]) -> str:
