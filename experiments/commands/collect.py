@@ -42,7 +42,8 @@ class Args:
     policy: str = "uniform"
     """logging policy: uniform, egreedy or thompson"""
     agent: str = "ucb"
-    """egreedy: the agent whose greedy choice is exploited (a fresh one)"""
+    """egreedy: the agent whose greedy choice is exploited (a fresh one); with --agent-from,
+    the run's external agent (module:Class), which a run directory never imports alone"""
     agent_from: str = ""
     """egreedy: a scripts/train.py run directory; exploit the agent it trained (any agent,
     deep ones included), in the run's environment"""
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> Path:
         env_id, env_kwargs = args.env, parse_env_kwargs(args.env_kwargs)
         agent = choose_agent(parser, args)
         if args.agent_from:
-            agent, run = load_trained_agent(args.agent_from)
+            named = args.agent if ":" in args.agent else None  # an external agent, named
+            agent, run = load_trained_agent(args.agent_from, named)
             if agent.name == "oracle":
                 parser.error("the oracle reads the hidden members of the env it acts in; it "
                              "cannot log")
