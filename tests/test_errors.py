@@ -8,7 +8,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from artwork_env import ArtworkEnv
+from artwork_env import ArtworkEnv, ModelConfig
+from artwork_env.vector_env import make_vector
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -145,3 +146,52 @@ def test_observe_into_buffers_names_the_bad_one(name, change):
     out[name] = change(out[name])
     with pytest.raises(ValueError, match=re.escape(f"out[{name!r}]")):
         sim.observe(np.arange(3), out=out)
+
+
+# ------------------------------------------------------------------ bounded parameters
+REAL_PARAMETERS = [*ModelConfig._NON_NEGATIVE, "base_logit", "play_logit"]
+
+
+@pytest.mark.parametrize("name", REAL_PARAMETERS)
+def test_every_real_parameter_at_its_bound_gives_finite_ground_truth(name):
+    """At +-MAX_MAGNITUDE (1e6) the expected rewards of -v1 stay finite; once, taste_noise
+    1e200 or long_term 1e308 gave NaN ground truth reported as zero regret."""
+    from artwork_env.config import MAX_MAGNITUDE, MAX_PENALTY
+    bound = MAX_PENALTY if name == "bounce_penalty" else MAX_MAGNITUDE
+    for value in ([bound, -bound] if name in ("base_logit", "play_logit") else [bound]):
+        env = make_vector("ArtworkPersonalization-v1", 32, **{name: value})
+        env.reset(seed=0)
+        gen = np.random.default_rng(0)
+        for _ in range(4):
+            actions = gen.integers(0, env.single_action_space.nvec, size=env.action_space.shape)
+            info = env.step(actions)[4]
+            assert np.isfinite(info["expected_reward"]).all()
+            assert np.isfinite(info["oracle_expected_reward"]).all()
+        with pytest.raises(ValueError, match=name):
+            ModelConfig(**{name: value * 10})
+
+
+def test_a_non_finite_expected_reward_raises_rather_than_reading_as_no_regret():
+    from artwork_env.core import VisitOutcome
+    from artwork_env.env import NonFiniteGroundTruth, batched_info, step_info
+    outcome = VisitOutcome.empty(2, 3)
+    for array in vars(outcome).values():
+        array[...] = 0
+    outcome.expected_reward[1] = np.nan
+    with pytest.raises(NonFiniteGroundTruth, match="not finite"):
+        batched_info(outcome, np.zeros(2, dtype=np.int64))
+    with pytest.raises(NonFiniteGroundTruth):
+        step_info(outcome, np.zeros(2, dtype=np.int64), 1)
+    assert step_info(outcome, np.zeros(2, dtype=np.int64), 0)["regret"] == 0.0
+
+
+def test_the_single_env_refuses_a_batch_shaped_action_and_unknown_options():
+    env = gym.make("ArtworkPersonalization-v0")
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"shape \(6,\)"):
+        env.step(np.zeros((1, 6), dtype=np.int64))
+    with pytest.raises(ValueError, match="takes no options"):
+        env.reset(seed=0, options={"episode": 3})
+    vector = make_vector("ArtworkPersonalization-v0", 2)
+    with pytest.raises(ValueError, match="unknown reset option"):
+        vector.reset(seed=0, options={"epsiode": 3})

@@ -7,6 +7,7 @@ import json
 
 import gymnasium as gym
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -24,6 +25,7 @@ from agents.reward_model import reward_estimates
 from artwork_env.config import ModelConfig
 from artwork_env.core import policy_expected_reward
 from artwork_env.env import agent_observation
+from artwork_env.errors import Refused
 from artwork_env.ope import (
     SCHEMA_VERSION,
     LoggedData,
@@ -500,3 +502,43 @@ def test_collect_refuses_an_output_it_cannot_write_before_collecting(tmp_path, c
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "--out" in err and "is a folder" in err
+
+
+def _values(small_log, column):
+    return pq.read_table(small_log[1]).column(column)
+
+
+@pytest.mark.parametrize("column, values, message", [
+    ("click", lambda c: pa.array(np.where(c.to_numpy(zero_copy_only=False), "yes", "no")),
+     "'click' must hold booleans"),
+    ("click", lambda c: pa.array(np.full(len(c), 7, dtype=np.int64)), "outside 0/1"),
+    ("action", lambda c: pa.array(c.to_numpy().astype(np.float64) + 0.7),
+     "'action' must hold integers"),
+    ("reward", lambda c: pa.array(c.to_numpy() - 5.0), "reward must be the slot's"),
+    ("reward", lambda c: pa.array(np.full(len(c), 1e308)), "reward must be the slot's"),
+    ("pscore", lambda c: pa.array(np.full(len(c), 1e-300)), r"pscore must be in \[1e-09"),
+    ("play", lambda c: pa.array(np.ones(len(c), dtype=bool)), "play without a click"),
+])
+def test_logged_values_are_checked_not_only_names(small_log, tmp_path, column, values, message):
+    """Once accepted: clicks as the strings "no"/"yes" (read as True), click=7, action=3.7
+    (read as 3), reward -5 or 1e308 (inf estimates), pscore 1e-300 (IPS of 3e298)."""
+    with pytest.raises(Refused, match=message):
+        read_parquet(_rewritten(small_log, tmp_path, column, values(_values(small_log, column))))
+
+
+def test_nan_in_a_context_and_a_bad_mask_are_refused(small_log, tmp_path):
+    table = pq.read_table(small_log[1])
+    for column, change, message in [("context", np.nan, "'context' must hold finite"),
+                                    ("action_mask", 3, "outside 0/1")]:
+        lists = table.column(column).combine_chunks()
+        flat = lists.flatten().to_numpy(zero_copy_only=False).astype(
+            np.float32 if column == "context" else np.int8)
+        flat[5] = change
+        rebuilt = pa.FixedSizeListArray.from_arrays(pa.array(flat), lists.type.list_size)
+        with pytest.raises(Refused, match=message):
+            read_parquet(_rewritten(small_log, tmp_path, column, rebuilt))
+
+
+def test_deeply_nested_metadata_is_refused_not_a_recursion_error(small_log, tmp_path):
+    with pytest.raises(Refused, match="not JSON"):
+        read_parquet(_rewritten(small_log, tmp_path, meta=b"[" * 200_000 + b"]" * 200_000))
