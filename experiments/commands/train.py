@@ -54,7 +54,8 @@ class Args:
     env: str = "ArtworkBandit-v0"
     """environment id"""
     visits: int = 50_000
-    """training visits per run"""
+    """training visits per run, rounded up to whole batches of --num-envs members (3,000
+    at 16 members a batch trains 3,008; with --resume, the new total)"""
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     """one run per seed (three by default: the fewest that give a t interval)"""
     logdir: str = "runs"
@@ -73,7 +74,8 @@ class Args:
     """model parameters as KEY=VALUE"""
     resume: str = ""
     """a run directory to go on with from its last checkpoint, with its own settings; only
-    --visits (the new total) and --device may be given with it"""
+    --visits (the new total), --device and --agents (the run's own external module:Class
+    agent, which is imported only when named here) may be given with it"""
     backend: str = "local"
     """local (processes on this machine) or ray (pip install -e '.[ray]')"""
     address: str = ""
