@@ -63,6 +63,7 @@ from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.layout import Columns
 from artwork_env.rewards import slot_gain
+from artwork_env.validation import check_integer
 
 
 class TwoTowerNetwork(nn.Module):
@@ -142,14 +143,9 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         for key, value in dict(hidden=hidden, train_every=train_every, train_steps=train_steps,
                                batch_size=batch_size, buffer_size=buffer_size,
                                ensemble=ensemble).items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{key} must be a positive integer, got {value!r}")
-        if isinstance(final_epochs, bool) or not isinstance(final_epochs, int) or final_epochs < 0:
-            raise ValueError(f"final_epochs must be a non-negative integer, got {final_epochs!r}")
-        if (isinstance(interaction_rank, bool) or not isinstance(interaction_rank, int)
-                or interaction_rank < 0):
-            raise ValueError(f"interaction_rank must be a non-negative integer, got "
-                             f"{interaction_rank!r}")
+            check_integer(key, value)
+        check_integer("final_epochs", final_epochs, low=0)
+        check_integer("interaction_rank", interaction_rank, low=0)
         torch.manual_seed(seed)
         self.params = dict(hidden=hidden, learning_rate=learning_rate, epsilon=epsilon,
                            train_every=train_every, train_steps=train_steps,

@@ -82,6 +82,7 @@ from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen
 from artwork_env.rewards import slot_gain
+from artwork_env.validation import check_integer
 
 VALUE_OPTIMISER = "value_optimiser."
 """The prefix of the value networks' optimiser state in saved arrays."""
@@ -152,10 +153,7 @@ class LtvAgent(FactoredBanditAgent):
             raise ValueError(f"click_value_penalty must be >= 0, got {click_value_penalty!r}")
         if not value_learning_rate > 0.0:
             raise ValueError(f"value_learning_rate must be > 0, got {value_learning_rate!r}")
-        if (isinstance(value_buffer_size, bool) or not isinstance(value_buffer_size, int)
-                or value_buffer_size < 1):
-            raise ValueError(f"value_buffer_size must be a positive integer, got "
-                             f"{value_buffer_size!r}")
+        check_integer("value_buffer_size", value_buffer_size)
         self.params.update(gamma=float(gamma), value_learning_rate=value_learning_rate,
                            value_buffer_size=value_buffer_size,
                            click_value_penalty=click_value_penalty)

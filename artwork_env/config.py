@@ -18,7 +18,12 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from artwork_env.validation import check_integer, check_real, is_real
+
 REWARDS = ("quality_play", "play", "click")
+REWARD_QUALITY_PLAY, REWARD_PLAY, REWARD_CLICK = range(len(REWARDS))
+"""The reward variants' codes in the compiled kernels: their places in `REWARDS`."""
+REWARD_CODES = {name: code for code, name in enumerate(REWARDS)}
 MAX_PENALTY = 1e6
 """The largest `bounce_penalty`: the exact oracle runs in float32 (max 3.4e38)."""
 MAX_MAGNITUDE = 1e6
@@ -161,9 +166,8 @@ class ModelConfig:
         """Raise `ValueError` naming the first invalid parameter."""
         for name in self._POSITIVE_INTS:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if _is_real(self.bounce_penalty) and self.bounce_penalty > MAX_PENALTY:
+            check_integer(name, value)
+        if is_real(self.bounce_penalty) and self.bounce_penalty > MAX_PENALTY:
             raise ValueError(f"bounce_penalty must be <= {MAX_PENALTY:g} (the exact oracle runs "
                              f"in float32), got {self.bounce_penalty!r}")
         for name in self._NON_NEGATIVE:
@@ -177,14 +181,11 @@ class ModelConfig:
             raise ValueError(f"reward must be one of {REWARDS}, got {self.reward!r}")
         if self.catalog not in CATALOGS:
             raise ValueError(f"catalog must be one of {CATALOGS}, got {self.catalog!r}")
-        if (isinstance(self.world_seed, bool) or not isinstance(self.world_seed, int)
-                or self.world_seed < 0):
-            raise ValueError(f"world_seed must be a non-negative integer, got "
-                             f"{self.world_seed!r}")
+        check_integer("world_seed", self.world_seed, low=0)
         self._validate_artworks()
         probs = self.device_probs
         if (not isinstance(probs, tuple) or len(probs) != len(DEVICE_NAMES)
-                or any(not _is_real(p) or p < 0 for p in probs)
+                or any(not is_real(p) or p < 0 for p in probs)
                 or not math.isclose(sum(probs), 1.0, abs_tol=1e-6)):
             raise ValueError(
                 f"device_probs must be {len(DEVICE_NAMES)} non-negative numbers summing to 1 "
@@ -274,18 +275,9 @@ def _plain(value: object) -> object:
     return value
 
 
-def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _check_real(name: str, value: object, low: float | None = None,
                 high: float | None = None) -> None:
-    if not _is_real(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    check_real(name, value, low, high)
     if abs(value) > MAX_MAGNITUDE:  # type: ignore[arg-type]
         raise ValueError(f"{name} must be within +-{MAX_MAGNITUDE:g} (the model's ground "
                          f"truth is finite there), got {value!r}")
-    if low is not None and value < low:  # type: ignore[operator]
-        raise ValueError(f"{name} must be >= {low}, got {value!r}")
-    if high is not None and value > high:  # type: ignore[operator]
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from artwork_env import kernels
-from artwork_env.config import ModelConfig
+from artwork_env.config import REWARD_CODES, ModelConfig
 from artwork_env.layout import OBSERVATION_DTYPES
 from artwork_env.members import DEVICE_VISUAL, Population
 from artwork_env.numpy_core import NumpySimulator
@@ -70,7 +70,7 @@ class ArtworkSimulator(NumpySimulator):
         super().__init__(config, n_members, world, population)
         w = self.world
         self._p = kernels.parameter_vector(config)
-        self._reward = kernels.REWARD_CODES[config.reward]
+        self._reward = REWARD_CODES[config.reward]
         index, weight = w.sparse_genres
         table = w.salience_table
         if table is None:  # too large to tabulate: the kernels compute it

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from artwork_env.config import REWARD_CLICK, REWARD_PLAY
 from artwork_env.elementary import (
     ONE,
     base,
@@ -26,7 +27,7 @@ from artwork_env.elementary import (
     uniforms,
     uniforms32,
 )
-from artwork_env.layout import Columns
+from artwork_env.layout import COUNT_SCALE, Columns
 from artwork_env.rng import CASCADE, CHURN, HISTORY, MEMBER, ROW
 
 # --------------------------------------------------------------------------- parameters
@@ -48,7 +49,6 @@ PARAMETERS = (
  COMMUNITY_MIXING, TASTE_NOISE, BASE_LOGIT, BASE_LOGIT_SD, POSITION_DECAY, PATIENCE_SPREAD,
  CHANGE_SENSITIVITY, HISTORY_NOISE, N_REGIONS, LONG_TERM, OVERPROMISE_TRUST_LOSS,
  DISAPPOINTMENT_CHURN) = range(len(PARAMETERS))
-REWARD_CODES = {"quality_play": 0, "play": 1, "click": 2}
 
 # The observation blocks `observe` writes, by name (`layout.ObservationLayout`): their start
 # columns travel to the kernel as int arrays in these orders (`block_starts`).
@@ -171,9 +171,9 @@ def _top_k(score: np.ndarray, out: np.ndarray) -> None:
 @njit(cache=True, inline="always")
 def _gain(reward: int, bounce_penalty: float, click: float, play: float) -> float:
     """`rewards.slot_gain` for one slot."""
-    if reward == 2:
+    if reward == REWARD_CLICK:
         return click
-    if reward == 1:
+    if reward == REWARD_PLAY:
         return click * play
     return click * (play - bounce_penalty * (1.0 - play))
 
@@ -181,9 +181,10 @@ def _gain(reward: int, bounce_penalty: float, click: float, play: float) -> floa
 @njit(cache=True, inline="always")
 def _gain32(reward: int, bounce_penalty: np.float32, click: np.float32,
             play: np.float32) -> np.float32:
-    if reward == 2:
+    """`_gain` in float32 (the exact oracle's precision)."""
+    if reward == REWARD_CLICK:
         return click
-    if reward == 1:
+    if reward == REWARD_PLAY:
         return click * play
     return click * (play - bounce_penalty * (np.float32(1.0) - play))
 
@@ -722,14 +723,14 @@ def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols,
         title_obs[j, k, title_cols[POPULARITY]] = title_popularity[t]
         title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if history_count[i, t] > 0 else 0.0
         title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if clicked_before[i, t] else 0.0
-        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(title_shown[i, t] / 10.0, 1.0)
+        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(title_shown[i, t] / COUNT_SCALE, 1.0)
         for a in range(n_art):
             out, features = artworks[j, k, a], artwork_features[t, a]
             for c in range(out.shape[0]):  # the world's columns (and two rewritten below)
                 out[c] = features[c]
             exists = w_exists[t, a]
             artworks[j, k, a, artwork_cols[ARTWORK_TIMES_SHOWN]] = \
-                min(np.float64(seen_count[i, t, a]), 10.0) / 10.0 * exists
+                min(np.float64(seen_count[i, t, a]), COUNT_SCALE) / COUNT_SCALE * exists
             artworks[j, k, a, artwork_cols[SHOWN_LAST]] = \
                 1.0 if last_shown[i, t] == a and exists else 0.0
             mask[j, k, a] = 1 if exists else 0

@@ -17,6 +17,9 @@ import numpy as np
 
 from artwork_env.config import DEVICE_NAMES, ModelConfig
 
+COUNT_SCALE = 10.0
+"""A saturating count feature (times shown, times seen) is divided by this and clipped to 1
+in the observation."""
 OBSERVATION_DTYPES = {"member": np.dtype(np.float32), "titles": np.dtype(np.float32),
                       "artworks": np.dtype(np.float32), "action_mask": np.dtype(np.int8)}
 """The dtype of each observation array: features in [0, 1] as float32, the mask as int8."""

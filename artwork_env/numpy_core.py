@@ -19,7 +19,7 @@ import numpy as np
 from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.elementary import exp_batch, power_batch, sigmoid32_batch
-from artwork_env.layout import ObservationLayout
+from artwork_env.layout import COUNT_SCALE, ObservationLayout
 from artwork_env.members import (
     Population,
     build_population,
@@ -36,8 +36,6 @@ from artwork_env.page import (
 from artwork_env.rewards import slot_rewards
 from artwork_env.world import World, build_world
 
-# A saturating count feature is divided by this and clipped to 1 in the observation.
-COUNT_SCALE = 10.0
 STATE = ("keys", "visit", "theta", "psi", "nu", "beta", "patience", "kappa", "device",
          "region", "trust", "rel", "history", "history_pos", "history_count", "genre_hist",
          "cast_exposure", "clicked_before", "played", "title_shown", "seen_count",

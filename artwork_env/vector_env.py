@@ -10,11 +10,8 @@ Autoreset is SAME_STEP by default (declared in `metadata["autoreset_mode"]`): a 
 whose episode ends is replaced by a fresh one within the same `step`; the returned
 observation is the new member's, the ended member's last observation is in
 `info["final_obs"]` (mask `info["_final_obs"]`) and the title ids of its rows in
-`info["final_row_titles"]` (N, K), zero for the others. The final observations' arrays are
-views of buffers written again at a later step only once nothing holds any of them
-(`artwork_env.final_obs`): keep an `info`, a member's dict or an array as long as needed.
-`final_obs_buffers` (2) sets how many such sets of buffers are kept between steps (each
-about 9.3 KB a member with the default sizes; 0: new arrays every step, none kept).
+`info["final_row_titles"]` (N, K), zero for the others. The final observations are new
+arrays every step, the caller's to keep.
 The step keys of `info` (clicks, plays, ..., regret) describe the visit that just happened
 for every member; `info["row_titles"]` gives the title ids of the rows in the returned
 observation.
@@ -48,13 +45,26 @@ from artwork_env.env import (
     substitute_missing,
     validate_actions,
 )
-from artwork_env.final_obs import FinalObservations
 from artwork_env.rendering import render_visit
+from artwork_env.validation import is_integer
 
 MAX_NUM_ENVS = 1 << 20
 """The most members one vector env holds: a bound that names the problem before numpy
 runs out of memory (a member of `ArtworkPersonalization-v1` takes about 40 kB at its peak,
 so this many take about 40 GB)."""
+
+
+def final_observations(arrays: dict[str, np.ndarray], ended: np.ndarray,
+                       n: int) -> np.ndarray:
+    """(N,) object array for `info["final_obs"]`: for each member in `ended`, a dict of its
+    rows of `arrays` (the ended members' observation, in `ended`'s order); None for the
+    others."""
+    names = list(arrays)
+    rows = np.empty(len(ended), dtype=object)
+    rows[:] = [dict(zip(names, member)) for member in zip(*arrays.values())]
+    final = np.full(n, None, dtype=object)
+    final[ended] = rows
+    return final
 
 
 def make_vector(env_id: str, num_envs: int, **env_kwargs: Any) -> ArtworkVectorEnv:
@@ -88,11 +98,10 @@ class ArtworkVectorEnv(VectorEnv):
     def __init__(self, num_envs: int = 1, render_mode: str | None = None,
                  render_member: int = 0,
                  autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
-                 missing_artwork: str = "substitute", final_obs_buffers: int = 2,
+                 missing_artwork: str = "substitute",
                  **params: Any) -> None:
         self.missing_artwork = check_missing_artwork(missing_artwork)
-        if (isinstance(num_envs, bool) or not isinstance(num_envs, int)
-                or not 1 <= num_envs <= MAX_NUM_ENVS):
+        if not is_integer(num_envs) or not 1 <= num_envs <= MAX_NUM_ENVS:
             raise ValueError(f"num_envs must be an integer in [1, {MAX_NUM_ENVS:,}] (the "
                              f"members held in memory at once), got {num_envs!r}")
         modes = (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP)
@@ -110,10 +119,6 @@ class ArtworkVectorEnv(VectorEnv):
         if (isinstance(render_member, bool) or not isinstance(render_member, (int, np.integer))
                 or not 0 <= render_member < num_envs):
             raise ValueError(f"render_member must be in [0, {num_envs}), got {render_member}")
-        if (isinstance(final_obs_buffers, bool)
-                or not isinstance(final_obs_buffers, (int, np.integer)) or final_obs_buffers < 0):
-            raise ValueError(f"final_obs_buffers must be a non-negative int, got "
-                             f"{final_obs_buffers!r}")
         self.num_envs = num_envs
         self.render_mode = render_mode
         self.render_member = render_member
@@ -132,8 +137,6 @@ class ArtworkVectorEnv(VectorEnv):
         self._episodes = np.zeros(num_envs, dtype=np.uint64)
         self._resetting = np.zeros(num_envs, dtype=bool)  # NEXT_STEP: reset on this step
         self._shown: tuple[np.ndarray, np.ndarray | None, VisitOutcome | None, int] | None = None
-        self._final_obs = FinalObservations(self.sim.observe, self.sim.layout.shapes(),
-                                            num_envs, keep=int(final_obs_buffers))
 
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[dict, dict[str, Any]]:
@@ -198,7 +201,8 @@ class ArtworkVectorEnv(VectorEnv):
         next_step = self.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
         final = self.sim.observe(ended) if ended.size and next_step else None
         if ended.size and not next_step:
-            info["final_obs"] = self._final_obs(ended)
+            info["final_obs"] = final_observations(self.sim.observe(ended), ended,
+                                                   self.num_envs)
             info["_final_obs"] = terminated.copy()
         final_titles = self.sim.titles[ended].copy()
         if ended.size and not next_step:

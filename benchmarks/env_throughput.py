@@ -9,9 +9,8 @@ kernel's cost per member at N = 1024 on one thread and on all, with the sum of t
 bandit step runs (the rate the step could reach if nothing else ran), and the written-out
 float32 functions of `artwork_env/elementary.py` against the C library's. Part 2: the
 native vector env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
-(ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member, the native vector env
-in a loop that holds each step's results with its final observations in kept buffers and
-in new ones, and the native vector env of the lifetime envs at N = 1024; a full PPO
+(ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member, and the native
+vector env of the lifetime envs at N = 1024; a full PPO
 iteration through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB act +
 update at N = 1024; a LinUCB training loop at N = 16 with numpy's BLAS on its own threads
 and on one.
@@ -28,7 +27,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections import deque
 from collections.abc import Callable
 
 import gymnasium as gym
@@ -198,11 +196,9 @@ def elementary_microseconds(repeats: int = 200_000) -> dict[str, tuple[float, fl
 
 
 def vector_visits_per_second(mode: str, n: int, seconds: float,
-                             env_id: str = "ArtworkBandit-v0", kept: int = 0,
-                             **env_kwargs: object) -> float:
-    """Visits/s of `gym.make_vec(env_id, n, mode)` with fixed actions (`best_window_rate`),
-    the results of the last `kept` steps held (a training loop holds the last one while it
-    steps again); `env_kwargs` go to the native vector env (mode "vector_entry_point")."""
+                             env_id: str = "ArtworkBandit-v0", **env_kwargs: object) -> float:
+    """Visits/s of `gym.make_vec(env_id, n, mode)` with fixed actions (`best_window_rate`);
+    `env_kwargs` go to the native vector env (mode "vector_entry_point")."""
     if env_kwargs and mode != "vector_entry_point":
         raise ValueError(f"env_kwargs are the native vector env's, not mode {mode!r}'s")
     kwargs = dict(env_kwargs) if mode == "vector_entry_point" else {
@@ -211,27 +207,9 @@ def vector_visits_per_second(mode: str, n: int, seconds: float,
     env.reset(seed=0)
     actions = np.zeros((n, 6), dtype=np.int64)
     env.step(actions)
-    held: deque[object] = deque(maxlen=kept)
-    rate = best_window_rate(lambda: held.append(env.step(actions)), n, seconds)
+    rate = best_window_rate(lambda: env.step(actions), n, seconds)
     env.close()
     return rate
-
-
-def final_obs_reuse(n: int, seconds: float, rounds: int = 2) -> tuple[float, float]:
-    """Visits/s of the native vector env in a loop that holds each step's results until the
-    next, with `info["final_obs"]` written into kept buffers (the default,
-    `artwork_env/final_obs.py`) and into new ones every step (`final_obs_buffers=0`, as
-    before they were kept): the best of `rounds` alternating measurements each."""
-    reused, new = 0.0, 0.0
-    for _ in range(rounds):
-        for buffers in (2, 0):
-            rate = vector_visits_per_second("vector_entry_point", n, seconds / rounds,
-                                            kept=1, final_obs_buffers=buffers)
-            if buffers:
-                reused = max(reused, rate)
-            else:
-                new = max(new, rate)
-    return reused, new
 
 
 def native_bytes_per_member(n: int) -> float:
@@ -307,11 +285,6 @@ def vector_tables(seconds: float) -> None:
               f"{'n/a' if np.isnan(asynch) else f'{asynch:,.0f}'} | {native / sync:.1f} "
               f"| {memory:.1f} |")
     n = 1024
-    reused, new = final_obs_reuse(n, seconds)
-    print(f"\nThe native vector env at N = {n} in a loop that holds each step's results "
-          f"until the next: {reused:,.0f} visits/s with the final observations written into "
-          f"kept buffers, {new:,.0f} with new buffers, views and dicts every step "
-          f"(final_obs_buffers=0) ({reused / new:.2f}x).")
     lifetimes = {env_id: vector_visits_per_second("vector_entry_point", n, seconds, env_id)
                  for env_id in ("ArtworkPersonalization-v0", "ArtworkPersonalization-v1")}
     print(f"\nThe native vector env of the lifetime envs at N = {n} (20 visits a member, so "

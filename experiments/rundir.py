@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from artwork_env.errors import Refused, short
+from artwork_env.validation import is_integer
 
 try:
     import fcntl
@@ -108,7 +109,7 @@ def load_json(path: str | Path) -> object:
 def integer(value: object, where: str, key: str, low: int = 0,
             high: int | None = None) -> int:
     """`value` as an int in [low, high], or `Refused` naming `where` and `key`."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_integer(value):
         raise Refused(f"{where}: {key} must be an integer, got {short(value)}")
     if value < low or (high is not None and value > high):
         bound = f">= {low}" if high is None else f"in [{low}, {high}]"

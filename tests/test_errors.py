@@ -123,13 +123,6 @@ def test_render_member_must_be_a_member():
                      render_member="a")
 
 
-@pytest.mark.parametrize("count", [-1, 1.5, True, "2"])
-def test_final_obs_buffers_must_be_a_count(count):
-    with pytest.raises(ValueError, match="final_obs_buffers must be a non-negative int"):
-        gym.make_vec("ArtworkBandit-v0", num_envs=2, vectorization_mode="vector_entry_point",
-                     final_obs_buffers=count)
-
-
 @pytest.mark.parametrize("name, change", [
     ("artworks", lambda a: a.astype(np.float64)),  # another dtype
     ("member", lambda a: a[:, :-1]),  # another width

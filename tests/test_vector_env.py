@@ -46,11 +46,9 @@ def test_native_equals_single_envs(env_id):
                 assert np.array_equal(obs[key], native_obs[key][i]), (i, t, key)
 
 
-@pytest.mark.parametrize("env_id, buffers", [("ArtworkBandit-v0", 2), ("ArtworkBandit-v0", 0),
-                                             ("ArtworkPersonalization-v0", 2)])
-def test_native_equals_sync_vector_env(env_id, buffers):
-    native = gym.make_vec(env_id, num_envs=N, vectorization_mode="vector_entry_point",
-                          final_obs_buffers=buffers)
+@pytest.mark.parametrize("env_id", ["ArtworkBandit-v0", "ArtworkPersonalization-v0"])
+def test_native_equals_sync_vector_env(env_id):
+    native = gym.make_vec(env_id, num_envs=N, vectorization_mode="vector_entry_point")
     sync = gym.make_vec(env_id, num_envs=N, vectorization_mode="sync",
                         vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP})
     obs_a, _ = native.reset(seed=11)
@@ -84,14 +82,11 @@ def test_vector_spaces_infos_and_render():
         env.step(np.array([[0, 0, 9, 0, 0, 0]] * 3))
 
 
-# ------------------------------------------------- final observations in reused buffers
-@pytest.mark.parametrize("buffers", [2, 1, 0])
-def test_kept_final_observations_never_change(buffers):
-    """The final observations' buffers are written again only when nothing holds them: an
-    info, its final_obs array, one member's dict, one array and a slice of one, each kept
-    while the env steps on, keep their values."""
-    env = ArtworkVectorEnv(num_envs=4, n_visits=1,  # every member ends every step
-                           final_obs_buffers=buffers)
+# ------------------------------------------------- final observations
+def test_kept_final_observations_never_change():
+    """An info, its final_obs array, one member's dict, one array and a slice of one, each
+    kept while the env steps on, keep their values."""
+    env = ArtworkVectorEnv(num_envs=4, n_visits=1)  # every member ends every step
     env.reset(seed=0)
     actions = np.zeros((4, 6), dtype=np.int64)
     readers = {  # the arrays each kind of holder reaches
@@ -112,35 +107,6 @@ def test_kept_final_observations_never_change(buffers):
             env.step(actions)
     for read, part, then in kept:
         assert all(np.array_equal(now, before) for now, before in zip(read(part), then))
-
-
-def test_final_observations_alternate_between_two_buffer_sets(monkeypatch):
-    """A loop that drops each info at the next step reuses two buffer sets; a dict given a
-    key of its own is not handed out again."""
-    from artwork_env import final_obs
-
-    made = []
-    build = final_obs._BufferSet.__init__
-    monkeypatch.setattr(final_obs._BufferSet, "__init__",
-                        lambda self, *args, **kwargs: (made.append(1),
-                                                       build(self, *args, **kwargs))[1])
-    env = ArtworkVectorEnv(num_envs=4, n_visits=1)
-    env.reset(seed=0)
-    actions = np.zeros((4, 6), dtype=np.int64)
-    for _ in range(10):
-        obs, reward, terminated, truncated, info = env.step(actions)
-    assert len(made) == 2
-    info["final_obs"][0]["note"] = "mine"
-    del info
-    for _ in range(4):
-        info = env.step(actions)[4]
-        assert all(set(final) == set(obs) for final in info["final_obs"])
-    assert len(made) == 3  # the set with the changed dict was left to its holder
-    nothing_kept = ArtworkVectorEnv(num_envs=4, n_visits=1, final_obs_buffers=0)
-    nothing_kept.reset(seed=0)
-    for _ in range(3):
-        info = nothing_kept.step(actions)[4]
-    assert len(made) == 6 and nothing_kept._final_obs._sets == []  # new arrays every step
 
 
 # ------------------------------------------------------------ NEXT_STEP autoreset

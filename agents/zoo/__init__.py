@@ -19,14 +19,16 @@ from typing import Any
 from agents.hyperparams import tuned_hyperparameters
 
 ZOO_ENVS = ("ArtworkBandit-v0", "ArtworkPersonalization-v0")
-NET_ARCH = {"ppo": {"pi": [], "vf": [64]}, "a2c": {"pi": [], "vf": [64]}}
 
 
 def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
                         n_envs: int = 16) -> dict[str, dict[str, Any]]:
     """{env id: the zoo's hyperparameters of `algo`} (`policy`, `n_timesteps`, `n_envs`,
     the algorithm's keywords, `policy_kwargs` with the candidate scorer)."""
+    from agents.deep import A2CAgent, PPOAgent
     from agents.networks import CandidateScorer
+
+    net_arch = {"ppo": PPOAgent.net_arch, "a2c": A2CAgent.net_arch}
 
     table = {}
     for env_id in ZOO_ENVS:
@@ -37,6 +39,6 @@ def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
             **kwargs,
             "policy_kwargs": {"features_extractor_class": CandidateScorer,
                               "features_extractor_kwargs": {"hidden": hidden},
-                              "net_arch": NET_ARCH[algo]},
+                              "net_arch": net_arch[algo]},
         }
     return table
