@@ -200,6 +200,7 @@ def test_factored_bandit_logit_adds_the_two_towers_dot_product(env):
     assert not any("towers" in name for name, _ in plain.members.named_parameters())
 
 
+@pytest.mark.slow  # trains torch for 15-60 s
 def test_factored_bandit_replays_clicked_rows_as_often_as_examined_ones(env):
     """`update` keeps every examined slot (`slot_feedback`'s mask) with its click, and the
     clicked ones with their play; training replays a clicked row (play network) as often as
