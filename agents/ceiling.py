@@ -202,9 +202,9 @@ def simulated_pages(config: Any, n_pages: int, seed: int, batch: int = 2048,
             click = page.click.mean(axis=2)
             gain = slot_gain(config.reward, config.bounce_penalty, click, page.play)
             if price:
-                left = np.maximum(config.n_visits - sim.visit.astype(np.float64) - 1.0, 0.0)
+                left = np.maximum(config.n_visits - sim.state.visit.astype(np.float64) - 1.0, 0.0)
                 gain = gain - price * left[:, None, None] * click * page.misrepresentation
-            parts.append({**sim.observe(), "title_ids": sim.titles.copy(),
+            parts.append({**sim.observe(), "title_ids": sim.state.titles.copy(),
                           "gain": np.where(page.exists, gain, 0.0).astype(np.float32)})
             collected += sim.n
         return random_allowed(gen, sim.candidates())

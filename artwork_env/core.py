@@ -45,8 +45,8 @@ def _nothing(*args: Any) -> None:
 
 
 class WorldPage(NamedTuple):
-    """The world's arrays the page model reads, in the order of the kernels' `w_*`
-    parameters (`kernels._page`)."""
+    """The world's arrays the page model reads, passed to the kernels whole and read there
+    by name (`kernels._page`)."""
 
     w_theme: np.ndarray  # (T, M) theme genre of each artwork
     w_face_slot: np.ndarray  # (T, M) actor on it (n_actors: none)
@@ -113,19 +113,14 @@ class ArtworkSimulator(NumpySimulator):
         self._kernel(len(index), "draw_members")(
             index, keys, self._p, pop.community_taste, pop.community_cast,
             pop.community_visual, pop.region_bias, pop.device_cdf, self._device_visual,
-            *self._sparse, self.world.title_genres, self._cast_counts, self.keys, self.visit,
-            self.theta, self.psi, self.nu, self.beta, self.patience, self.kappa, self.device,
-            self.region, self.trust, self.rel, self.history, self.history_pos,
-            self.history_count, self.genre_hist, self.cast_exposure, self.clicked_before,
-            self.played, self.title_shown, self.seen_count, self.last_shown, self.last_seen,
-            self.streak, self.empty_streak, self.last_bounces, self.plays_total,
-            self._popularity_score, self.titles)
+            *self._sparse, self.world.title_genres, self._cast_counts, self._popularity_score,
+            self.state)
         self._page = None
 
     def first_invalid(self, actions: np.ndarray) -> int:
         """The first flat (member, slot) index whose artwork is out of range or missing, or
         -1 when every action is allowed."""
-        return kernels.first_invalid(actions, self.titles, self._exists)
+        return kernels.first_invalid(actions, self.state.titles, self._exists)
 
     # ------------------------------------------------------------ page model
     def _compute_page_model(self) -> PageModel:
@@ -134,10 +129,9 @@ class ArtworkSimulator(NumpySimulator):
         play = np.empty((n, k, m), dtype=np.float32)
         misrep = np.empty((n, k, m))
         self._kernel(n, "page_model")(
-            self._p, self.titles, *self._world_page, self.theta, self.psi, self.nu,
-            self.beta, self.kappa, self.trust, self.rel, self.history_count,
-            self.clicked_before, self.last_seen, self.streak, click, play, misrep)
-        return PageModel(click, play, self.patience.copy(), self._exists[self.titles], misrep)
+            self._p, self._world_page, self.state, click, play, misrep)
+        return PageModel(click, play, self.state.patience.copy(), self._exists[self.state.titles],
+                         misrep)
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
@@ -183,13 +177,8 @@ class ArtworkSimulator(NumpySimulator):
                 self._outcome = out
         self._kernel(n, "visit")(
             self._reward, self._p, np.ascontiguousarray(actions, dtype=np.int64),
-            self._popularity_score, *self._world_page, self._exists, self.world.title_genres,
-            self._cast_counts, self.keys, self.visit, self.theta, self.psi, self.nu,
-            self.beta, self.patience, self.kappa, self.trust, self.rel, self.history,
-            self.history_pos, self.history_count, self.genre_hist, self.cast_exposure,
-            self.clicked_before, self.played, self.title_shown, self.seen_count,
-            self.last_shown, self.last_seen, self.streak, self.empty_streak,
-            self.last_bounces, self.plays_total, self.titles, out.reward, out.terminated,
+            self._popularity_score, self._world_page, self._exists, self.world.title_genres,
+            self._cast_counts, self.state, out.reward, out.terminated,
             out.churned, out.clicks, out.plays, out.bounces, out.examined, out.titles,
             out.expected_reward, out.oracle_expected_reward, out.oracle_action)
         self._page = None
@@ -220,9 +209,6 @@ class ArtworkSimulator(NumpySimulator):
         self._kernel(n, "observe")(
             rows, self._p, float(self.n_slots), float(self.history_length),
             self._member_cols, self._title_cols, self._artwork_cols, w.title_genres,
-            w.title_popularity, w.artwork_features, self._exists, self.titles,
-            self.genre_hist, self.cast_exposure, self.device, self.region, self.visit,
-            self.empty_streak, self.last_bounces, self.plays_total, self.history_count,
-            self.clicked_before, self.title_shown, self.seen_count, self.last_shown,
-            obs["member"], obs["titles"], obs["artworks"], obs["action_mask"])
+            w.title_popularity, w.artwork_features, self._exists, self.state, obs["member"],
+            obs["titles"], obs["artworks"], obs["action_mask"])
         return obs

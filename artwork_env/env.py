@@ -211,8 +211,8 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         key = rng.derive_keys(self._stream_key, np.array([self._episode], dtype=np.uint64))
         self.sim.reset_members(self._member, key)
         self._needs_reset = False
-        self._shown = (self.sim.titles[0].copy(), None, None)
-        return self._observation(), {"row_titles": self.sim.titles[0].copy()}
+        self._shown = (self.sim.state.titles[0].copy(), None, None)
+        return self._observation(), {"row_titles": self.sim.state.titles[0].copy()}
 
     def step(self, action: np.ndarray) -> tuple[dict, float, bool, bool, dict[str, Any]]:
         """Show the row with the chosen artworks; the member scans it and answers."""
@@ -230,7 +230,7 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
         self._needs_reset = terminated
         self._shown = (outcome.titles[0], actions[0], outcome)
         info = step_info(outcome, substituted, 0)
-        info["row_titles"] = self.sim.titles[0].copy()  # the next row (the last one if ended)
+        info["row_titles"] = self.sim.state.titles[0].copy()  # the next row (the last one if ended)
         return self._observation(), float(outcome.reward[0]), terminated, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -276,4 +276,4 @@ class ArtworkEnv(gym.Env[dict, np.ndarray]):
             raise RuntimeError("call reset() before render()")
         titles, actions, outcome = self._shown
         return render_visit(self.render_mode, self.world, titles, actions, outcome, 0,
-                            int(self.sim.visit[0]))
+                            int(self.sim.state.visit[0]))

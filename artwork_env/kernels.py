@@ -191,22 +191,22 @@ def _gain32(reward: int, bounce_penalty: np.float32, click: np.float32,
 
 # ------------------------------------------------------------------------ recommender
 @njit(cache=True)
-def _fill_row(i, p, popularity_score, keys, visit, rel, history_count, played, titles):
+def _fill_row(i, p, popularity_score, st):
     """The recommender for member i: top K of relevance + popularity + noise, unplayed
     titles first, already-seen titles penalised."""
-    n_titles = rel.shape[1]
+    n_titles = st.rel.shape[1]
     noise = np.empty(n_titles, dtype=np.float32)
-    uniforms32(base(keys[i], visit[i], ROW), noise)
+    uniforms32(base(st.keys[i], st.visit[i], ROW), noise)
     noise_scale = np.float32(p[RECOMMENDER_NOISE])
     rewatch = np.float32(p[RECOMMENDER_REWATCH_PENALTY])
     score = np.empty(n_titles, dtype=np.float32)
     for t in range(n_titles):  # without branches (x 0 or 1 is exact), so it vectorises
-        s = rel[i, t] + popularity_score[t]
+        s = st.rel[i, t] + popularity_score[t]
         s += noise[t] * noise_scale
-        s -= rewatch * np.float32(history_count[i, t] > 0)
-        s -= np.float32(1e6) * np.float32(played[i, t])
+        s -= rewatch * np.float32(st.history_count[i, t] > 0)
+        s -= np.float32(1e6) * np.float32(st.played[i, t])
         score[t] = s
-    _top_k(score, titles[i])
+    _top_k(score, st.titles[i])
 
 
 # ------------------------------------------------------------------------ member draw
@@ -229,15 +229,10 @@ def _mix_into(weights, table, z, noise, out):
 @njit(cache=True)
 def _draw_members_one(j, index, keys, p, community_taste, community_cast, community_visual,
                       region_bias, device_cdf, device_visual, sparse_index, sparse_weight,
-                      title_genres, cast_counts, s_keys, s_visit, s_theta, s_psi, s_nu, s_beta,
-                      s_patience, s_kappa, s_device, s_region, s_trust, s_rel, s_history,
-                      s_history_pos, s_history_count, s_genre_hist, s_cast_exposure,
-                      s_clicked_before, s_played, s_title_shown, s_seen_count, s_last_shown,
-                      s_last_seen, s_streak, s_empty_streak, s_last_bounces, s_plays_total,
-                      popularity_score, titles):
+                      title_genres, cast_counts, popularity_score, st):
     n_comm, n_genres = community_taste.shape
     n_actors, n_visual = community_cast.shape[1], community_visual.shape[1]
-    n_titles, n_hist = s_rel.shape[1], s_history.shape[1]
+    n_titles, n_hist = st.rel.shape[1], st.history.shape[1]
     n_regions = int(p[N_REGIONS])
     n_z = n_comm + n_genres + n_actors + n_visual + 2
     i = index[j]
@@ -264,39 +259,39 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
         weights[c] /= total
     taste_noise = p[TASTE_NOISE]
     # theta: community taste mixed by weight, plus noise, centred over genres
-    theta = s_theta[i]
+    theta = st.theta[i]
     _mix_into(weights, community_taste, z[n_comm:], taste_noise, theta)
     mean = _pairwise_sum(theta) / n_genres
     for g in range(n_genres):
         theta[g] -= mean
     o = n_comm + n_genres
-    cast = s_psi[i, :n_actors]
+    cast = st.psi[i, :n_actors]
     _mix_into(weights, community_cast, z[o:], taste_noise, cast)
     mean = _pairwise_sum(cast) / n_actors
     for a in range(n_actors):
         cast[a] -= mean
-    s_psi[i, n_actors] = 0.0
+    st.psi[i, n_actors] = 0.0
     o += n_actors
-    nu = s_nu[i]
+    nu = st.nu[i]
     for v in range(n_visual):
         acc = weights[0] * community_visual[0, v]
         for c in range(1, n_comm):
             acc += weights[c] * community_visual[c, v]
         nu[v] = (acc + device_visual[device, v]) + taste_noise * z[o + v]
     o += n_visual
-    s_keys[i] = key
-    s_visit[i] = 0
-    s_beta[i] = p[BASE_LOGIT] + p[BASE_LOGIT_SD] * z[o]
-    s_patience[i] = min(max(p[POSITION_DECAY] + p[PATIENCE_SPREAD] * z[o + 1], 0.0), 1.0)
-    s_kappa[i] = (2.0 * p[CHANGE_SENSITIVITY]) * u[2]
-    s_device[i] = device
-    s_region[i] = region
-    s_trust[i] = 1.0
+    st.keys[i] = key
+    st.visit[i] = 0
+    st.beta[i] = p[BASE_LOGIT] + p[BASE_LOGIT_SD] * z[o]
+    st.patience[i] = min(max(p[POSITION_DECAY] + p[PATIENCE_SPREAD] * z[o + 1], 0.0), 1.0)
+    st.kappa[i] = (2.0 * p[CHANGE_SENSITIVITY]) * u[2]
+    st.device[i] = device
+    st.region[i] = region
+    st.trust[i] = 1.0
     # relevance <theta, g_t> in float32, over each title's few genres (float32 weights)
     theta32 = np.empty(n_genres, dtype=np.float32)
     for g in range(n_genres):
         theta32[g] = theta[g]
-    rel = s_rel[i]
+    rel = st.rel[i]
     for t in range(n_titles):
         rel[t] = theta32[sparse_index[0, t]] * sparse_weight[0, t]
     for q in range(1, sparse_index.shape[0]):  # (J, T): genre q of every title, vectorised
@@ -310,41 +305,44 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
         score[t] = rel[t] + history_noise * score[t]
     top_titles = np.empty(n_hist, dtype=np.int64)
     _top_k(score, top_titles)
-    s_history_count[i] = 0
-    genre_hist = s_genre_hist[i]
+    st.history_count[i] = 0
+    genre_hist = st.genre_hist[i]
     genre_hist[:] = 0.0
-    exposure = s_cast_exposure[i]
+    exposure = st.cast_exposure[i]
     exposure[:] = 0.0
     for h in range(n_hist):
         title = top_titles[n_hist - 1 - h]
-        s_history[i, h] = title
-        s_history_count[i, title] = 1
+        st.history[i, h] = title
+        st.history_count[i, title] = 1
         for g in range(n_genres):
             genre_hist[g] += title_genres[title, g]
         for a in range(n_actors):
             exposure[a] += cast_counts[title, a]
-    s_history_pos[i] = 0
-    s_clicked_before[i] = False
-    s_played[i] = False
-    s_title_shown[i] = 0
-    s_seen_count[i] = 0
-    s_streak[i] = 0
-    s_last_shown[i] = -1
-    s_last_seen[i] = -1
-    s_empty_streak[i] = 0
-    s_last_bounces[i] = 0
-    s_plays_total[i] = 0
-    _fill_row(i, p, popularity_score, s_keys, s_visit, s_rel, s_history_count, s_played,
-              titles)
+    st.history_pos[i] = 0
+    st.clicked_before[i] = False
+    st.played[i] = False
+    st.title_shown[i] = 0
+    st.seen_count[i] = 0
+    st.streak[i] = 0
+    st.last_shown[i] = -1
+    st.last_seen[i] = -1
+    st.empty_streak[i] = 0
+    st.last_bounces[i] = 0
+    st.plays_total[i] = 0
+    _fill_row(i, p, popularity_score, st)
 
 
 @njit(cache=True, parallel=True)
-def draw_members(*args):
+def draw_members(index, keys, p, community_taste, community_cast, community_visual, region_bias,
+                 device_cdf, device_visual, sparse_index, sparse_weight, title_genres,
+                 cast_counts, popularity_score, st):
     """Draw a fresh member with key `keys[j]` into batch position `index[j]`
     (`members.sample_members`), reset its state and fill its first row
     (`ArtworkSimulator.reset_members`)."""
-    for j in prange(args[0].shape[0]):
-        _draw_members_one(j, *args)
+    for j in prange(index.shape[0]):
+        _draw_members_one(j, index, keys, p, community_taste, community_cast, community_visual,
+                          region_bias, device_cdf, device_visual, sparse_index, sparse_weight,
+                          title_genres, cast_counts, popularity_score, st)
 
 
 # ------------------------------------------------------------------------- page model
@@ -365,9 +363,7 @@ def _sigmoid_in_place(x: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-          w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-          history_count, clicked_before, last_seen, streak, click, play, misrep):
+def _page(i, p, row, wp, st, click, play, misrep):
     """Member i's click[k, b, a] (slot k shows a, slot k-1 shows b) and play[k, a]
     probabilities, and the misrepresentation misrep[k, a], for the titles of `row`
     (docs/model.md, section 4):
@@ -376,47 +372,47 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
     p_k = sigma(c0 + fit <theta, g_t> - bait x misrepresentation).
     """
     n_slots, n_art = play.shape
-    n_visual = w_visual_centred.shape[0]
-    tau = trust[i]
+    n_visual = wp.w_visual_centred.shape[0]
+    tau = st.trust[i]
     sal = np.float32(p[SALIENCE_WEIGHT] * tau)
     logits = np.empty(n_art, dtype=np.float32)
     for k in range(n_slots):
         t = row[k]
-        r = np.float64(rel[i, t])
-        familiar = history_count[i, t] > 0 or clicked_before[i, t]
+        r = np.float64(st.rel[i, t])
+        familiar = st.history_count[i, t] > 0 or st.clicked_before[i, t]
         gate = 1.0 - p[FAMILIARITY_DISCOUNT] * familiar
-        last = last_seen[i, t]
-        intent = (beta[i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * w_quality[t]
+        last = st.last_seen[i, t]
+        intent = (st.beta[i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * wp.w_quality[t]
         change_sign = -p[CHANGE_COST] if familiar else p[SECOND_LOOK]
         for a in range(n_art):
-            theta_theme = theta[i, w_theme[t, a]]
+            theta_theme = st.theta[i, wp.w_theme[t, a]]
             visual_taste = 0.0
             for v in range(n_visual):
-                visual_taste += w_visual_centred[v, t, a] * nu[i, v]
-            uplift = ((w_appeal[t, a] + p[THEME_WEIGHT] * (theta_theme - r))
-                      + p[CAST_WEIGHT] * psi[i, w_face_slot[t, a]]) \
+                visual_taste += wp.w_visual_centred[v, t, a] * st.nu[i, v]
+            uplift = ((wp.w_appeal[t, a] + p[THEME_WEIGHT] * (theta_theme - r))
+                      + p[CAST_WEIGHT] * st.psi[i, wp.w_face_slot[t, a]]) \
                 + p[VISUAL_WEIGHT] * visual_taste
             is_last = a == last
             changed = last >= 0 and not is_last
-            change = change_sign * kappa[i] * changed
-            fatigue = -p[FATIGUE_WEIGHT] * np.float64(streak[i, t]) * is_last
+            change = change_sign * st.kappa[i] * changed
+            fatigue = -p[FATIGUE_WEIGHT] * np.float64(st.streak[i, t]) * is_last
             logits[a] = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
             gap = max(0.0, theta_theme - r)
-            misrep[k, a] = w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
+            misrep[k, a] = wp.w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
             play[k, a] = np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
                                     - p[BAIT_PENALTY] * misrep[k, a])  # a logit until below
         if k > 0 and p[SALIENCE_WEIGHT] > 0:
             left = row[k - 1]
             for b in range(n_art):
                 for a in range(n_art):
-                    if w_salience.shape[0] > 0:  # the world's table of `dissimilarity`
-                        dissim = w_salience[left, t, b, a]
+                    if wp.w_salience.shape[0] > 0:  # the world's table of `dissimilarity`
+                        dissim = wp.w_salience[left, t, b, a]
                     else:
                         gap = 0.0
                         for v in range(n_visual):
-                            gap += abs(w_visual[left, b, v] - w_visual[t, a, v])
+                            gap += abs(wp.w_visual[left, b, v] - wp.w_visual[t, a, v])
                         gap /= n_visual
-                        dissim = np.float32(0.5 * (w_theme[left, b] != w_theme[t, a])
+                        dissim = np.float32(0.5 * (wp.w_theme[left, b] != wp.w_theme[t, a])
                                             + 0.5 * min(1.0, 2.0 * gap))
                     click[k, b, a] = logits[a] + (dissim - np.float32(0.5)) * sal
         else:  # no left neighbour effect: one probability per artwork
@@ -428,20 +424,16 @@ def _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
 
 
 @njit(cache=True)
-def _page_model_one(i, p, titles, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-                    w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-                    history_count, clicked_before, last_seen, streak, click, play, misrep):
-    _page(i, p, titles[i], w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-          w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-          history_count, clicked_before, last_seen, streak, click[i], play[i], misrep[i])
+def _page_model_one(i, p, wp, st, click, play, misrep):
+    _page(i, p, st.titles[i], wp, st, click[i], play[i], misrep[i])
 
 
 @njit(cache=True, parallel=True)
-def page_model(*args):
+def page_model(p, wp, st, click, play, misrep):
     """Every member's page (`_page`) into click (N, K, M, M), play (N, K, M) and
     misrepresentation (N, K, M)."""
-    for i in prange(args[1].shape[0]):
-        _page_model_one(i, *args)
+    for i in prange(click.shape[0]):
+        _page_model_one(i, p, wp, st, click, play, misrep)
 
 
 # ------------------------------------------------------------------------------ actions
@@ -559,41 +551,35 @@ def priced_rows(*args):
 
 # ------------------------------------------------------------------------------ visit
 @njit(cache=True)
-def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slot, w_appeal,
-               w_visual_centred, w_visual, w_salience, w_quality, w_misrepresents, w_exists,
-               title_genres, cast_counts, keys, s_visit, theta, psi, nu, beta, patience, kappa,
-               trust, rel, history, history_pos, history_count, genre_hist, cast_exposure,
-               clicked_before, played, title_shown, seen_count, last_shown, last_seen, streak,
-               empty_streak, last_bounces, plays_total, titles, out_reward, out_terminated,
-               out_churned, out_clicks, out_plays, out_bounces, out_examined, out_titles,
-               out_expected, out_oracle_value, out_oracle_action):
+def _visit_one(i, reward_code, p, actions, popularity_score, wp, w_exists, title_genres,
+               cast_counts, st, out_reward, out_terminated, out_churned, out_clicks, out_plays,
+               out_bounces, out_examined, out_titles, out_expected, out_oracle_value,
+               out_oracle_action):
     n, n_slots = actions.shape
     n_art = w_exists.shape[1]
-    n_hist = history.shape[1]
+    n_hist = st.history.shape[1]
     bounce_penalty = p[BOUNCE_PENALTY]
-    row = titles[i].copy()
+    row = st.titles[i].copy()
     click = np.empty((n_slots, n_art, n_art), dtype=np.float32)
     play = np.empty((n_slots, n_art), dtype=np.float32)
     misrep = np.empty((n_slots, n_art))
-    _page(i, p, row, w_theme, w_face_slot, w_appeal, w_visual_centred, w_visual,
-          w_salience, w_quality, w_misrepresents, theta, psi, nu, beta, kappa, trust, rel,
-          history_count, clicked_before, last_seen, streak, click, play, misrep)
+    _page(i, p, row, wp, st, click, play, misrep)
     exists = np.empty((n_slots, n_art), dtype=np.bool_)
     for k in range(n_slots):
         for a in range(n_art):
             exists[k, a] = w_exists[row[k], a]
     act = actions[i]
-    out_expected[i] = _expected(reward_code, bounce_penalty, patience[i], click, play,
+    out_expected[i] = _expected(reward_code, bounce_penalty, st.patience[i], click, play,
                                 exists, act)
     scratch = np.empty((n_slots, n_art), dtype=np.int64)
-    _oracle(reward_code, bounce_penalty, patience[i], click, play, exists,
+    _oracle(reward_code, bounce_penalty, st.patience[i], click, play, exists,
             out_oracle_action[i], scratch)
-    out_oracle_value[i] = _expected(reward_code, bounce_penalty, patience[i], click, play,
+    out_oracle_value[i] = _expected(reward_code, bounce_penalty, st.patience[i], click, play,
                                     exists, out_oracle_action[i])
     # the cascade: look at slot k with probability patience, click, play; a quality
     # play ends the scan
     u = np.empty(3 * n_slots)
-    uniforms(base(keys[i], s_visit[i], CASCADE), u)
+    uniforms(base(st.keys[i], st.visit[i], CASCADE), u)
     patient = True
     played_before = False
     slot_reward = np.empty(n_slots)
@@ -606,7 +592,7 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
         c = np.float64(click[k, act[k - 1] if k > 0 else 0, a])
         q = np.float64(play[k, a])
         if k > 0:
-            patient = patient and u[k] < patience[i]
+            patient = patient and u[k] < st.patience[i]
         would_click = u[n_slots + k] < c
         would_play = would_click and u[2 * n_slots + k] < q
         examined = patient and not played_before
@@ -633,113 +619,120 @@ def _visit_one(i, reward_code, p, actions, popularity_score, w_theme, w_face_slo
     for k in range(n_slots):
         t = row[k]
         a = act[k]
-        title_shown[i, t] = min(title_shown[i, t], 254) + 1
-        seen_count[i, t, a] = min(seen_count[i, t, a], 254) + 1
-        last_shown[i, t] = a
+        st.title_shown[i, t] = min(st.title_shown[i, t], 254) + 1
+        st.seen_count[i, t, a] = min(st.seen_count[i, t, a], 254) + 1
+        st.last_shown[i, t] = a
         if out_examined[i, k]:
             if out_clicks[i, k]:
-                streak[i, t] = 0
-            elif last_seen[i, t] == a:
-                streak[i, t] = min(streak[i, t], 254) + 1
+                st.streak[i, t] = 0
+            elif st.last_seen[i, t] == a:
+                st.streak[i, t] = min(st.streak[i, t], 254) + 1
             else:
-                streak[i, t] = 1
-            last_seen[i, t] = a
+                st.streak[i, t] = 1
+            st.last_seen[i, t] = a
         if out_clicks[i, k]:
-            clicked_before[i, t] = True
+            st.clicked_before[i, t] = True
     if n_plays > 0:  # the title joins the history (ring buffer) and leaves the pool
         title = row[first_play]
-        slot = history_pos[i]
-        old = history[i, slot]
-        history[i, slot] = title
-        history_pos[i] = (slot + 1) % n_hist
-        history_count[i, old] -= 1
-        history_count[i, title] += 1
-        for g in range(genre_hist.shape[1]):
-            genre_hist[i, g] += title_genres[title, g] - title_genres[old, g]
-        for a in range(cast_exposure.shape[1]):
-            cast_exposure[i, a] += cast_counts[title, a] - cast_counts[old, a]
-        played[i, title] = True
+        slot = st.history_pos[i]
+        old = st.history[i, slot]
+        st.history[i, slot] = title
+        st.history_pos[i] = (slot + 1) % n_hist
+        st.history_count[i, old] -= 1
+        st.history_count[i, title] += 1
+        for g in range(st.genre_hist.shape[1]):
+            st.genre_hist[i, g] += title_genres[title, g] - title_genres[old, g]
+        for a in range(st.cast_exposure.shape[1]):
+            st.cast_exposure[i, a] += cast_counts[title, a] - cast_counts[old, a]
+        st.played[i, title] = True
     if n_bounces > 0:  # trust falls on bounces and otherwise recovers
-        trust[i] = trust[i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
+        st.trust[i] = st.trust[i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
     else:
-        trust[i] = trust[i] + p[TRUST_RECOVERY] * (1.0 - trust[i])
+        st.trust[i] = st.trust[i] + p[TRUST_RECOVERY] * (1.0 - st.trust[i])
     oversold = _pairwise_sum(uncovered)
     if p[LONG_TERM] > 0:  # an oversold click costs trust (docs/model.md, section 4b)
-        trust[i] *= exp(-(p[LONG_TERM] * p[OVERPROMISE_TRUST_LOSS]) * oversold)
-    empty_streak[i] = 0 if n_plays > 0 else empty_streak[i] + 1
-    last_bounces[i] = n_bounces
-    plays_total[i] += n_plays
-    s_visit[i] += ONE
+        st.trust[i] *= exp(-(p[LONG_TERM] * p[OVERPROMISE_TRUST_LOSS]) * oversold)
+    st.empty_streak[i] = 0 if n_plays > 0 else st.empty_streak[i] + 1
+    st.last_bounces[i] = n_bounces
+    st.plays_total[i] += n_plays
+    st.visit[i] += ONE
     churn_u = np.empty(2)  # leaving after empty visits; leaving disappointed
-    uniforms(base(keys[i], s_visit[i], CHURN), churn_u)
+    uniforms(base(st.keys[i], st.visit[i], CHURN), churn_u)
     disappointed = 1.0 - exp(-(p[LONG_TERM] * p[DISAPPOINTMENT_CHURN]) * oversold)
-    churned = ((empty_streak[i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY])
+    churned = ((st.empty_streak[i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY])
                or churn_u[1] < disappointed)
     out_churned[i] = churned
-    out_terminated[i] = churned or s_visit[i] >= p[N_VISITS]
+    out_terminated[i] = churned or st.visit[i] >= p[N_VISITS]
     if not out_terminated[i]:
-        _fill_row(i, p, popularity_score, keys, s_visit, rel, history_count, played,
-                  titles)
+        _fill_row(i, p, popularity_score, st)
 
 
 @njit(cache=True, parallel=True)
-def visit(*args):
+def visit(reward_code, p, actions, popularity_score, wp, w_exists, title_genres, cast_counts,
+          st, out_reward, out_terminated, out_churned, out_clicks, out_plays, out_bounces,
+          out_examined, out_titles, out_expected, out_oracle_value, out_oracle_action):
     """One visit of every member (`ArtworkSimulator.visit_step`): the page, its exact
     expected reward and myopic oracle, the cascade draw, the state update once the visit
     is over, churn, and the next row for members who stay."""
-    for i in prange(args[2].shape[0]):  # actions
-        _visit_one(i, *args)
+    for i in prange(actions.shape[0]):
+        _visit_one(i, reward_code, p, actions, popularity_score, wp, w_exists, title_genres,
+                   cast_counts, st, out_reward, out_terminated, out_churned, out_clicks,
+                   out_plays, out_bounces, out_examined, out_titles, out_expected,
+                   out_oracle_value, out_oracle_action)
 
 
 # ------------------------------------------------------------------------ observation
 @njit(cache=True)
 def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols, artwork_cols,
-                 title_genres, title_popularity, artwork_features, w_exists, titles, genre_hist,
-                 cast_exposure, device, region, s_visit, empty_streak, last_bounces, plays_total,
-                 history_count, clicked_before, title_shown, seen_count, last_shown, member,
+                 title_genres, title_popularity, artwork_features, w_exists, st, member,
                  title_obs, artworks, mask):
-    n_genres, n_actors = genre_hist.shape[1], cast_exposure.shape[1]
+    n_genres, n_actors = st.genre_hist.shape[1], st.cast_exposure.shape[1]
     n_art = w_exists.shape[1]
     i = rows[j]
     m = member[j]
     m[:] = 0.0
     for g in range(n_genres):
-        m[member_cols[GENRE_HISTORY] + g] = min(max(genre_hist[i, g] / history_length, 0.0),
+        m[member_cols[GENRE_HISTORY] + g] = min(max(st.genre_hist[i, g] / history_length, 0.0),
                                                 1.0)
     for a in range(n_actors):
-        m[member_cols[CAST_EXPOSURE] + a] = min(max(cast_exposure[i, a] / history_length,
+        m[member_cols[CAST_EXPOSURE] + a] = min(max(st.cast_exposure[i, a] / history_length,
                                                     0.0), 1.0)
-    m[member_cols[DEVICE] + device[i]] = 1.0
-    m[member_cols[REGION] + region[i]] = 1.0
-    v = np.float64(s_visit[i])
+    m[member_cols[DEVICE] + st.device[i]] = 1.0
+    m[member_cols[REGION] + st.region[i]] = 1.0
+    v = np.float64(st.visit[i])
     m[member_cols[VISIT_PROGRESS]] = min(v / p[N_VISITS], 1.0)
-    m[member_cols[EMPTY_STREAK]] = min(empty_streak[i] / p[CHURN_AFTER], 1.0)
-    m[member_cols[LAST_BOUNCES]] = last_bounces[i] / n_slots_f
-    m[member_cols[PLAY_RATE]] = plays_total[i] / max(v, 1.0)
-    for k in range(titles.shape[1]):
-        t = titles[i, k]
+    m[member_cols[EMPTY_STREAK]] = min(st.empty_streak[i] / p[CHURN_AFTER], 1.0)
+    m[member_cols[LAST_BOUNCES]] = st.last_bounces[i] / n_slots_f
+    m[member_cols[PLAY_RATE]] = st.plays_total[i] / max(v, 1.0)
+    for k in range(st.titles.shape[1]):
+        t = st.titles[i, k]
         for g in range(n_genres):
             title_obs[j, k, title_cols[GENRES] + g] = title_genres[t, g]
         title_obs[j, k, title_cols[POPULARITY]] = title_popularity[t]
-        title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if history_count[i, t] > 0 else 0.0
-        title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if clicked_before[i, t] else 0.0
-        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(title_shown[i, t] / COUNT_SCALE, 1.0)
+        title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if st.history_count[i, t] > 0 else 0.0
+        title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if st.clicked_before[i, t] else 0.0
+        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(st.title_shown[i, t] / COUNT_SCALE,
+                                                             1.0)
         for a in range(n_art):
             out, features = artworks[j, k, a], artwork_features[t, a]
             for c in range(out.shape[0]):  # the world's columns (and two rewritten below)
                 out[c] = features[c]
             exists = w_exists[t, a]
             artworks[j, k, a, artwork_cols[ARTWORK_TIMES_SHOWN]] = \
-                min(np.float64(seen_count[i, t, a]), COUNT_SCALE) / COUNT_SCALE * exists
+                min(np.float64(st.seen_count[i, t, a]), COUNT_SCALE) / COUNT_SCALE * exists
             artworks[j, k, a, artwork_cols[SHOWN_LAST]] = \
-                1.0 if last_shown[i, t] == a and exists else 0.0
+                1.0 if st.last_shown[i, t] == a and exists else 0.0
             mask[j, k, a] = 1 if exists else 0
 
 
 @njit(cache=True, parallel=True)
-def observe(*args):
+def observe(rows, p, n_slots_f, history_length, member_cols, title_cols, artwork_cols,
+            title_genres, title_popularity, artwork_features, w_exists, st, member, title_obs,
+            artworks, mask):
     """The observation of members `rows` (`ArtworkSimulator.observe`), written by the
     named columns of the layout: member_cols, title_cols and artwork_cols are the start
     columns of `MEMBER_BLOCKS`, `TITLE_BLOCKS` and `ARTWORK_BLOCKS` (`block_starts`)."""
-    for j in prange(args[0].shape[0]):
-        _observe_one(j, *args)
+    for j in prange(rows.shape[0]):
+        _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols,
+                     artwork_cols, title_genres, title_popularity, artwork_features, w_exists,
+                     st, member, title_obs, artworks, mask)

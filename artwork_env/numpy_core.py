@@ -34,14 +34,8 @@ from artwork_env.page import (
     cascade_expected_reward,
 )
 from artwork_env.rewards import slot_rewards
+from artwork_env.state import allocate, state_sizes, take
 from artwork_env.world import World, build_world
-
-STATE = ("keys", "visit", "theta", "psi", "nu", "beta", "patience", "kappa", "device",
-         "region", "trust", "rel", "history", "history_pos", "history_count", "genre_hist",
-         "cast_exposure", "clicked_before", "played", "title_shown", "seen_count",
-         "last_shown", "last_seen", "streak", "empty_streak", "last_bounces", "plays_total",
-         "titles")
-"""Every per-member state array (members on axis 0), as `_allocate` creates them."""
 
 
 class NumpySimulator:
@@ -68,103 +62,76 @@ class NumpySimulator:
 
     # ------------------------------------------------------------------ state
     def _allocate(self, n: int) -> None:
-        w, c = self.world, self.config
-        n_titles, n_slots, n_art = w.n_titles, c.n_slots, self.n_artworks
-        self.keys = np.zeros(n, dtype=np.uint64)
-        self.visit = np.zeros(n, dtype=np.uint64)
-        self.theta = np.zeros((n, w.n_genres))
-        self.psi = np.zeros((n, w.n_actors + 1))
-        self.nu = np.zeros((n, w.n_visual))
-        self.beta = np.zeros(n)
-        self.patience = np.zeros(n)
-        self.kappa = np.zeros(n)
-        self.device = np.zeros(n, dtype=np.int64)
-        self.region = np.zeros(n, dtype=np.int64)
-        self.trust = np.ones(n)
-        self.rel = np.zeros((n, n_titles), dtype=np.float32)
-        self.history = np.zeros((n, self.history_length), dtype=np.int64)
-        self.history_pos = np.zeros(n, dtype=np.int64)
-        self.history_count = np.zeros((n, n_titles), dtype=np.uint8)
-        self.genre_hist = np.zeros((n, w.n_genres))
-        self.cast_exposure = np.zeros((n, w.n_actors))
-        self.clicked_before = np.zeros((n, n_titles), dtype=bool)
-        self.played = np.zeros((n, n_titles), dtype=bool)
-        self.title_shown = np.zeros((n, n_titles), dtype=np.uint8)
-        self.seen_count = np.zeros((n, n_titles, n_art), dtype=np.uint8)
-        self.last_shown = np.full((n, n_titles), -1, dtype=np.int16)
-        self.last_seen = np.full((n, n_titles), -1, dtype=np.int16)
-        self.streak = np.zeros((n, n_titles), dtype=np.uint8)
-        self.empty_streak = np.zeros(n, dtype=np.int64)
-        self.last_bounces = np.zeros(n, dtype=np.int64)
-        self.plays_total = np.zeros(n, dtype=np.int64)
-        self.titles = np.zeros((n, n_slots), dtype=np.int64)
+        self.state = allocate(n, state_sizes(self.world, self.history_length, self.n_slots))
 
     def copy_members(self, index: np.ndarray) -> NumpySimulator:
         """A simulator of the same class and world holding copies of members `index` (in
         that order, repeats allowed) in their current state: what the planner imagines."""
         index = np.asarray(index, dtype=np.int64)
         copy = type(self)(self.config, len(index), self.world, self.population)
-        for name in STATE:
-            setattr(copy, name, np.ascontiguousarray(getattr(self, name)[index]))
+        copy.state = take(self.state, index)
         return copy
 
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
         """Draw fresh members with the given uint64 keys into the batch positions `index`."""
+        st = self.state
         m = sample_members(self.config, self.world, self.population, keys)
         if len(index) == self.n:  # everyone (sorted, unique indices): a slice writes faster
             index = slice(None)
-        self.keys[index] = keys
-        self.visit[index] = 0
-        self.theta[index] = m.theta
-        self.psi[index] = m.psi
-        self.nu[index] = m.nu
-        self.beta[index] = m.beta
-        self.patience[index] = m.patience
-        self.kappa[index] = m.kappa
-        self.device[index] = m.device
-        self.region[index] = m.region
-        self.trust[index] = 1.0
-        self.rel[index] = m.relevance
-        self.history[index] = m.history
-        self.history_pos[index] = 0
+        st.keys[index] = keys
+        st.visit[index] = 0
+        st.theta[index] = m.theta
+        st.psi[index] = m.psi
+        st.nu[index] = m.nu
+        st.beta[index] = m.beta
+        st.patience[index] = m.patience
+        st.kappa[index] = m.kappa
+        st.device[index] = m.device
+        st.region[index] = m.region
+        st.trust[index] = 1.0
+        st.rel[index] = m.relevance
+        st.history[index] = m.history
+        st.history_pos[index] = 0
         counts = np.zeros((len(keys), self.world.n_titles), dtype=np.uint8)
         counts[np.arange(len(keys))[:, None], m.history] = 1  # the history is distinct titles
-        self.history_count[index] = counts
-        self.genre_hist[index] = self.world.title_genres[m.history].sum(axis=1)
-        self.cast_exposure[index] = self._cast_counts[m.history].sum(axis=1)
-        for array in (self.clicked_before, self.played, self.title_shown, self.seen_count,
-                      self.streak):
+        st.history_count[index] = counts
+        st.genre_hist[index] = self.world.title_genres[m.history].sum(axis=1)
+        st.cast_exposure[index] = self._cast_counts[m.history].sum(axis=1)
+        for array in (st.clicked_before, st.played, st.title_shown, st.seen_count,
+                      st.streak):
             array[index] = 0
-        self.last_shown[index] = -1
-        self.last_seen[index] = -1
-        self.empty_streak[index] = 0
-        self.last_bounces[index] = 0
-        self.plays_total[index] = 0
+        st.last_shown[index] = -1
+        st.last_seen[index] = -1
+        st.empty_streak[index] = 0
+        st.last_bounces[index] = 0
+        st.plays_total[index] = 0
         self._fill_rows(index)
 
     def _fill_rows(self, index: np.ndarray) -> None:
         """The recommender: top-K of noisy relevance + popularity, unplayed titles first."""
+        st = self.state
         c = self.config
-        noise = rng.uniform32(self.keys[index], self.visit[index], rng.ROW, self.world.n_titles)
-        score = self.rel[index] + self._popularity_score
+        noise = rng.uniform32(st.keys[index], st.visit[index], rng.ROW, self.world.n_titles)
+        score = st.rel[index] + self._popularity_score
         noise *= np.float32(c.recommender_noise)
         score += noise
-        score -= np.float32(c.recommender_rewatch_penalty) * (self.history_count[index] > 0)
-        score -= np.float32(1e6) * self.played[index]
-        self.titles[index] = top_k(score, self.n_slots)
+        score -= np.float32(c.recommender_rewatch_penalty) * (st.history_count[index] > 0)
+        score -= np.float32(1e6) * st.played[index]
+        st.titles[index] = top_k(score, self.n_slots)
         self._page = None
 
     def set_rows(self, titles: np.ndarray) -> None:
         """Replace the rows the recommender chose with (N, K) distinct titles per member."""
+        st = self.state
         titles = np.asarray(titles, dtype=np.int64)
-        if titles.shape != self.titles.shape:
-            raise ValueError(f"titles must have shape {self.titles.shape}, got {titles.shape}")
-        self.titles[:] = titles
+        if titles.shape != st.titles.shape:
+            raise ValueError(f"titles must have shape {st.titles.shape}, got {titles.shape}")
+        st.titles[:] = titles
         self._page = None
 
     def candidates(self) -> np.ndarray:
         """(N, K, M) bool: which artworks exist in each slot of the current rows."""
-        return self.world.artwork_exists[self.titles]
+        return self.world.artwork_exists[self.state.titles]
 
     def first_invalid(self, actions: np.ndarray) -> int:
         """The first flat (member, slot) index whose artwork is out of range or missing, or
@@ -182,32 +149,33 @@ class NumpySimulator:
         return self._page
 
     def _compute_page_model(self) -> PageModel:
-        c, w, t = self.config, self.world, self.titles
+        st = self.state
+        c, w, t = self.config, self.world, st.titles
         n, n_slots, n_art = self.n, self.n_slots, self.n_artworks
-        rel = np.take_along_axis(self.rel, t, axis=1).astype(np.float64)  # (N, K)
+        rel = np.take_along_axis(st.rel, t, axis=1).astype(np.float64)  # (N, K)
         theme = w.artwork_theme[t]  # (N, K, M)
-        theta_theme = np.take_along_axis(self.theta, theme.reshape(n, -1), axis=1
+        theta_theme = np.take_along_axis(st.theta, theme.reshape(n, -1), axis=1
                                          ).reshape(n, n_slots, n_art)
-        psi_face = np.take_along_axis(self.psi, w.face_slot[t].reshape(n, -1), axis=1
+        psi_face = np.take_along_axis(st.psi, w.face_slot[t].reshape(n, -1), axis=1
                                       ).reshape(n, n_slots, n_art)
         visual_taste = np.zeros((n, n_slots, n_art))
         for v, centred in enumerate(w.visual_centred):  # V small adds in a fixed order
-            visual_taste += centred[t] * self.nu[:, v, None, None]
+            visual_taste += centred[t] * st.nu[:, v, None, None]
         uplift = (w.artwork_appeal[t] + c.theme_weight * (theta_theme - rel[..., None])
                   + c.cast_weight * psi_face + c.visual_weight * visual_taste)
-        familiar = (np.take_along_axis(self.history_count, t, axis=1) > 0) | \
-            np.take_along_axis(self.clicked_before, t, axis=1)
+        familiar = (np.take_along_axis(st.history_count, t, axis=1) > 0) | \
+            np.take_along_axis(st.clicked_before, t, axis=1)
         gate = 1.0 - c.familiarity_discount * familiar
-        last = np.take_along_axis(self.last_seen, t, axis=1).astype(np.int64)  # (N, K)
+        last = np.take_along_axis(st.last_seen, t, axis=1).astype(np.int64)  # (N, K)
         is_last = self._arange_m == last[..., None]
         changed = (last >= 0)[..., None] & ~is_last
         change = np.where(familiar, -c.change_cost, c.second_look)[..., None] * \
-            self.kappa[:, None, None] * changed
-        streak = np.take_along_axis(self.streak, t, axis=1).astype(np.float64)
+            st.kappa[:, None, None] * changed
+        streak = np.take_along_axis(st.streak, t, axis=1).astype(np.float64)
         fatigue = -c.fatigue_weight * streak[..., None] * is_last
-        intent = self.beta[:, None] + c.relevance_weight * rel + c.quality_weight * \
+        intent = st.beta[:, None] + c.relevance_weight * rel + c.quality_weight * \
             w.title_quality[t]
-        trust = self.trust[:, None, None]
+        trust = st.trust[:, None, None]
         logit = intent[..., None] + trust * gate[..., None] * uplift + change + fatigue
 
         # (N, K, M, M) in float32: the one big array of a visit
@@ -218,7 +186,7 @@ class NumpySimulator:
             else:
                 dissim = w.dissimilarity(t[:, :-1], t[:, 1:])
             dissim -= np.float32(0.5)
-            dissim *= (c.salience_weight * self.trust).astype(np.float32)[:, None, None, None]
+            dissim *= (c.salience_weight * st.trust).astype(np.float32)[:, None, None, None]
             click_logit[:, 1:] += dissim
         click = sigmoid32_batch(click_logit)
 
@@ -227,7 +195,7 @@ class NumpySimulator:
         play_logit = (c.play_logit + c.fit_weight * rel[..., None]
                       - c.bait_penalty * misrep).astype(np.float32)
         play = sigmoid32_batch(play_logit)
-        return PageModel(click, play, self.patience.copy(), w.artwork_exists[t], misrep)
+        return PageModel(click, play, st.patience.copy(), w.artwork_exists[t], misrep)
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
@@ -278,6 +246,7 @@ class NumpySimulator:
         """Show `actions` (N, K) on the current rows; the members answer; state moves on.
         (`reuse` lets the compiled core write into arrays of its own; here every outcome is
         new.)"""
+        st = self.state
         c = self.config
         page = self.page_model()
         n, n_slots = actions.shape
@@ -285,7 +254,7 @@ class NumpySimulator:
         expected = cascade_expected_reward(c, click_p, play_p, page.patience)
         oracle_value, oracle_action = self.oracle()
 
-        u = rng.uniform(self.keys, self.visit, rng.CASCADE, 3 * n_slots)
+        u = rng.uniform(st.keys, st.visit, rng.CASCADE, 3 * n_slots)
         looks = u[:, :n_slots] < page.patience[:, None]
         looks[:, 0] = True
         patient = np.cumprod(looks, axis=1, dtype=bool)
@@ -302,13 +271,13 @@ class NumpySimulator:
         chosen = np.take_along_axis(page.misrepresentation, actions[..., None], axis=2)[..., 0]
         uncovered = (chosen * clicks).sum(axis=1)  # misrepresentation the clicks found out
 
-        titles = self.titles.copy()
+        titles = st.titles.copy()
         self._update_state(actions, examined, clicks, plays, n_plays, n_bounces, uncovered)
-        churn_u = rng.uniform(self.keys, self.visit, rng.CHURN, 2)
+        churn_u = rng.uniform(st.keys, st.visit, rng.CHURN, 2)
         disappointed = 1.0 - exp_batch(-(c.long_term * c.disappointment_churn) * uncovered)
-        churned = ((self.empty_streak >= c.churn_after) & (churn_u[:, 0] < c.churn_probability)
+        churned = ((st.empty_streak >= c.churn_after) & (churn_u[:, 0] < c.churn_probability)
                    | (churn_u[:, 1] < disappointed))
-        terminated = churned | (self.visit >= c.n_visits)
+        terminated = churned | (st.visit >= c.n_visits)
         alive = np.flatnonzero(~terminated)
         if alive.size:
             self._fill_rows(alive)
@@ -320,43 +289,44 @@ class NumpySimulator:
                       plays: np.ndarray, n_plays: np.ndarray, n_bounces: np.ndarray,
                       uncovered: np.ndarray) -> None:
         """Everything a visit changes, applied once the visit is over (docs/model.md, section 4)."""
-        c, t = self.config, self.titles
+        st = self.state
+        c, t = self.config, st.titles
         rows = np.arange(self.n)[:, None]
         art = actions.astype(np.int16)
         # what was shown (observable impressions)
-        self.title_shown[rows, t] = np.minimum(self.title_shown[rows, t], 254) + 1
-        self.seen_count[rows, t, actions] = np.minimum(self.seen_count[rows, t, actions], 254) + 1
-        self.last_shown[rows, t] = art
+        st.title_shown[rows, t] = np.minimum(st.title_shown[rows, t], 254) + 1
+        st.seen_count[rows, t, actions] = np.minimum(st.seen_count[rows, t, actions], 254) + 1
+        st.last_shown[rows, t] = art
         # what the member looked at: fatigue streak and the artwork remembered per title
-        same = self.last_seen[rows, t] == art
-        streak = np.where(clicks, 0, np.where(same, np.minimum(self.streak[rows, t], 254) + 1, 1))
-        self.streak[rows, t] = np.where(examined, streak, self.streak[rows, t])
-        self.last_seen[rows, t] = np.where(examined, art, self.last_seen[rows, t])
-        self.clicked_before[rows, t] |= clicks
+        same = st.last_seen[rows, t] == art
+        streak = np.where(clicks, 0, np.where(same, np.minimum(st.streak[rows, t], 254) + 1, 1))
+        st.streak[rows, t] = np.where(examined, streak, st.streak[rows, t])
+        st.last_seen[rows, t] = np.where(examined, art, st.last_seen[rows, t])
+        st.clicked_before[rows, t] |= clicks
         # a quality play: the title joins the history (ring buffer) and leaves the row pool
         played_member = np.flatnonzero(n_plays > 0)
         if played_member.size:
             title = t[played_member, plays[played_member].argmax(axis=1)]
-            slot = self.history_pos[played_member]
-            old = self.history[played_member, slot]
-            self.history[played_member, slot] = title
-            self.history_pos[played_member] = (slot + 1) % self.history_length
-            self.history_count[played_member, old] -= 1
-            self.history_count[played_member, title] += 1
+            slot = st.history_pos[played_member]
+            old = st.history[played_member, slot]
+            st.history[played_member, slot] = title
+            st.history_pos[played_member] = (slot + 1) % self.history_length
+            st.history_count[played_member, old] -= 1
+            st.history_count[played_member, title] += 1
             g = self.world.title_genres
-            self.genre_hist[played_member] += g[title] - g[old]
-            self.cast_exposure[played_member] += self._cast_counts[title] - self._cast_counts[old]
-            self.played[played_member, title] = True
+            st.genre_hist[played_member] += g[title] - g[old]
+            st.cast_exposure[played_member] += self._cast_counts[title] - self._cast_counts[old]
+            st.played[played_member, title] = True
         # trust falls on bounces and otherwise recovers; the empty-visit streak feeds churn
-        lost = self.trust * power_batch(1.0 - c.trust_loss, n_bounces)
-        self.trust = np.where(n_bounces > 0, lost,
-                              self.trust + c.trust_recovery * (1.0 - self.trust))
+        lost = st.trust * power_batch(1.0 - c.trust_loss, n_bounces)
+        st.trust[:] = np.where(n_bounces > 0, lost,
+                               st.trust + c.trust_recovery * (1.0 - st.trust))
         if c.long_term > 0:  # and an oversold click costs trust (section 4b)
-            self.trust *= exp_batch(-(c.long_term * c.overpromise_trust_loss) * uncovered)
-        self.empty_streak = np.where(n_plays > 0, 0, self.empty_streak + 1)
-        self.last_bounces = n_bounces
-        self.plays_total += n_plays
-        self.visit += np.uint64(1)
+            st.trust[:] *= exp_batch(-(c.long_term * c.overpromise_trust_loss) * uncovered)
+        st.empty_streak[:] = np.where(n_plays > 0, 0, st.empty_streak + 1)
+        st.last_bounces[:] = n_bounces
+        st.plays_total[:] += n_plays
+        st.visit[:] += np.uint64(1)
 
     # ------------------------------------------------------------ observation
     def observe(self, index: np.ndarray | None = None,
@@ -373,41 +343,42 @@ class NumpySimulator:
 
     def _observation(self, index: np.ndarray | None) -> dict[str, np.ndarray]:
         """Fresh observation arrays of all members or `index` (`observe`)."""
+        st = self.state
         c, w, lay = self.config, self.world, self.layout
         rows = np.arange(self.n) if index is None else np.asarray(index)
-        t = self.titles[rows]
+        t = st.titles[rows]
         n, h = len(rows), float(self.history_length)
         shapes = lay.shapes()
         cols = lay.member
         member = np.zeros((n, *shapes["member"]), dtype=np.float32)
         # clip: float drift of the running sums
-        member[:, cols["genre_history"]] = np.clip(self.genre_hist[rows] / h, 0.0, 1.0)
-        member[:, cols["cast_exposure"]] = np.clip(self.cast_exposure[rows] / h, 0.0, 1.0)
-        member[np.arange(n), cols["device"].start + self.device[rows]] = 1.0
-        member[np.arange(n), cols["region"].start + self.region[rows]] = 1.0
-        visit = self.visit[rows]
+        member[:, cols["genre_history"]] = np.clip(st.genre_hist[rows] / h, 0.0, 1.0)
+        member[:, cols["cast_exposure"]] = np.clip(st.cast_exposure[rows] / h, 0.0, 1.0)
+        member[np.arange(n), cols["device"].start + st.device[rows]] = 1.0
+        member[np.arange(n), cols["region"].start + st.region[rows]] = 1.0
+        visit = st.visit[rows]
         member[:, cols.index("visit_progress")] = np.minimum(visit / c.n_visits, 1.0)
         member[:, cols.index("empty_streak")] = np.minimum(
-            self.empty_streak[rows] / c.churn_after, 1.0)
-        member[:, cols.index("last_bounces")] = self.last_bounces[rows] / self.n_slots
-        member[:, cols.index("play_rate")] = self.plays_total[rows] / np.maximum(visit, 1)
+            st.empty_streak[rows] / c.churn_after, 1.0)
+        member[:, cols.index("last_bounces")] = st.last_bounces[rows] / self.n_slots
+        member[:, cols.index("play_rate")] = st.plays_total[rows] / np.maximum(visit, 1)
 
         r = rows[:, None]
         cols = lay.title
         titles = np.empty((n, *shapes["titles"]), dtype=np.float32)
         titles[..., cols["genres"]] = w.title_genres[t]
         titles[..., cols.index("popularity")] = w.title_popularity[t]
-        titles[..., cols.index("in_history")] = self.history_count[r, t] > 0
-        titles[..., cols.index("clicked_before")] = self.clicked_before[r, t]
+        titles[..., cols.index("in_history")] = st.history_count[r, t] > 0
+        titles[..., cols.index("clicked_before")] = st.clicked_before[r, t]
         titles[..., cols.index("times_shown")] = np.minimum(
-            self.title_shown[r, t] / COUNT_SCALE, 1.0)
+            st.title_shown[r, t] / COUNT_SCALE, 1.0)
 
         cols = lay.artwork
         artworks = w.artwork_features[t]  # the static blocks; fancy indexing copies
         exists = w.artwork_exists[t]
-        seen = np.minimum(self.seen_count[r, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
+        seen = np.minimum(st.seen_count[r, t], COUNT_SCALE) / np.float32(COUNT_SCALE)
         artworks[..., cols.index("times_shown")] = seen * exists
         artworks[..., cols.index("shown_last")] = \
-            (self.last_shown[r, t][..., None] == self._arange_m) & exists
+            (st.last_shown[r, t][..., None] == self._arange_m) & exists
         return {"member": member, "titles": titles, "artworks": artworks,
                 "action_mask": exists.astype(np.int8)}

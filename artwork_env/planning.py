@@ -49,7 +49,7 @@ def surrogate_rows(sim: NumpySimulator, price: np.ndarray) -> np.ndarray:
     """(N, K) rows of the base policies pi_price for the current pages: the oracle's
     programme with `price` (N,) x (visits left after this one) charged per unit of
     misrepresentation a click uncovers (`sim.priced_rows`)."""
-    left = np.maximum(sim.config.n_visits - sim.visit.astype(np.float64) - 1.0, 0.0)
+    left = np.maximum(sim.config.n_visits - sim.state.visit.astype(np.float64) - 1.0, 0.0)
     return sim.priced_rows(np.asarray(price, dtype=np.float64) * left)
 
 
@@ -124,7 +124,7 @@ def plan(sim: NumpySimulator, n_rollouts: int = 8, prices: tuple[float, ...] = P
                          f"{prices!r}")
     if default not in prices:
         raise ValueError(f"the default price {default!r} is not one of the prices {prices!r}")
-    if (sim.visit >= sim.config.n_visits - 1).all():  # a last visit: every pi_s is myopic
+    if (sim.state.visit >= sim.config.n_visits - 1).all():  # a last visit: every pi_s is myopic
         return sim.oracle()[1], np.zeros(sim.n)
     n_family = len(prices)
     per_member = n_family * n_rollouts
@@ -133,8 +133,8 @@ def plan(sim: NumpySimulator, n_rollouts: int = 8, prices: tuple[float, ...] = P
     for start in range(0, sim.n, chunk):
         members = np.arange(start, min(start + chunk, sim.n))
         imagined = sim.copy_members(np.repeat(members, per_member))
-        keys = rng.rollout_keys(sim.keys[members], sim.visit[members], n_rollouts)
-        imagined.keys = np.ascontiguousarray(  # the same futures for every price
+        keys = rng.rollout_keys(sim.state.keys[members], sim.state.visit[members], n_rollouts)
+        imagined.state.keys[:] = (  # the same futures for every price
             np.broadcast_to(keys[:, None, :], (len(members), n_family, n_rollouts)).ravel())
         price = np.tile(np.repeat(np.asarray(prices, dtype=np.float64), n_rollouts),
                         len(members))

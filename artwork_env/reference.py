@@ -29,10 +29,10 @@ def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,
     gain = slot_gain(reward, penalty, page.click.mean(axis=2), page.play)  # (N, K, M)
     n_titles, n_art = sim.world.n_titles, sim.n_artworks
     totals = np.zeros((n_titles, n_art))
-    np.add.at(totals, sim.titles.ravel(), gain.reshape(-1, n_art))
-    shown = np.bincount(sim.titles.ravel(), minlength=n_titles) > 0
+    np.add.at(totals, sim.state.titles.ravel(), gain.reshape(-1, n_art))
+    shown = np.bincount(sim.state.titles.ravel(), minlength=n_titles) > 0
     for title in np.flatnonzero(~shown):  # rare: titles no sampled member was shown
-        sim.set_rows(np.full_like(sim.titles, title))
+        sim.set_rows(np.full_like(sim.state.titles, title))
         page = sim.page_model()
         totals[title] = slot_gain(reward, penalty, page.click[:, 0, 0, :],
                                   page.play[:, 0, :]).sum(0)
@@ -62,7 +62,8 @@ def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
     exists = sim.candidates()
     actions = {
         "random": random_allowed(np.random.default_rng(seed), exists),
-        "global_best": best_nonpersonalised_artworks(config, n_members_for_best, seed)[sim.titles],
+        "global_best": best_nonpersonalised_artworks(config, n_members_for_best,
+                                                     seed)[sim.state.titles],
         "oracle": sim.oracle()[1],
     }
     plays_config = config.replace(reward="play")

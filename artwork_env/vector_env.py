@@ -161,8 +161,8 @@ class ArtworkVectorEnv(VectorEnv):
         everyone = np.arange(self.num_envs)
         self._resetting[:] = False
         self.sim.reset_members(everyone, rng.derive_keys(self._stream_keys, self._episodes))
-        self._shown = (self.sim.titles[self.render_member].copy(), None, None, 0)
-        return self.sim.observe(), {"row_titles": self.sim.titles.copy(),
+        self._shown = (self.sim.state.titles[self.render_member].copy(), None, None, 0)
+        return self.sim.observe(), {"row_titles": self.sim.state.titles.copy(),
                                     "_row_titles": np.ones(self.num_envs, dtype=bool)}
 
     def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray,
@@ -183,7 +183,7 @@ class ArtworkVectorEnv(VectorEnv):
         member = self.render_member
         outcome = self.sim.visit_step(actions)
         self._shown = (outcome.titles[member], actions[member], outcome,
-                       int(self.sim.visit[member]))
+                       int(self.sim.state.visit[member]))
         info: dict[str, Any] = batched_info(outcome, substituted)
         visited = ~resetting
         info.update({f"_{key}": visited.copy() for key in STEP_KEYS})
@@ -204,9 +204,9 @@ class ArtworkVectorEnv(VectorEnv):
             info["final_obs"] = final_observations(self.sim.observe(ended), ended,
                                                    self.num_envs)
             info["_final_obs"] = terminated.copy()
-        final_titles = self.sim.titles[ended].copy()
+        final_titles = self.sim.state.titles[ended].copy()
         if ended.size and not next_step:
-            info["final_row_titles"] = np.zeros_like(self.sim.titles)
+            info["final_row_titles"] = np.zeros_like(self.sim.state.titles)
             info["final_row_titles"][ended] = final_titles
             info["_final_row_titles"] = terminated.copy()
         if ended.size:
@@ -214,7 +214,7 @@ class ArtworkVectorEnv(VectorEnv):
             self.sim.reset_members(ended, rng.derive_keys(self._stream_keys[ended],
                                                           self._episodes[ended]))
         obs = self.sim.observe()
-        info["row_titles"] = self.sim.titles.copy()
+        info["row_titles"] = self.sim.state.titles.copy()
         if ended.size and next_step:  # show the ended members' last page until next step
             for name in obs:
                 obs[name][ended] = final[name]

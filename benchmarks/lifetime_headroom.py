@@ -51,7 +51,7 @@ def priced_returns(agent, env, price: float, exact: bool) -> tuple[np.ndarray, f
         else:
             gains = agent.gains(agent_obs)
             click = agent.member_probabilities(agent_obs)[0].mean(axis=0)
-        left = np.maximum(env.config.n_visits - env.sim.visit.astype(np.float64) - 1.0, 0.0)
+        left = np.maximum(env.config.n_visits - env.sim.state.visit.astype(np.float64) - 1.0, 0.0)
         score = gains - price * left[:, None, None] * click * page.misrepresentation
         obs, _, terminated, truncated, info = env.step(
             masked_argmax(score, agent_obs["action_mask"] > 0))

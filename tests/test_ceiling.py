@@ -38,7 +38,7 @@ def fitted(n_pages: int, epochs: int) -> tuple[CeilingAgent, ArtworkSimulator, d
                          epochs=epochs)
     agent.fit(simulated_pages(config, n_pages, seed=7))
     sim = held_out(config)
-    return agent, sim, {**sim.observe(), "title_ids": sim.titles}
+    return agent, sim, {**sim.observe(), "title_ids": sim.state.titles}
 
 
 def test_the_ceiling_acts_from_the_observation_and_saves_its_fit():
@@ -63,7 +63,7 @@ def test_the_ceilings_towers_add_the_member_candidate_dot_product():
     assert plain.net.towers is None and plain.hyperparameters()["interaction_rank"] == 0
     sim = held_out(ModelConfig(n_visits=1), n=5)
     obs = {key: torch.as_tensor(value) for key, value in sim.observe().items()}
-    arms = agent._arms(torch.as_tensor(sim.titles))
+    arms = agent._arms(torch.as_tensor(sim.state.titles))
     k, m = sim.n_slots, spec.n_artworks
     candidates = torch.cat([obs["titles"][:, :, None].expand(-1, -1, m, -1), obs["artworks"]],
                            dim=-1)

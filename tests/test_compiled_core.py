@@ -8,8 +8,6 @@ values are compared with `rtol = atol = 1e-6` (float32 rounding is 6e-8 relative
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,16 +15,11 @@ from hypothesis import strategies as st
 from test_properties import configs
 
 from artwork_env import ModelConfig, kernels, rng
-from artwork_env.core import ArtworkSimulator, WorldPage
-from artwork_env.numpy_core import STATE, NumpySimulator
+from artwork_env.core import ArtworkSimulator
+from artwork_env.numpy_core import NumpySimulator
+from artwork_env.state import MEMBER_STATE, STATE_NAMES, allocate, state_sizes
 
 TOLERANCE = dict(rtol=1e-6, atol=1e-6)
-MEMBER_STATE = ("keys", "visit", "device", "region", "history", "history_pos",
-                "history_count", "clicked_before", "played", "title_shown", "seen_count",
-                "last_shown", "last_seen", "streak", "empty_streak", "last_bounces",
-                "plays_total", "titles")
-MEMBER_VALUES = ("theta", "psi", "nu", "beta", "patience", "kappa", "trust", "rel",
-                 "genre_hist", "cast_exposure")
 OUTCOME_EVENTS = ("clicks", "plays", "bounces", "examined", "titles", "terminated", "churned")
 
 
@@ -40,10 +33,14 @@ def pair(config: ModelConfig, n: int, seed: int) -> tuple[ArtworkSimulator, Nump
 
 
 def assert_same_state(a: NumpySimulator, b: NumpySimulator) -> None:
-    for name in MEMBER_STATE:
-        assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    for name in MEMBER_VALUES:
-        assert np.allclose(getattr(a, name), getattr(b, name), **TOLERANCE), name
+    """Every array of the schema: counts, flags and ids equal, real values within
+    `TOLERANCE` (the cores sum in different orders)."""
+    for array in MEMBER_STATE:
+        mine, theirs = getattr(a.state, array.name), getattr(b.state, array.name)
+        if np.issubdtype(array.dtype, np.floating):
+            assert np.allclose(mine, theirs, **TOLERANCE), array.name
+        else:
+            assert np.array_equal(mine, theirs), array.name
 
 
 def run_both(config: ModelConfig, n: int, visits: int, seed: int) -> None:
@@ -132,13 +129,14 @@ def test_many_artworks_keep_their_identity():
     for _ in range(8):
         for sim in (compiled, spec):
             sim.visit_step(np.full((1, 2), 150))
-        shown |= set(compiled.titles[0].tolist()) & set(np.flatnonzero(
-            compiled.last_shown[0] >= 0).tolist())
+        shown |= set(compiled.state.titles[0].tolist()) & set(np.flatnonzero(
+            compiled.state.last_shown[0] >= 0).tolist())
         assert_same_state(compiled, spec)
-        again = np.isin(compiled.titles[0], np.flatnonzero(compiled.last_shown[0] == 150))
+        again = np.isin(compiled.state.titles[0],
+                        np.flatnonzero(compiled.state.last_shown[0] == 150))
         if again.any():
             break
-    assert set(np.unique(compiled.last_shown[0])) <= {-1, 150}
+    assert set(np.unique(compiled.state.last_shown[0])) <= {-1, 150}
     assert again.any()  # a title shown with artwork 150 is in the row again
     obs = compiled.observe()
     last = obs["artworks"][0][..., compiled.layout.artwork.index("shown_last")]
@@ -178,19 +176,17 @@ def test_top_k_is_a_stable_sort_of_the_scores(n, data):
     assert np.array_equal(out, np.argsort(-score, kind="stable")[:k])
 
 
-@pytest.mark.parametrize("kernel", ["_page", "_page_model_one", "_visit_one"])
-def test_world_page_fields_are_the_kernels_parameters_in_order(kernel):
-    """`WorldPage` travels to the kernels as `*arrays`: its field names are the kernel's
-    `w_*` parameters, in the same order."""
-    params = list(inspect.signature(getattr(kernels, kernel).py_func).parameters)
-    first = params.index(WorldPage._fields[0])
-    assert tuple(params[first:first + len(WorldPage._fields)]) == WorldPage._fields
-
-
-def test_every_state_array_is_in_state_and_compared_here():
-    """`numpy_core.STATE` (what `copy_members` copies) names every per-member array the
-    simulator allocates, and the comparisons above check each of them."""
-    sim = NumpySimulator(ModelConfig(), 3)
-    allocated = {name for name, value in vars(sim).items() if not name.startswith("_")
-                 and isinstance(value, np.ndarray) and value.shape[:1] == (3,)}
-    assert allocated == set(STATE) == set(MEMBER_STATE) | set(MEMBER_VALUES)
+def test_the_state_is_the_schema_and_nothing_per_member_lies_outside_it():
+    """Both cores hold their members' state as `MEMBER_STATE` declares it (names, dtypes,
+    shapes, starting values), and no other per-member array: what `take`, the planner's
+    copies and the comparisons above cover is everything."""
+    n = 7
+    for sim in (NumpySimulator(ModelConfig(), n), ArtworkSimulator(ModelConfig(), n)):
+        assert sim.state._fields == STATE_NAMES
+        fresh = allocate(n, state_sizes(sim.world, sim.history_length, sim.n_slots))
+        for array, values, start in zip(MEMBER_STATE, sim.state, fresh):
+            assert values.dtype == np.dtype(array.dtype) and values.shape == start.shape
+        outside = [name for name, value in vars(sim).items()
+                   if isinstance(value, np.ndarray) and value.shape[:1] == (n,)
+                   and name not in ("_everyone",)]
+        assert not outside

@@ -165,7 +165,7 @@ def test_thompson_propensities_are_its_choice_frequencies():
     collect(ThompsonPolicy(agent, seed=0), 3000, seed=2)  # the agent learns as it logs
     policy = ThompsonPolicy(agent, seed=1, learn=False)
     sim = fresh_members(ModelConfig(n_visits=1), 1, seed=5)
-    obs = agent_observation(sim.observe(), {"row_titles": sim.titles})
+    obs = agent_observation(sim.observe(), {"row_titles": sim.state.titles})
     dist = policy.action_distribution(obs)[0]
     np.testing.assert_allclose(dist.sum(axis=1), 1.0)
     many = {key: np.repeat(value, 20_000, axis=0) for key, value in obs.items()}

@@ -8,9 +8,9 @@ import pytest
 
 from artwork_env import ModelConfig, rng
 from artwork_env.core import ArtworkSimulator
-from artwork_env.numpy_core import STATE
 from artwork_env.page import best_rows
 from artwork_env.planning import _switch, best_fixed_price, headroom, plan
+from artwork_env.state import STATE_NAMES
 from artwork_env.vector_env import make_vector
 
 
@@ -34,7 +34,7 @@ def test_an_oversold_click_costs_trust_as_the_model_says():
     sim = fresh(config, 2000, seed=4)
     page = sim.page_model()
     actions = np.argmax(page.misrepresentation + np.where(page.exists, 0.0, -1e9), axis=2)
-    before = sim.trust.copy()
+    before = sim.state.trust.copy()
     out = sim.visit_step(actions)
     chosen = np.take_along_axis(page.misrepresentation, actions[..., None], axis=2)[..., 0]
     uncovered = (chosen * out.clicks).sum(axis=1)
@@ -42,7 +42,7 @@ def test_an_oversold_click_costs_trust_as_the_model_says():
     v0_rule = np.where(bounces > 0, before * (1 - config.trust_loss) ** bounces,
                        before + config.trust_recovery * (1 - before))
     assert (uncovered > 0).mean() > 0.5  # the check is not vacuous
-    np.testing.assert_allclose(sim.trust, v0_rule * np.exp(-1.4 * uncovered), rtol=1e-12)
+    np.testing.assert_allclose(sim.state.trust, v0_rule * np.exp(-1.4 * uncovered), rtol=1e-12)
 
 
 def test_disappointed_members_leave_at_the_models_rate():
@@ -70,18 +70,18 @@ def test_copies_of_members_live_the_same_visit():
     a, b = sim.visit_step(rows), copy.visit_step(rows)
     for name in ("clicks", "plays", "terminated", "reward", "expected_reward"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    for name in STATE:
-        assert np.array_equal(getattr(sim, name), getattr(copy, name)), name
+    for name in STATE_NAMES:
+        assert np.array_equal(getattr(sim.state, name), getattr(copy.state, name)), name
 
 
 def test_planning_imagines_without_touching_the_members():
     sim = fresh(ModelConfig(long_term=1.0), 5, seed=2)
-    before = {name: getattr(sim, name).copy() for name in STATE}
+    before = {name: getattr(sim.state, name).copy() for name in STATE_NAMES}
     rows, prices = plan(sim, n_rollouts=2)
     assert rows.shape == (5, sim.n_slots) and prices.shape == (5,)
     assert sim.candidates()[np.arange(5)[:, None], np.arange(sim.n_slots), rows].all()
-    for name in STATE:
-        assert np.array_equal(getattr(sim, name), before[name]), name
+    for name in STATE_NAMES:
+        assert np.array_equal(getattr(sim.state, name), before[name]), name
 
 
 def test_on_a_single_visit_the_planner_is_the_myopic_oracle():

@@ -60,16 +60,17 @@ def test_every_effect_off_is_the_plain_cascade(world_seed, seed, n_slots):
     gen = np.random.default_rng(seed)
     for _ in range(5):
         sim.visit_step(random_allowed(gen, sim.page_model().exists))
-    w, t, c = sim.world, sim.titles, config
-    rel = np.einsum("ng,nkg->nk", sim.theta, w.title_genres[t])
+    w, t, c = sim.world, sim.state.titles, config
+    rel = np.einsum("ng,nkg->nk", sim.state.theta, w.title_genres[t])
     theme = w.artwork_theme[t]
-    theta_theme = np.take_along_axis(sim.theta[:, None, :], theme, axis=2)
+    theta_theme = np.take_along_axis(sim.state.theta[:, None, :], theme, axis=2)
     face = np.where(w.artwork_face[t] < 0, w.n_actors, w.artwork_face[t])
-    psi_face = np.take_along_axis(sim.psi[:, None, :], face, axis=2)
-    visual = np.einsum("nkmv,nv->nkm", w.artwork_visual[t] - 0.5, sim.nu)
+    psi_face = np.take_along_axis(sim.state.psi[:, None, :], face, axis=2)
+    visual = np.einsum("nkmv,nv->nkm", w.artwork_visual[t] - 0.5, sim.state.nu)
     uplift = (w.artwork_appeal[t] + c.theme_weight * (theta_theme - rel[..., None])
               + c.cast_weight * psi_face + c.visual_weight * visual)
-    intent = sim.beta[:, None] + c.relevance_weight * rel + c.quality_weight * w.title_quality[t]
+    intent = (sim.state.beta[:, None] + c.relevance_weight * rel
+              + c.quality_weight * w.title_quality[t])
     click = 1 / (1 + np.exp(-(intent[..., None] + uplift)))
     play = 1 / (1 + np.exp(-(c.play_logit + c.fit_weight * rel)))
     page = sim.page_model()

@@ -42,7 +42,8 @@ def test_expectations_hold_along_a_lifetime():
         expected += outcome.expected_reward
     standard_error = (rewards - expected).std(ddof=1) / np.sqrt(n)
     assert abs((rewards - expected).mean()) < 4 * standard_error
-    assert sim.trust.min() < 1.0 and sim.streak.max() > 1  # the state effects were exercised
+    # the state effects were exercised
+    assert sim.state.trust.min() < 1.0 and sim.state.streak.max() > 1
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ def true_value(policy: Any, config: ModelConfig, n_members: int = 100_000,
     values = []
     for first in range(0, n_members, batch_size):
         sim = fresh_members(config, min(batch_size, n_members - first), seed, first)
-        obs = agent_observation(sim.observe(), {"row_titles": sim.titles})
+        obs = agent_observation(sim.observe(), {"row_titles": sim.state.titles})
         dist = np.asarray(fn(obs), dtype=np.float64)
         check_distribution(dist, obs["action_mask"])
         values.append(policy_expected_reward(config, sim.page_model(), dist))
