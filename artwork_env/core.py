@@ -1,8 +1,8 @@
 """The simulator core every env runs: N members, one compiled pass per visit.
 
-`ArtworkSimulator` keeps the state of `NumpySimulator` (the numpy specification in
-`artwork_env.numpy_core`, one array per state variable, members on axis 0) and runs the
-visit path through the numba kernels of `artwork_env.kernels`: the member draw, the
+`ArtworkSimulator` holds the members' state as the numpy specification does (its sibling
+`NumpySimulator` in `artwork_env.numpy_core`; both share `artwork_env.simulator`) and runs
+the visit path through the numba kernels of `artwork_env.kernels`: the member draw, the
 recommender, the page model, the exact expected reward and myopic oracle, the cascade, the
 state update and the observation, each a loop over members with no Python in between. The
 single environment is this core with N = 1; the vector environment uses it with N members.
@@ -24,13 +24,13 @@ from artwork_env import kernels
 from artwork_env.config import REWARD_CODES, ModelConfig
 from artwork_env.layout import OBSERVATION_DTYPES
 from artwork_env.members import DEVICE_VISUAL, Population
-from artwork_env.numpy_core import NumpySimulator
 from artwork_env.page import (
     PageModel,
     VisitOutcome,
     cascade_expected_reward,
     policy_expected_reward,
 )
+from artwork_env.simulator import Simulator
 from artwork_env.world import World
 
 
@@ -62,7 +62,7 @@ __all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_re
            "policy_expected_reward"]
 
 
-class ArtworkSimulator(NumpySimulator):
+class ArtworkSimulator(Simulator):
     """N members with their state and the exact page response, run by compiled kernels."""
 
     def __init__(self, config: ModelConfig, n_members: int, world: World | None = None,
@@ -149,6 +149,17 @@ class ArtworkSimulator(NumpySimulator):
         actions = np.empty((self.n, self.n_slots), dtype=np.int64)
         values = np.empty(self.n)
         self._kernel(self.n, "oracle")(
+            self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
+            page.exists, actions, values)
+        return values, actions
+
+    def worst(self) -> tuple[np.ndarray, np.ndarray]:
+        """The worst page (`NumpySimulator.worst`, by `kernels.worst`): (N,) lowest expected
+        reward of any row and (N, K) artworks attaining it."""
+        page = self.page_model()
+        actions = np.empty((self.n, self.n_slots), dtype=np.int64)
+        values = np.empty(self.n)
+        self._kernel(self.n, "worst")(
             self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
             page.exists, actions, values)
         return values, actions

@@ -469,11 +469,12 @@ def _expected(reward, bounce_penalty, patience, click, play, exists, actions):
 
 @njit(cache=True)
 def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scratch,
-            cost_weight=0.0, cost=None):
+            cost_weight=0.0, cost=None, sign=1.0):
     """The myopic oracle's row into `actions`: a dynamic programme over slots from the
     right in float32, F_k(b) = max_a [g_k(b, a) + patience (1 - c_k(b, a) p_k(a)) F_{k+1}(a)].
     With `cost` (K, M), g_k is less c_k(b, a) x cost_weight x cost[k, a] (`page.best_rows`'s
-    click_cost: the planner's surrogates)."""
+    click_cost: the planner's surrogates); `sign` -1 negates g_k, which finds the worst row
+    (`page.best_rows`'s sign)."""
     n_slots, n_art = play.shape
     best_next = scratch
     future = np.zeros(n_art, dtype=np.float32)
@@ -491,6 +492,7 @@ def _oracle(reward, bounce_penalty, patience, click, play, exists, actions, scra
                 g = _gain32(reward, bp, c, play[k, a])
                 if cost is not None:
                     g = g - c * np.float32(cost_weight * cost[k, a])
+                g = g * np.float32(sign)
                 go_on = (np.float32(1.0) - c * play[k, a]) * pat
                 q = g + go_on * future[a]
                 if q > best_q:
@@ -532,6 +534,23 @@ def oracle(*args):
     """The myopic oracle of every member: its row and that row's float64 expected reward."""
     for i in prange(args[3].shape[0]):
         _oracle_one(i, *args)
+
+
+@njit(cache=True)
+def _worst_one(i, reward, bounce_penalty, patience, click, play, exists, actions, values):
+    scratch = np.empty(play.shape[1:], dtype=np.int64)
+    _oracle(reward, bounce_penalty, patience[i], click[i], play[i], exists[i], actions[i],
+            scratch, 0.0, None, -1.0)
+    _expected_rewards_one(i, reward, bounce_penalty, patience, click, play, exists, actions,
+                          values)
+
+
+@njit(cache=True, parallel=True)
+def worst(*args):
+    """The worst row of every member (`page.best_rows` with sign -1) and its float64
+    expected reward."""
+    for i in prange(args[3].shape[0]):
+        _worst_one(i, *args)
 
 
 @njit(cache=True)

@@ -6,7 +6,8 @@ agent picks one artwork per slot, the member scans the row as a cascade (docs/mo
 section 4), and the state is updated once the visit is over.
 
 The environments run the compiled core (`artwork_env.core.ArtworkSimulator`, numba kernels
-in `artwork_env.kernels`), which shares this class's state and must give the same
+in `artwork_env.kernels`), a sibling holding the same state (`artwork_env.simulator`), which
+must give the same
 member draws, rows, clicks, plays and bounces, and the same values to float rounding: the
 tests compare the two. This implementation is the readable one, one numpy operation per
 equation.
@@ -19,59 +20,29 @@ import numpy as np
 from artwork_env import rng
 from artwork_env.config import ModelConfig
 from artwork_env.elementary import exp_batch, power_batch, sigmoid32_batch
-from artwork_env.layout import COUNT_SCALE, ObservationLayout
-from artwork_env.members import (
-    Population,
-    build_population,
-    history_length,
-    sample_members,
-    top_k,
-)
+from artwork_env.layout import COUNT_SCALE
+from artwork_env.members import Population, sample_members, top_k
 from artwork_env.page import (
     PageModel,
     VisitOutcome,
     best_rows,
     cascade_expected_reward,
+    chosen_probabilities,
 )
 from artwork_env.rewards import slot_rewards
-from artwork_env.state import allocate, state_sizes, take
-from artwork_env.world import World, build_world
+from artwork_env.simulator import Simulator
+from artwork_env.world import World
 
 
-class NumpySimulator:
+class NumpySimulator(Simulator):
     """N members with their state, and the exact page response, in numpy."""
 
     def __init__(self, config: ModelConfig, n_members: int, world: World | None = None,
                  population: Population | None = None) -> None:
-        self.config = config
-        self.world = world if world is not None else build_world(config)
-        self.population = population or build_population(config, self.world)
-        self.n = n_members
-        self.n_slots = config.n_slots
-        self.n_artworks = self.world.max_artworks
-        self.history_length = history_length(config, self.world)
-        self.layout = ObservationLayout.of_world(config, self.world)
-        w = self.world
-        self._misrepresents = w.misrepresents.astype(np.float64)
-        self._cast_counts = w.title_cast.astype(np.float64)
+        super().__init__(config, n_members, world, population)
         self._arange_m = np.arange(self.n_artworks)
-        self._popularity_score = (config.recommender_popularity_weight
-                                  * w.title_popularity).astype(np.float32)
-        self._allocate(n_members)
-        self._page: PageModel | None = None
 
     # ------------------------------------------------------------------ state
-    def _allocate(self, n: int) -> None:
-        self.state = allocate(n, state_sizes(self.world, self.history_length, self.n_slots))
-
-    def copy_members(self, index: np.ndarray) -> NumpySimulator:
-        """A simulator of the same class and world holding copies of members `index` (in
-        that order, repeats allowed) in their current state: what the planner imagines."""
-        index = np.asarray(index, dtype=np.int64)
-        copy = type(self)(self.config, len(index), self.world, self.population)
-        copy.state = take(self.state, index)
-        return copy
-
     def reset_members(self, index: np.ndarray, keys: np.ndarray) -> None:
         """Draw fresh members with the given uint64 keys into the batch positions `index`."""
         st = self.state
@@ -120,19 +91,6 @@ class NumpySimulator:
         st.titles[index] = top_k(score, self.n_slots)
         self._page = None
 
-    def set_rows(self, titles: np.ndarray) -> None:
-        """Replace the rows the recommender chose with (N, K) distinct titles per member."""
-        st = self.state
-        titles = np.asarray(titles, dtype=np.int64)
-        if titles.shape != st.titles.shape:
-            raise ValueError(f"titles must have shape {st.titles.shape}, got {titles.shape}")
-        st.titles[:] = titles
-        self._page = None
-
-    def candidates(self) -> np.ndarray:
-        """(N, K, M) bool: which artworks exist in each slot of the current rows."""
-        return self.world.artwork_exists[self.state.titles]
-
     def first_invalid(self, actions: np.ndarray) -> int:
         """The first flat (member, slot) index whose artwork is out of range or missing, or
         -1 when every action is allowed."""
@@ -142,12 +100,6 @@ class NumpySimulator:
         return int(np.argmin(ok)) if not ok.all() else -1
 
     # ------------------------------------------------------------ page model
-    def page_model(self) -> PageModel:
-        """Exact response probabilities of the current rows (cached until the state changes)."""
-        if self._page is None:
-            self._page = self._compute_page_model()
-        return self._page
-
     def _compute_page_model(self) -> PageModel:
         st = self.state
         c, w, t = self.config, self.world, st.titles
@@ -199,19 +151,8 @@ class NumpySimulator:
 
     def expected_reward(self, actions: np.ndarray) -> np.ndarray:
         """(N,) exact expected reward of showing `actions` (N, K) on the current rows."""
-        click, play = self.chosen_probabilities(self.page_model(), actions)
+        click, play = chosen_probabilities(self.page_model(), actions)
         return cascade_expected_reward(self.config, click, play, self.page_model().patience)
-
-    @staticmethod
-    def chosen_probabilities(page: PageModel, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-slot click and play probabilities (N, K) of the chosen artworks."""
-        n, n_slots = actions.shape
-        prev = np.zeros_like(actions)
-        prev[:, 1:] = actions[:, :-1]
-        rows = np.arange(n)[:, None]
-        slots = np.arange(n_slots)[None, :]
-        return (page.click[rows, slots, prev, actions].astype(np.float64),
-                page.play[rows, slots, actions].astype(np.float64))
 
     def oracle(self) -> tuple[np.ndarray, np.ndarray]:
         """The myopic oracle: (N,) best expected reward and (N, K) artworks attaining it.
@@ -250,7 +191,7 @@ class NumpySimulator:
         c = self.config
         page = self.page_model()
         n, n_slots = actions.shape
-        click_p, play_p = self.chosen_probabilities(page, actions)
+        click_p, play_p = chosen_probabilities(page, actions)
         expected = cascade_expected_reward(c, click_p, play_p, page.patience)
         oracle_value, oracle_action = self.oracle()
 

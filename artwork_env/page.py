@@ -103,6 +103,18 @@ def policy_expected_reward(config: ModelConfig, page: PageModel,
     return value
 
 
+def chosen_probabilities(page: PageModel, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-slot click and play probabilities (N, K) of the chosen artworks `actions` (N, K)
+    (slot k's click given its left neighbour's chosen artwork), in float64."""
+    n, n_slots = actions.shape
+    prev = np.zeros_like(actions)
+    prev[:, 1:] = actions[:, :-1]
+    rows = np.arange(n)[:, None]
+    slots = np.arange(n_slots)[None, :]
+    return (page.click[rows, slots, prev, actions].astype(np.float64),
+            page.play[rows, slots, actions].astype(np.float64))
+
+
 def best_rows(config: ModelConfig, page: PageModel, sign: float = 1.0,
               click_cost: np.ndarray | None = None) -> np.ndarray:
     """(N, K) the rows that maximise sign x E[R - sum of click_cost over the clicks]: the
@@ -116,7 +128,9 @@ def best_rows(config: ModelConfig, page: PageModel, sign: float = 1.0,
     """
     click = np.ascontiguousarray(page.click.transpose(1, 0, 2, 3))  # (K, N, M, M)
     play = np.ascontiguousarray(page.play.transpose(1, 0, 2))[:, :, None, :]
-    gain = slot_gain(config.reward, config.bounce_penalty, click, play)
+    # a copy: for `click` the gain is `click` itself, and `click` may be a view of the page
+    # model's own array (a transpose of a length-1 axis stays contiguous)
+    gain = np.array(slot_gain(config.reward, config.bounce_penalty, click, play))
     if click_cost is not None:
         cost = np.ascontiguousarray(click_cost.transpose(1, 0, 2), dtype=np.float32)
         gain -= click * cost[:, :, None, :]

@@ -8,6 +8,7 @@ from artwork_env import rng
 from artwork_env.arrays import random_allowed
 from artwork_env.config import ModelConfig
 from artwork_env.core import ArtworkSimulator, cascade_expected_reward
+from artwork_env.page import chosen_probabilities
 from artwork_env.rewards import slot_gain
 
 
@@ -70,7 +71,7 @@ def reference_values(config: ModelConfig, n_visits: int = 20_000, seed: int = 0,
     page = sim.page_model()
     out = {}
     for name, action in actions.items():
-        click, play = sim.chosen_probabilities(page, action)
+        click, play = chosen_probabilities(page, action)
         plays = cascade_expected_reward(plays_config, click, play, page.patience)
         reward = cascade_expected_reward(config, click, play, page.patience)
         out[name] = {"take_rate": float(plays.mean() / config.n_slots),

@@ -117,3 +117,19 @@ def test_docs_cite_only_files_the_repository_holds():
         if path.suffix == ".md":
             for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
                 assert (path.parent / target).exists(), f"{path}: link to missing {target}"
+
+
+def test_the_two_cores_are_siblings():
+    """The compiled core and the numpy specification implement one protocol
+    (`artwork_env.simulator.Simulator`); neither inherits the other, and nothing of the
+    specification's equations is reachable on the compiled core."""
+    from artwork_env.core import ArtworkSimulator
+    from artwork_env.numpy_core import NumpySimulator
+    from artwork_env.simulator import Simulator
+    assert ArtworkSimulator.__mro__[1] is Simulator and NumpySimulator.__mro__[1] is Simulator
+    assert not issubclass(ArtworkSimulator, NumpySimulator)
+    assert not issubclass(NumpySimulator, ArtworkSimulator)
+    for spec_only in ("_fill_rows", "_update_state", "_observation"):
+        assert hasattr(NumpySimulator, spec_only) and not hasattr(ArtworkSimulator, spec_only)
+    assert not Simulator.__abstractmethods__ - set(vars(ArtworkSimulator))
+    assert not Simulator.__abstractmethods__ - set(vars(NumpySimulator))

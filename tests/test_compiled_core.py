@@ -59,6 +59,10 @@ def run_both(config: ModelConfig, n: int, visits: int, seed: int) -> None:
         assert np.allclose(value_a, value_b, **TOLERANCE)
         # the compiled oracle's row is worth the oracle's value in the specification too
         assert np.allclose(spec.expected_reward(action_a), value_b, **TOLERANCE)
+        worst_a, row_a = compiled.worst()
+        worst_b, _ = spec.worst()
+        assert np.allclose(worst_a, worst_b, **TOLERANCE)
+        assert np.allclose(spec.expected_reward(row_a), worst_b, **TOLERANCE)
         obs_a, obs_b = compiled.observe(), spec.observe()
         for key in obs_b:
             assert obs_a[key].dtype == obs_b[key].dtype

@@ -177,3 +177,17 @@ def test_lifetime_evaluation_gives_the_return_as_a_percentage_of_the_myopic_orac
     assert random["eval/return_vs_oracle"] == pytest.approx(
         100 * random["eval/return"] / reference) and random["eval/return_vs_oracle"] < 80
     assert myopic_oracle_return(make_vector("ArtworkBandit-v0", 4, n_titles=60)) is None
+
+
+def test_the_worst_row_leaves_the_page_model_as_it_was():
+    """`best_rows(sign=-1)` once negated the page model's click probabilities in place
+    where the reward is the click and the transposed array was a view (one member, or one
+    slot): the cached page then answered every later question wrongly."""
+    from artwork_env.numpy_core import NumpySimulator
+    for config, n in ((ModelConfig(reward="click"), 1),
+                      (ModelConfig(reward="click", n_slots=1, n_artworks=1), 4)):
+        sim = NumpySimulator(config, n)
+        sim.reset_members(np.arange(n), rng.numbered_keys(0, 0, n))
+        click = sim.page_model().click.copy()
+        value, _ = sim.worst()
+        assert np.array_equal(sim.page_model().click, click) and (value >= 0).all()
