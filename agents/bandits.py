@@ -8,20 +8,23 @@ quality play, which the member never looked at, are not counted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
+from agents.config import AgentConfig
 from artwork_env.arrays import masked_argmax
 from artwork_env.rewards import reward_event
+from artwork_env.validation import check_real
 
 
 class PerArtworkBandit(Agent):
     """Shared statistics and update of the per-(title, artwork) bandits."""
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
-        super().__init__(spec, seed)
+    def __init__(self, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
         shape = (spec.n_titles, spec.n_artworks)
         self.counts = np.zeros(shape)
         self.sums = np.zeros(shape)
@@ -71,6 +74,18 @@ class PerArtworkBandit(Agent):
         return greedy
 
 
+@dataclass(frozen=True)
+class EpsilonGreedyConfig(AgentConfig):
+    """Epsilon-greedy's hyperparameters."""
+
+    epsilon: float = 0.1
+    """probability of a random allowed artwork in a slot"""
+
+    def check(self) -> None:
+        """epsilon in [0, 1]."""
+        check_real("epsilon", self.epsilon, low=0.0, high=1.0)
+
+
 class EpsilonGreedyAgent(PerArtworkBandit):
     """With probability epsilon a random allowed artwork, else the best mean so far.
 
@@ -78,39 +93,59 @@ class EpsilonGreedyAgent(PerArtworkBandit):
     """
 
     name = "egreedy"
-
-    def __init__(self, spec: ProblemSpec, seed: int = 0, epsilon: float = 0.1) -> None:
-        super().__init__(spec, seed)
-        if not 0.0 <= epsilon <= 1.0:
-            raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
-        self.epsilon = epsilon
+    config_class = EpsilonGreedyConfig
+    config: EpsilonGreedyConfig
 
     def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
                        greedy: np.ndarray) -> np.ndarray:
         """Untried artworks first; with probability epsilon per slot, random scores."""
         scores = np.where(self.counts[titles] == 0, np.inf, greedy)
-        return np.where(self.rng.random(mask.shape[:2] + (1,)) < self.epsilon,
+        return np.where(self.rng.random(mask.shape[:2] + (1,)) < self.config.epsilon,
                         self.rng.random(mask.shape), scores)
+
+
+@dataclass(frozen=True)
+class UCBConfig(AgentConfig):
+    """UCB1's hyperparameters."""
+
+    c: float = 0.15
+    """scale of the exploration bonus (to the reward's range)"""
+
+    def check(self) -> None:
+        """c >= 0."""
+        check_real("c", self.c, low=0.0)
 
 
 class UCBAgent(PerArtworkBandit):
     """UCB1: mean + c * sqrt(2 ln n_title / n_arm); `c` scales the bonus to the reward range."""
 
     name = "ucb"
-
-    def __init__(self, spec: ProblemSpec, seed: int = 0, c: float = 0.15) -> None:
-        super().__init__(spec, seed)
-        if c < 0:
-            raise ValueError(f"c must be >= 0, got {c}")
-        self.c = c
+    config_class = UCBConfig
+    config: UCBConfig
 
     def explore_scores(self, titles: np.ndarray, mask: np.ndarray,
                        greedy: np.ndarray) -> np.ndarray:
         """Upper confidence bounds (untried artworks first)."""
         counts = self.counts[titles]
         total = np.maximum(counts.sum(axis=-1, keepdims=True), 1.0)
-        bonus = self.c * np.sqrt(2.0 * np.log(total) / np.maximum(counts, 1e-12))
+        bonus = self.config.c * np.sqrt(2.0 * np.log(total) / np.maximum(counts, 1e-12))
         return np.where(counts == 0, np.inf, greedy + bonus)
+
+
+@dataclass(frozen=True)
+class ThompsonConfig(AgentConfig):
+    """Beta-Bernoulli Thompson sampling's prior."""
+
+    alpha: float = 1.0
+    """prior successes"""
+    beta: float = 30.0
+    """prior failures"""
+
+    def check(self) -> None:
+        """alpha, beta > 0."""
+        for name in ("alpha", "beta"):
+            if check_real(name, getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
 
 
 class ThompsonAgent(PerArtworkBandit):
@@ -121,18 +156,13 @@ class ThompsonAgent(PerArtworkBandit):
     """
 
     name = "thompson"
-
-    def __init__(self, spec: ProblemSpec, seed: int = 0, alpha: float = 1.0,
-                 beta: float = 30.0) -> None:
-        super().__init__(spec, seed)
-        if alpha <= 0 or beta <= 0:
-            raise ValueError(f"alpha and beta must be > 0, got {alpha}, {beta}")
-        self.alpha, self.beta = alpha, beta
+    config_class = ThompsonConfig
+    config: ThompsonConfig
 
     def posterior(self, title_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Beta posterior parameters (a, b), each (..., M), of every artwork of `title_ids`."""
-        a = self.alpha + self.successes[title_ids]
-        return a, self.beta + self.counts[title_ids] - self.successes[title_ids]
+        a = self.config.alpha + self.successes[title_ids]
+        return a, self.config.beta + self.counts[title_ids] - self.successes[title_ids]
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """A posterior draw (greedy: mean) per candidate; the best wins."""

@@ -25,6 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
+from agents.config import AgentConfig
 from artwork_env.config import DEVICE_NAMES, ModelConfig
 from artwork_env.env import Observation
 from artwork_env.errors import Refused, short
@@ -170,6 +171,9 @@ class Agent(ABC):
     name: ClassVar[str]
     reference: ClassVar[bool] = False
     """True for cheating references that read the simulator's ground truth."""
+    config_class: ClassVar[type[AgentConfig] | None] = None
+    """The agent's typed hyperparameters (`agents.config`), built from the keywords given
+    to `__init__` into `self.config`; None for an agent that takes its keywords itself."""
 
     @classmethod
     def default_hyperparameters(cls, env_id: str, device: str) -> dict[str, Any]:
@@ -177,10 +181,15 @@ class Agent(ABC):
         (agents tuned per env id read `agents/hyperparams.yaml`); none by default."""
         return {}
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
+    def __init__(self, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> None:
         self.spec = spec
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        if self.config_class is not None:
+            self.config = self.config_class.from_kwargs(**hyperparameters)
+        elif hyperparameters:
+            raise TypeError(f"{type(self).__name__} takes no hyperparameter(s) "
+                            f"{sorted(hyperparameters)}")
 
     def attach(self, env: Any) -> None:  # noqa: B027  (a hook; most agents need nothing)
         """Called with the env the agent is about to act in (references read its truth)."""
@@ -223,10 +232,14 @@ class Agent(ABC):
         venv.close()
 
     def hyperparameters(self) -> dict[str, Any]:
-        """The agent's hyperparameters (logged with every run). Default: its constructor's
-        keyword arguments, read back from the attributes of the same name."""
-        names = inspect.signature(type(self).__init__).parameters
-        return {name: getattr(self, name) for name in names
+        """The agent's hyperparameters (logged with every run): its configuration, or for
+        an agent without one, its constructor's keyword arguments read back from the
+        attributes of the same name."""
+        if self.config_class is not None:
+            return self.config.to_dict()
+        named = [p.name for p in inspect.signature(type(self).__init__).parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        return {name: getattr(self, name) for name in named
                 if name not in ("self", "spec", "seed") and hasattr(self, name)}
 
     def state_arrays(self) -> dict[str, np.ndarray]:

@@ -16,14 +16,17 @@ Each update touches only the arms observed; the correction sum is refreshed exac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from agents import linear_kernels
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
+from agents.config import AgentConfig
 from agents.features import candidate_features, n_features
 from artwork_env.arrays import gather_chosen, masked_argmax
+from artwork_env.validation import check_real
 
 
 class HybridLinearModel:
@@ -134,19 +137,50 @@ def arm_ids(title_ids: np.ndarray, n_artworks: int) -> np.ndarray:
     return title_ids[..., None] * n_artworks + np.arange(n_artworks)
 
 
+@dataclass(frozen=True)
+class LinearConfig(AgentConfig):
+    """The hybrid linear model's regularisation (both contextual agents)."""
+
+    ridge: float = 1.0
+    """ridge of the shared coefficients"""
+    arm_ridge: float = 1.0
+    """ridge of each arm's own offset"""
+
+    def check(self) -> None:
+        """Ridges > 0, exploration >= 0."""
+        for name in ("ridge", "arm_ridge"):
+            if check_real(name, getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("alpha", "scale"):
+            if hasattr(self, name):
+                check_real(name, getattr(self, name), low=0.0)
+
+
+@dataclass(frozen=True)
+class LinUCBConfig(LinearConfig):
+    """LinUCB's hyperparameters."""
+
+    alpha: float = 0.4
+    """width of the upper confidence bound, in posterior standard deviations"""
+
+
+@dataclass(frozen=True)
+class LinTSConfig(LinearConfig):
+    """Linear Thompson sampling's hyperparameters."""
+
+    scale: float = 0.2
+    """scale of the posterior draw"""
+
+
 class LinearBanditAgent(Agent):
     """Shared plumbing of the contextual agents: features, arms, cascading updates."""
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, ridge: float = 1.0,
-                 arm_ridge: float = 1.0, **exploration: float) -> None:
-        super().__init__(spec, seed)
-        self.ridge, self.arm_ridge = ridge, arm_ridge
+    config: LinearConfig
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
         self.model = HybridLinearModel(n_features(spec), spec.n_titles * spec.n_artworks,
-                                       ridge, arm_ridge)
-        for name, value in exploration.items():  # alpha (LinUCB) or scale (LinTS)
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}")
-            setattr(self, name, value)
+                                       self.config.ridge, self.config.arm_ridge)
 
     def arms(self, title_ids: np.ndarray) -> np.ndarray:
         """(N, K, M) arm id of every candidate: title * M + artwork."""
@@ -179,32 +213,29 @@ class LinUCBAgent(LinearBanditAgent):
     """Hybrid LinUCB (Li et al. 2010): mean + alpha * width, per slot."""
 
     name = "linucb"
-
-    def __init__(self, spec: ProblemSpec, seed: int = 0, alpha: float = 0.4,
-                 ridge: float = 1.0, arm_ridge: float = 1.0) -> None:
-        super().__init__(spec, seed, ridge, arm_ridge, alpha=alpha)
+    config_class = LinUCBConfig
+    config: LinUCBConfig
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The candidate with the highest upper confidence bound in each slot."""
         features = candidate_features(self.spec, obs)
         mean, width = self.model.mean_and_width(features, self.arms(obs["title_ids"]))
-        return masked_argmax(mean + self.alpha * width if explore else mean, obs["action_mask"])
+        scores = mean + self.config.alpha * width if explore else mean
+        return masked_argmax(scores, obs["action_mask"])
 
 
 class LinTSAgent(LinearBanditAgent):
     """Linear Thompson sampling on the hybrid model: one posterior draw per member."""
 
     name = "lints"
-
-    def __init__(self, spec: ProblemSpec, seed: int = 0, scale: float = 0.2,
-                 ridge: float = 1.0, arm_ridge: float = 1.0) -> None:
-        super().__init__(spec, seed, ridge, arm_ridge, scale=scale)
+    config_class = LinTSConfig
+    config: LinTSConfig
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The candidate with the best posterior draw in each slot (greedy: the mean)."""
         if not explore:
             return masked_argmax(self.greedy_scores(obs), obs["action_mask"])
         features = candidate_features(self.spec, obs)
-        scores = self.model.sample_scores(features, self.arms(obs["title_ids"]), self.scale,
+        scores = self.model.sample_scores(features, self.arms(obs["title_ids"]), self.config.scale,
                                           self.rng)
         return masked_argmax(scores, obs["action_mask"])

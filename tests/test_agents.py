@@ -464,3 +464,41 @@ def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
     buffer.push(x=np.ones((1, 2)), y=np.array([7]))
     assert np.array_equal(copy.columns["y"], buffer.columns["y"])
     assert list(copy.columns["y"][copy.recent(10)]) == [7, 6, 5, 4, 3]
+
+
+# ------------------------------------------------------------------ typed hyperparameters
+@pytest.mark.parametrize("name", ["egreedy", "ucb", "thompson", "linucb", "lints"])
+def test_a_typed_configuration_is_the_one_home_of_the_defaults(name, env):
+    """The agent's configuration dataclass holds its defaults; the logged
+    hyperparameters, the registry's parameter list and its check of --grid keys read it;
+    it is frozen."""
+    import dataclasses
+
+    from agents.registry import agent_parameters, unknown_parameters
+    cls = agent_class(name)
+    agent = make_agent(name, ProblemSpec.from_env(env))
+    defaults = {f.name: f.default for f in dataclasses.fields(cls.config_class)}
+    assert agent.hyperparameters() == defaults == agent.config.to_dict()
+    assert agent_parameters(cls) == list(defaults)
+    assert unknown_parameters(cls, {"no_such": 1, **defaults}) == ["no_such"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        agent.config.__setattr__(next(iter(defaults)), 0.5)
+
+
+@pytest.mark.parametrize("name, kwargs, message", [
+    ("ucb", {"c": -1}, "c must be >= 0"), ("ucb", {"c": "big"}, "c must be a finite number"),
+    ("egreedy", {"epsilon": 1.5}, "epsilon must be <= 1"),
+    ("thompson", {"beta": 0}, "beta must be > 0"),
+    ("linucb", {"ridge": 0}, "ridge must be > 0"), ("lints", {"scale": -0.1}, "scale must be"),
+    ("ucb", {"alpha": 1}, r"unknown hyperparameter\(s\) \['alpha'\]; known: \['c'\]"),
+])
+def test_a_bad_hyperparameter_is_refused_by_name(name, kwargs, message, env):
+    with pytest.raises(ValueError, match=message):
+        make_agent(name, ProblemSpec.from_env(env), **kwargs)
+
+
+def test_an_agent_without_hyperparameters_refuses_any(env):
+    from agents.registry import unknown_parameters
+    with pytest.raises(TypeError, match="takes no hyperparameter"):
+        make_agent("random", ProblemSpec.from_env(env), foo=1)
+    assert unknown_parameters(agent_class("random"), {"foo": 1}) == ["foo"]

@@ -14,13 +14,18 @@ TensorBoard event files (tags in README.md), config.json and the last checkpoint
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agents.base import ProblemSpec
-from agents.registry import agent_class, agent_names, default_agents, unknown_parameters
+from agents.registry import (
+    agent_class,
+    agent_names,
+    agent_parameters,
+    default_agents,
+    unknown_parameters,
+)
 from artwork_env import ENV_IDS, ModelConfig
 from artwork_env.vector_env import MAX_NUM_ENVS
 from experiments.checkpoints import read_checkpoint
@@ -145,8 +150,7 @@ def parse_args(argv: list[str] | None = None
         for name in names:
             unknown = unknown_parameters(agent_class(name), agent_kwargs)
             if unknown:
-                own = [p for p in inspect.signature(agent_class(name).__init__).parameters
-                       if p not in ("self", "spec", "seed")]
+                own = agent_parameters(agent_class(name))
                 parser.error(f"--grid: agent {name!r} has no parameter(s) {unknown}; "
                              f"its parameters: {own}")
     if args.device not in ("auto", "cpu", "cuda"):
