@@ -47,6 +47,7 @@ How each choice was measured: the README, "How far the learners get with more vi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitReport, slot_feedback
+from agents.config import AgentConfig
 from agents.hyperparams import TunedPerEnv, with_schedules
 from agents.linear import arm_ids
 from agents.neural import RewardNetwork, TwoTowers, candidate_inputs, input_columns
@@ -63,7 +65,7 @@ from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.layout import Columns
 from artwork_env.rewards import slot_gain
-from artwork_env.validation import check_integer
+from artwork_env.validation import check_integer, check_real
 
 
 class TwoTowerNetwork(nn.Module):
@@ -118,6 +120,56 @@ class ResponseNetworks(nn.Module):
         return slot_gain(spec.reward, spec.bounce_penalty, *self.probabilities(inputs, arms))
 
 
+@dataclass(frozen=True)
+class FactoredConfig(AgentConfig):
+    """The factored bandit's hyperparameters (per-env overrides: `agents/hyperparams.yaml`)."""
+
+    hidden: int = 128
+    """width of each network's hidden layers"""
+    learning_rate: float | str = 3e-4
+    """Adam's rate, or RL Zoo's `lin_<start>` falling to 0 over the budget"""
+    epsilon: float = 0.1
+    """probability of a random allowed artwork in a slot"""
+    train_every: int = 8
+    """updates between training rounds"""
+    train_steps: int = 8
+    """gradient steps a round"""
+    batch_size: int = 512
+    """rows a gradient step"""
+    buffer_size: int = 300_000
+    """rows each replay buffer keeps"""
+    ensemble: int = 5
+    """pairs of networks (Thompson sampling draws one a page)"""
+    averaging: float = 0.0
+    """exponential moving average of the weights (0: none)"""
+    thompson: bool = True
+    """score each page with one drawn ensemble member (else their mean)"""
+    interaction_rank: int = 16
+    """rank of the member x artwork towers (0: none)"""
+    final_epochs: int = 0
+    """epochs over the buffers once the budget is spent (needs a constant rate)"""
+
+    def check(self) -> None:
+        """Ranges of every field; a schedule needs no final epochs."""
+        check_real("epsilon", self.epsilon, low=0.0, high=1.0)
+        if not isinstance(self.thompson, bool):
+            raise ValueError(f"thompson must be True or False, got {self.thompson!r}")
+        if check_real("averaging", self.averaging, low=0.0) >= 1.0:
+            raise ValueError(f"averaging must be in [0, 1), got {self.averaging!r}")
+        for name in ("hidden", "train_every", "train_steps", "batch_size", "buffer_size",
+                     "ensemble"):
+            check_integer(name, getattr(self, name))
+        check_integer("final_epochs", self.final_epochs, low=0)
+        check_integer("interaction_rank", self.interaction_rank, low=0)
+        schedule = with_schedules({"learning_rate": self.learning_rate})["learning_rate"]
+        if not callable(schedule) and check_real("learning_rate", schedule) <= 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if self.final_epochs and callable(schedule):
+            raise ValueError(f"final_epochs={self.final_epochs} needs a constant "
+                             f"learning_rate: {self.learning_rate!r} is 0 when the budget "
+                             "is spent")
+
+
 class FactoredBanditAgent(TunedPerEnv, Agent):
     """Click and play-given-click networks, scored by the expected slot gain (module doc)."""
 
@@ -127,58 +179,35 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
     NETWORK_SETTINGS: tuple[str, ...] = ("ensemble", "averaging", "interaction_rank")
     """The hyperparameters that decide which networks are saved."""
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
-                 learning_rate: float | str = 3e-4, epsilon: float = 0.1, train_every: int = 8,
-                 train_steps: int = 8, batch_size: int = 512, buffer_size: int = 300_000,
-                 ensemble: int = 5, averaging: float = 0.0, thompson: bool = True,
-                 interaction_rank: int = 16, final_epochs: int = 0,
-                 device: str = "cpu") -> None:
-        super().__init__(spec, seed)
-        if not 0.0 <= epsilon <= 1.0:
-            raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
-        if not isinstance(thompson, bool):
-            raise ValueError(f"thompson must be True or False, got {thompson!r}")
-        if not 0.0 <= averaging < 1.0:
-            raise ValueError(f"averaging must be in [0, 1), got {averaging!r}")
-        for key, value in dict(hidden=hidden, train_every=train_every, train_steps=train_steps,
-                               batch_size=batch_size, buffer_size=buffer_size,
-                               ensemble=ensemble).items():
-            check_integer(key, value)
-        check_integer("final_epochs", final_epochs, low=0)
-        check_integer("interaction_rank", interaction_rank, low=0)
+    config_class = FactoredConfig
+    config: FactoredConfig
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "cpu",
+                 **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
+        cfg = self.config
         torch.manual_seed(seed)
-        self.params = dict(hidden=hidden, learning_rate=learning_rate, epsilon=epsilon,
-                           train_every=train_every, train_steps=train_steps,
-                           batch_size=batch_size, buffer_size=buffer_size, ensemble=ensemble,
-                           averaging=averaging, thompson=thompson,
-                           interaction_rank=interaction_rank, final_epochs=final_epochs)
         self.device = torch.device("cpu" if device == "auto" else device)
         columns = input_columns(spec)
         self.n_in = columns.width
         n_arms = spec.n_titles * spec.n_artworks
-        self.members = nn.ModuleList(ResponseNetworks(columns, hidden, n_arms, interaction_rank)
-                                     for _ in range(ensemble)).to(self.device)
-        self.schedule = with_schedules({"learning_rate": learning_rate})["learning_rate"]
-        if final_epochs and callable(self.schedule):
-            raise ValueError(f"final_epochs={final_epochs} needs a constant learning_rate: "
-                             f"{learning_rate!r} is 0 when the budget is spent")
+        self.members = nn.ModuleList(
+            ResponseNetworks(columns, cfg.hidden, n_arms, cfg.interaction_rank)
+            for _ in range(cfg.ensemble)).to(self.device)
+        self.schedule = with_schedules({"learning_rate": cfg.learning_rate})["learning_rate"]
         self.optimiser = torch.optim.Adam(self.members.parameters(), lr=self._rate(1.0))
         self.averaged = (AveragedModel(self.members, self.device,
-                                       multi_avg_fn=get_ema_multi_avg_fn(averaging))
-                         if averaging else None)
+                                       multi_avg_fn=get_ema_multi_avg_fn(cfg.averaging))
+                         if cfg.averaging else None)
         row = ((self.n_in,), np.float32)
-        self.examined = ReplayBuffer(buffer_size, features=row, arms=((), np.int64),
+        self.examined = ReplayBuffer(cfg.buffer_size, features=row, arms=((), np.int64),
                                      clicks=((), np.float32))
-        self.clicked = ReplayBuffer(buffer_size, features=row, arms=((), np.int64),
+        self.clicked = ReplayBuffer(cfg.buffer_size, features=row, arms=((), np.int64),
                                     plays=((), np.float32))
         self.play_credit = 0.0
         self.updates = 0
         self.visits_seen = 0
         self.budget = 0
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Network, training, exploration and averaging settings."""
-        return dict(self.params)
 
     def _rate(self, progress_remaining: float) -> float:
         """The learning rate with `progress_remaining` of the budget left (constant, or
@@ -259,12 +288,12 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         """`train_steps` click batches drawn uniformly from the examined buffer, and play
         batches from the clicked buffer at the rate that replays each row as often; each
         ensemble member draws its own rows."""
-        size, ensemble = self.params["batch_size"], self.params["ensemble"]
+        size, ensemble = self.config.batch_size, self.config.ensemble
         if callable(self.schedule):  # the share of the budget left (all of it outside learn)
             left = 1.0 - self.visits_seen / self.budget if self.budget else 1.0
             for group in self.optimiser.param_groups:
                 group["lr"] = self._rate(min(1.0, max(0.0, left)))
-        for _ in range(self.params["train_steps"]):
+        for _ in range(self.config.train_steps):
             rows = min(size, self.examined.size)
             self._step(self.click_loss(self.rng.integers(0, self.examined.size,
                                                          (ensemble, rows))))
@@ -278,8 +307,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
     def _refit(self) -> None:
         """`final_epochs` passes over both buffers at the (constant) learning rate, each
         ensemble member reading the rows in an order of its own (`batch_size` rows a step)."""
-        size, ensemble = self.params["batch_size"], self.params["ensemble"]
-        for _ in range(self.params["final_epochs"]):
+        size, ensemble = self.config.batch_size, self.config.ensemble
+        for _ in range(self.config.final_epochs):
             for buffer, loss in ((self.examined, self.click_loss),
                                  (self.clicked, self.play_loss)):
                 orders = np.stack([self.rng.permutation(buffer.size) for _ in range(ensemble)])
@@ -292,15 +321,15 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
         ensemble member drawn per page); exploring, each slot is a uniformly random allowed
         artwork with probability epsilon."""
         mask = obs["action_mask"]
-        if explore and self.params["thompson"]:
+        if explore and self.config.thompson:
             each = self.member_gains(obs)
             scores = each[self.rng.integers(0, len(each), len(mask)), np.arange(len(mask))]
         else:
             scores = self.gains(obs)
         best = masked_argmax(scores, mask)
-        if not explore or self.params["epsilon"] == 0.0:
+        if not explore or self.config.epsilon == 0.0:
             return best
-        explored = self.rng.random(best.shape) < self.params["epsilon"]
+        explored = self.rng.random(best.shape) < self.config.epsilon
         return np.where(explored, random_allowed(self.rng, mask > 0), best)
 
     def update(self, obs: Observation, actions: np.ndarray, reward: np.ndarray,
@@ -316,7 +345,7 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                           plays=np.asarray(info["plays"], dtype=bool)[clicked])
         self.updates += 1
         self.visits_seen += len(actions)
-        if self.updates % self.params["train_every"] == 0 and self.examined.size:
+        if self.updates % self.config.train_every == 0 and self.examined.size:
             self._train()
         if self.budget and self.visits_seen >= self.budget > self.visits_seen - len(actions):
             self._refit()  # the update that spends the budget
@@ -343,7 +372,8 @@ class FactoredBanditAgent(TunedPerEnv, Agent):
                     for key in module.state_dict()}
         saved = {key for key in arrays if key.split(".", 1)[0] in self.MODULE_NAMES}
         if saved != expected:
-            settings = ", ".join(f"{key}={self.params[key]}" for key in self.NETWORK_SETTINGS)
+            settings = ", ".join(f"{key}={getattr(self.config, key)}"
+                                 for key in self.NETWORK_SETTINGS)
             raise ValueError(
                 f"the saved networks do not fit this agent ({settings}): saved with "
                 f"other settings, or by an older version; missing "

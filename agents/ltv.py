@@ -69,6 +69,7 @@ the member's hidden state or of the model's misrepresentation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,13 +77,13 @@ import torch
 from torch import nn
 
 from agents.base import Observation, ProblemSpec, TrainingEnv, VisitReport
-from agents.factored import FactoredBanditAgent
+from agents.factored import FactoredBanditAgent, FactoredConfig
 from agents.neural import candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen
 from artwork_env.rewards import slot_gain
-from artwork_env.validation import check_integer
+from artwork_env.validation import check_integer, check_real
 
 VALUE_OPTIMISER = "value_optimiser."
 """The prefix of the value networks' optimiser state in saved arrays."""
@@ -135,6 +136,30 @@ class LongTermValues(nn.Module):
         self.click = ClickHazards(columns.width, hidden)
 
 
+@dataclass(frozen=True)
+class LtvConfig(FactoredConfig):
+    """`ltv`'s hyperparameters: the factored bandit's and the long-term value's."""
+
+    gamma: float = 1.0
+    """weight of the long-term value a click adds (0: the factored bandit, bit for bit)"""
+    value_learning_rate: float = 3e-4
+    """Adam's rate for the long-term value networks"""
+    value_buffer_size: int = 200_000
+    """visits and clicks each value buffer keeps"""
+    click_value_penalty: float = 0.1
+    """L2 penalty on what a click adds to the leaving logit"""
+
+    def check(self) -> None:
+        """The factored bandit's checks and the value's ranges."""
+        super().check()
+        check_real("gamma", self.gamma, low=0.0, high=1.0)
+        check_real("click_value_penalty", self.click_value_penalty, low=0.0)
+        if check_real("value_learning_rate", self.value_learning_rate) <= 0:
+            raise ValueError(f"value_learning_rate must be > 0, got "
+                             f"{self.value_learning_rate!r}")
+        check_integer("value_buffer_size", self.value_buffer_size)
+
+
 class LtvAgent(FactoredBanditAgent):
     """The factored bandit scoring each candidate with its gain plus gamma x its click
     probability x the long-term value a click on it adds (module doc)."""
@@ -143,35 +168,27 @@ class LtvAgent(FactoredBanditAgent):
     MODULE_NAMES = (*FactoredBanditAgent.MODULE_NAMES, "values")
     NETWORK_SETTINGS = (*FactoredBanditAgent.NETWORK_SETTINGS, "gamma")
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, gamma: float = 1.0,
-                 value_learning_rate: float = 3e-4, value_buffer_size: int = 200_000,
-                 click_value_penalty: float = 0.1, **factored: Any) -> None:
-        super().__init__(spec, seed, **factored)
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
-        if not click_value_penalty >= 0.0:
-            raise ValueError(f"click_value_penalty must be >= 0, got {click_value_penalty!r}")
-        if not value_learning_rate > 0.0:
-            raise ValueError(f"value_learning_rate must be > 0, got {value_learning_rate!r}")
-        check_integer("value_buffer_size", value_buffer_size)
-        self.params.update(gamma=float(gamma), value_learning_rate=value_learning_rate,
-                           value_buffer_size=value_buffer_size,
-                           click_value_penalty=click_value_penalty)
-        self.gamma = float(gamma)
+    config_class = LtvConfig
+    config: LtvConfig
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "cpu",
+                 **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, device, **hyperparameters)
+        cfg = self.config
         self.open: list[list[tuple[np.ndarray, ...]]] = []
         """Per member index, the visits of the lifetime in progress (member row, reward,
         clicked candidates' inputs)."""
-        if self.gamma == 0.0:  # the factored bandit itself
+        if cfg.gamma == 0.0:  # the factored bandit itself
             self.values = None
             return
-        self.values = LongTermValues(spec, self.params["hidden"]).to(self.device)
+        self.values = LongTermValues(spec, cfg.hidden).to(self.device)
         self.value_optimiser = torch.optim.Adam(self.values.parameters(),
-                                                lr=value_learning_rate)
+                                                lr=cfg.value_learning_rate)
         member_width = self.values.member_cols.stop - self.values.member_cols.start
-        self.visits = ReplayBuffer(value_buffer_size, member=((member_width,), np.float32),
+        self.visits = ReplayBuffer(cfg.value_buffer_size, member=((member_width,), np.float32),
                                    target=((), np.float32), clicked=((), np.float32),
                                    left=((), np.float32))
-        self.clicks = ReplayBuffer(value_buffer_size, features=((self.n_in,), np.float32),
+        self.clicks = ReplayBuffer(cfg.value_buffer_size, features=((self.n_in,), np.float32),
                                    left=((), np.float32), visit=((), np.int64),
                                    place=((), np.int64), n_clicks=((), np.int64))
         self.visits_recorded = 0
@@ -205,7 +222,7 @@ class LtvAgent(FactoredBanditAgent):
         x, arms = self.candidate_tensors(obs)  # once for both networks
         click, play = self.member_probabilities(obs, (x, arms))
         gains = slot_gain(self.spec.reward, self.spec.bounce_penalty, click, play)
-        return gains + self.gamma * click * self._click_values(obs, x)[None]
+        return gains + self.config.gamma * click * self._click_values(obs, x)[None]
 
     def state_values(self, member: np.ndarray) -> tuple[np.ndarray, ...]:
         """(f0(s), kappa(s), V(s)) of (N, member width) observation rows."""
@@ -253,7 +270,7 @@ class LtvAgent(FactoredBanditAgent):
         rewards = np.array([visit[1] for visit in lifetime])
         target = np.zeros(len(lifetime))
         for t in range(len(lifetime) - 2, -1, -1):
-            target[t] = rewards[t + 1] + self.gamma * target[t + 1]
+            target[t] = rewards[t + 1] + self.config.gamma * target[t + 1]
         n_clicks = np.array([len(visit[2]) for visit in lifetime])
         left = (np.arange(len(lifetime)) == len(lifetime) - 1).astype(np.float32)
         self.visits.push(member=np.stack([visit[0] for visit in lifetime]), target=target,
@@ -270,12 +287,12 @@ class LtvAgent(FactoredBanditAgent):
         """The factored bandit's training, then as many steps on the value networks."""
         super()._train()
         if self.values is not None and self.visits.size:
-            for _ in range(self.params["train_steps"]):
+            for _ in range(self.config.train_steps):
                 self._value_step()
 
     def _value_step(self) -> None:
         """One Adam step on the leaving logits, V and phi (module doc)."""
-        size = self.params["batch_size"]
+        size = self.config.batch_size
         batch = self.visits.tensors(self.rng.integers(0, self.visits.size,
                                                       min(size, self.visits.size)),
                                     self.device)
@@ -316,7 +333,7 @@ class LtvAgent(FactoredBanditAgent):
         loss = nn.functional.binary_cross_entropy_with_logits(logit, visit["left"],
                                                               reduction="none")
         return ((weight * loss).sum() / weight.sum().clamp(min=1e-6)
-                + self.params["click_value_penalty"] * (phi ** 2).mean())
+                + self.config.click_value_penalty * (phi ** 2).mean())
 
     # ---------------------------------------------------------------- saving
     def state_arrays(self) -> dict[str, np.ndarray]:

@@ -29,6 +29,7 @@ was poorly calibrated there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Observation, ProblemSpec, slot_feedback
+from agents.config import AgentConfig
 from agents.features import candidate_features, n_features
 from agents.hyperparams import TunedPerEnv
 from agents.linear import arm_ids
@@ -43,6 +45,7 @@ from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax
 from artwork_env.layout import Columns
+from artwork_env.validation import check_integer, check_real
 
 
 class RewardNetwork(nn.Module):
@@ -112,36 +115,63 @@ def n_inputs(spec: ProblemSpec) -> int:
     return input_columns(spec).width
 
 
+@dataclass(frozen=True)
+class NeuralConfig(AgentConfig):
+    """The neural bandit's hyperparameters (per-env overrides: `agents/hyperparams.yaml`)."""
+
+    hidden: int = 128
+    """width of the reward network's hidden layers"""
+    learning_rate: float = 1e-4
+    """Adam's rate"""
+    train_every: int = 8
+    """updates between training rounds"""
+    train_steps: int = 8
+    """gradient steps a round"""
+    batch_size: int = 512
+    """rows a gradient step"""
+    buffer_size: int = 200_000
+    """rows the replay buffer keeps"""
+    posterior_window: int = 10_000
+    """newest rows the last layer's posterior is fitted on"""
+    ridge: float = 1.0
+    """prior precision of the last layer"""
+    scale: float = 0.2
+    """scale of the posterior draw"""
+
+    def check(self) -> None:
+        """Positive sizes and rates, scale >= 0."""
+        for name in ("hidden", "train_every", "train_steps", "batch_size", "buffer_size",
+                     "posterior_window"):
+            check_integer(name, getattr(self, name))
+        for name in ("learning_rate", "ridge"):
+            if check_real(name, getattr(self, name)) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        check_real("scale", self.scale, low=0.0)
+
+
 class NeuralBanditAgent(TunedPerEnv, Agent):
     """Neural-linear Thompson sampling over the LinUCB feature map (see the module doc)."""
 
     name = "neural_bandit"
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, hidden: int = 128,
-                 learning_rate: float = 1e-4, train_every: int = 8, train_steps: int = 8,
-                 batch_size: int = 512, buffer_size: int = 200_000,
-                 posterior_window: int = 10_000, ridge: float = 1.0, scale: float = 0.2,
-                 device: str = "cpu") -> None:
-        super().__init__(spec, seed)
+    config_class = NeuralConfig
+    config: NeuralConfig
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "cpu",
+                 **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
+        cfg = self.config
         torch.manual_seed(seed)
-        self.params = dict(hidden=hidden, learning_rate=learning_rate, train_every=train_every,
-                           train_steps=train_steps, batch_size=batch_size,
-                           buffer_size=buffer_size, posterior_window=posterior_window,
-                           ridge=ridge, scale=scale)
         self.device = torch.device("cpu" if device == "auto" else device)
         self.n_in = n_inputs(spec)
-        self.net = RewardNetwork(self.n_in, hidden, spec.n_titles * spec.n_artworks).to(
+        self.net = RewardNetwork(self.n_in, cfg.hidden, spec.n_titles * spec.n_artworks).to(
             self.device)
-        self.optimiser = torch.optim.Adam(self.net.parameters(), lr=learning_rate)
-        self.buffer = ReplayBuffer(buffer_size, features=((self.n_in,), np.float32),
+        self.optimiser = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
+        self.buffer = ReplayBuffer(cfg.buffer_size, features=((self.n_in,), np.float32),
                                    arms=((), np.int64), targets=((), np.float32))
         self.updates = 0
         self.arm_counts = np.zeros(spec.n_titles * spec.n_artworks)
         self._fit_posterior()
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Network, training and posterior settings."""
-        return dict(self.params)
 
     # ---------------------------------------------------------------- model
     def _embed(self, features: np.ndarray, arms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,8 +185,8 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
     def _fit_posterior(self) -> None:
         """The trained head as the mean; the covariance of a Bayesian linear regression on
         phi over the recent window."""
-        hidden, ridge = self.params["hidden"], self.params["ridge"]
-        recent = self.buffer.recent(self.params["posterior_window"])
+        hidden, ridge = self.config.hidden, self.config.ridge
+        recent = self.buffer.recent(self.config.posterior_window)
         precision = ridge * np.eye(hidden)
         if recent.size:
             rows = self.buffer.columns
@@ -168,10 +198,10 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
 
     def _train(self) -> None:
         """A few minibatch steps of mean squared error on the replay buffer."""
-        for _ in range(self.params["train_steps"]):
+        for _ in range(self.config.train_steps):
             size = self.buffer.size
             batch = self.buffer.tensors(
-                self.rng.integers(0, size, min(self.params["batch_size"], size)), self.device)
+                self.rng.integers(0, size, min(self.config.batch_size, size)), self.device)
             loss = torch.mean((self.net(batch["features"], batch["arms"])
                                - batch["targets"]) ** 2)
             self.optimiser.zero_grad()
@@ -187,7 +217,7 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
         phi, intercept = self._embed(features, arms)
         phi = phi.reshape(n, n_slots * n_art, -1)
         if explore:
-            scale, ridge = self.params["scale"], self.params["ridge"]
+            scale, ridge = self.config.scale, self.config.ridge
             draws = self.rng.standard_normal((n, len(self.mean)))
             w = self.mean + scale * draws @ self.factor.T  # (N, h)
             intercept = intercept + scale * self.rng.standard_normal(len(arms)) / np.sqrt(
@@ -208,7 +238,7 @@ class NeuralBanditAgent(TunedPerEnv, Agent):
                          targets=target[observed])
         np.add.at(self.arm_counts, arms[observed], 1.0)
         self.updates += 1
-        if self.updates % self.params["train_every"] == 0:
+        if self.updates % self.config.train_every == 0:
             self._train()
             self._fit_posterior()
 

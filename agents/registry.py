@@ -89,19 +89,18 @@ def is_agent_name(name: str) -> bool:
 
 
 def agent_parameters(cls: type[Agent]) -> list[str]:
-    """The hyperparameters an agent class takes: its configuration's fields, or its
-    constructor's keywords."""
-    if cls.config_class is not None:
-        return cls.config_class.names()
-    return [p.name for p in inspect.signature(cls.__init__).parameters.values()
-            if p.name not in ("self", "spec", "seed")
-            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    """The keywords an agent class takes: its constructor's own (a torch `device`, say) and
+    its configuration's fields."""
+    own = [p.name for p in inspect.signature(cls.__init__).parameters.values()
+           if p.name not in ("self", "spec", "seed")
+           and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return own + (cls.config_class.names() if cls.config_class is not None else [])
 
 
 def unknown_parameters(cls: type[Agent], kwargs: dict[str, Any]) -> list[str]:
     """The keys of `kwargs` that the agent class does not take."""
     if cls.config_class is not None:
-        return [key for key in kwargs if key not in cls.config_class.names()]
+        return [key for key in kwargs if key not in agent_parameters(cls)]
     if cls.__init__ is Agent.__init__:  # (its **hyperparameters are a configuration's)
         return list(kwargs)
     accepted = inspect.signature(cls.__init__).parameters

@@ -34,8 +34,12 @@ def check_real(name: str, value: object, low: float | None = None,
     """`value` if it is a finite number in [low, high], else `ValueError` naming `name`."""
     if not is_real(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if low is not None and value < low:  # type: ignore[operator]
+    below = low is not None and value < low  # type: ignore[operator]
+    above = high is not None and value > high  # type: ignore[operator]
+    if (below or above) and low is not None and high is not None:
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
+    if below:
         raise ValueError(f"{name} must be >= {low}, got {value!r}")
-    if high is not None and value > high:  # type: ignore[operator]
+    if above:
         raise ValueError(f"{name} must be <= {high}, got {value!r}")
     return float(value)  # type: ignore[arg-type]

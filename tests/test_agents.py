@@ -193,7 +193,7 @@ def test_factored_bandit_logit_adds_the_two_towers_dot_product(env):
         expected = torch.einsum("nr,nkmr->nkm", net.towers.member(member),
                                 net.towers.item(candidates))
         logits = net(*agent_inputs(agent, obs)).reshape(n, k, m)
-    assert agent.params["interaction_rank"] == net.towers.item.out_features == 16
+    assert agent.config.interaction_rank == net.towers.item.out_features == 16
     assert torch.allclose(logits, expected, atol=1e-5)
     assert logits.std() > 0.01  # the term varies across candidates
     plain = make_agent("factored_bandit", agent.spec, interaction_rank=0)
@@ -487,7 +487,7 @@ def test_a_typed_configuration_is_the_one_home_of_the_defaults(name, env):
 
 @pytest.mark.parametrize("name, kwargs, message", [
     ("ucb", {"c": -1}, "c must be >= 0"), ("ucb", {"c": "big"}, "c must be a finite number"),
-    ("egreedy", {"epsilon": 1.5}, "epsilon must be <= 1"),
+    ("egreedy", {"epsilon": 1.5}, r"epsilon must be in \[0, 1\]"),
     ("thompson", {"beta": 0}, "beta must be > 0"),
     ("linucb", {"ridge": 0}, "ridge must be > 0"), ("lints", {"scale": -0.1}, "scale must be"),
     ("ucb", {"alpha": 1}, r"unknown hyperparameter\(s\) \['alpha'\]; known: \['c'\]"),
