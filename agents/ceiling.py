@@ -41,7 +41,7 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Observation, ProblemSpec
-from agents.neural import TwoTowers
+from agents.modules import TwoTowers
 from artwork_env import rng
 from artwork_env.arrays import masked_argmax, random_allowed
 from artwork_env.core import ArtworkSimulator

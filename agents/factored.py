@@ -59,7 +59,7 @@ from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitRepor
 from agents.config import AgentConfig
 from agents.hyperparams import TunedPerEnv, with_schedules
 from agents.linear import arm_ids
-from agents.neural import RewardNetwork, TwoTowers, candidate_inputs, input_columns
+from agents.modules import RewardNetwork, TwoTowers, candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed

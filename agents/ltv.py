@@ -78,7 +78,7 @@ from torch import nn
 
 from agents.base import Observation, ProblemSpec, TrainingEnv, VisitReport
 from agents.factored import FactoredBanditAgent, FactoredConfig
-from agents.neural import candidate_inputs, input_columns
+from agents.modules import candidate_inputs, input_columns
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen

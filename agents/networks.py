@@ -27,7 +27,7 @@ from gymnasium import spaces
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor, MlpExtractor
 from torch import nn
 
-from agents.neural import TwoTowers
+from agents.modules import TwoTowers
 
 
 class CandidateScorer(BaseFeaturesExtractor):

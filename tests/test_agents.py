@@ -340,7 +340,7 @@ def agent_inputs(agent, obs):
     import torch
 
     from agents.linear import arm_ids
-    from agents.neural import candidate_inputs
+    from agents.modules import candidate_inputs
 
     inputs = candidate_inputs(agent.spec, obs).reshape(-1, agent.n_in)
     arms = arm_ids(obs["title_ids"], agent.spec.n_artworks).reshape(-1)
