@@ -10,7 +10,7 @@ from agents.base import Agent, ProblemSpec
 from agents.reference import OracleAgent
 from artwork_env.env import Observation, agent_observation
 from artwork_env.rollout import Visit, rollout
-from experiments.vocabulary import EVAL_SEED, LIFETIME_TAG
+from experiments.vocabulary import EVAL_SEED, LIFETIME_TAG, tagged
 
 
 def first_page(agent: Agent, env: Any) -> np.ndarray:
@@ -81,11 +81,10 @@ def evaluate(agent: Agent, env: Any, oracle_return: float | None = None) -> dict
     visits = totals["visits"].sum()
     relative = ({} if oracle_return is None else
                 {LIFETIME_TAG: 100.0 * float(totals["reward"].mean()) / oracle_return})
-    return {**relative,
-        "eval/take_rate": totals["plays"] / totals["impressions"],
-        "eval/reward": float(totals["reward"].sum() / visits),
-        "eval/return": float(totals["reward"].mean()),
-        "eval/pct_of_oracle": pct_of_oracle(totals["expected"], totals["oracle"],
-                                            totals["worst"]),
-        "eval/regret": (totals["oracle"] - totals["expected"]) / visits,
-    }
+    return {**relative, **tagged("eval", {
+        "take_rate": totals["plays"] / totals["impressions"],
+        "reward": float(totals["reward"].sum() / visits),
+        "return": float(totals["reward"].mean()),
+        "pct_of_oracle": pct_of_oracle(totals["expected"], totals["oracle"], totals["worst"]),
+        "regret": (totals["oracle"] - totals["expected"]) / visits,
+    })}

@@ -51,6 +51,7 @@ from experiments.vocabulary import (
     EVAL_TAGS,
     PAGE_TAG,
     run_label,
+    tagged,
 )
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -185,16 +186,13 @@ class TrainWindow:
 
     def metrics(self) -> dict[str, float]:
         """The `train/*` scalars of this window."""
-        out = {
-            "train/take_rate": self.plays / self.impressions,
-            "train/reward": self.reward / self.visits,
-            "train/regret": self.regret / self.visits,
-            "train/cumulative_regret": self.cumulative_regret,
-            "train/bounce_rate": self.bounces / self.impressions,
-        }
+        out = {"take_rate": self.plays / self.impressions, "reward": self.reward / self.visits,
+               "regret": self.regret / self.visits,
+               "cumulative_regret": self.cumulative_regret,
+               "bounce_rate": self.bounces / self.impressions}
         if self.returns:
-            out["train/return"] = float(np.mean(self.returns))
-        return out
+            out["return"] = float(np.mean(self.returns))
+        return tagged("train", out)
 
     def state(self) -> dict[str, Any]:
         """What a checkpoint keeps of the window (episodes in progress restart on resume)."""

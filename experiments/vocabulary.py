@@ -20,13 +20,24 @@ Tags (x-axis: visits trained on):
 from __future__ import annotations
 
 PAGE_TAG = "eval/page"
-EVAL_TAGS = ("eval/take_rate", "eval/reward", "eval/return", "eval/pct_of_oracle",
-             "eval/regret")
+EVAL_METRICS = ("take_rate", "reward", "return", "pct_of_oracle", "regret")
+EVAL_TAGS = tuple(f"eval/{name}" for name in EVAL_METRICS)
 LIFETIME_TAG = "eval/return_vs_oracle"
 """Logged on lifetime envs only (episodes of more than one visit)."""
-TRAIN_TAGS = ("train/take_rate", "train/reward", "train/regret", "train/cumulative_regret",
-              "train/bounce_rate", "train/return")
+TRAIN_METRICS = ("take_rate", "reward", "regret", "cumulative_regret", "bounce_rate",
+                 "return")
+TRAIN_TAGS = tuple(f"train/{name}" for name in TRAIN_METRICS)
 TAGS = EVAL_TAGS + TRAIN_TAGS
+
+
+def tagged(section: str, metrics: dict[str, float]) -> dict[str, float]:
+    """`metrics` under their TensorBoard tags, `section/name`; a tag the vocabulary does not
+    list raises `KeyError` (every tag a run writes is named here, once)."""
+    out = {f"{section}/{name}": value for name, value in metrics.items()}
+    unknown = sorted(set(out) - set(TAGS))
+    if unknown:
+        raise KeyError(f"tags {unknown} are not in experiments.vocabulary")
+    return out
 FINAL_TAGS = ("eval/reward", "eval/take_rate", "eval/pct_of_oracle", "eval/regret",
               "eval/return", "train/cumulative_regret")
 """The tags a report reads the final value of (a run without them is skipped)."""
