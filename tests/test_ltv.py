@@ -34,7 +34,11 @@ def drive(agent, env, steps: int, seed: int = 0):
     return agent_observation(obs, info, start)
 
 
-def test_ltv_with_gamma_0_is_the_factored_bandit_to_the_bit(env):
+@pytest.mark.parametrize("env_id", ["ArtworkPersonalization-v1", "ArtworkBandit-v0"])
+def test_ltv_with_gamma_0_is_the_factored_bandit_to_the_bit(env_id):
+    """On the lifetime env and on the one-visit bandit env (where the two are the same
+    learner by construction), the same actions and the same saved state, bit for bit."""
+    env = make_vector(env_id, N, n_titles=60)
     spec = ProblemSpec.from_env(env)
     twin = make_agent("ltv", spec, seed=3, gamma=0.0, **SMALL)
     bandit = make_agent("factored_bandit", spec, seed=3, **SMALL)
