@@ -17,7 +17,7 @@ from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.config import AgentConfig
 from artwork_env.arrays import masked_argmax
 from artwork_env.rewards import reward_event
-from artwork_env.validation import check_real
+from artwork_env.validation import check_positive, check_real
 
 
 class PerArtworkBandit(Agent):
@@ -143,9 +143,8 @@ class ThompsonConfig(AgentConfig):
 
     def check(self) -> None:
         """alpha, beta > 0."""
-        for name in ("alpha", "beta"):
-            if check_real(name, getattr(self, name)) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        check_positive("alpha", self.alpha)
+        check_positive("beta", self.beta)
 
 
 class ThompsonAgent(PerArtworkBandit):

@@ -65,7 +65,7 @@ from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.layout import Columns
 from artwork_env.rewards import slot_gain
-from artwork_env.validation import check_integer, check_real
+from artwork_env.validation import check_integer, check_positive, check_real
 
 
 class TwoTowerNetwork(nn.Module):
@@ -162,8 +162,8 @@ class FactoredConfig(AgentConfig):
         check_integer("final_epochs", self.final_epochs, low=0)
         check_integer("interaction_rank", self.interaction_rank, low=0)
         schedule = with_schedules({"learning_rate": self.learning_rate})["learning_rate"]
-        if not callable(schedule) and check_real("learning_rate", schedule) <= 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if not callable(schedule):
+            check_positive("learning_rate", schedule)
         if self.final_epochs and callable(schedule):
             raise ValueError(f"final_epochs={self.final_epochs} needs a constant "
                              f"learning_rate: {self.learning_rate!r} is 0 when the budget "

@@ -26,7 +26,7 @@ from agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from agents.config import AgentConfig
 from agents.features import candidate_features, n_features
 from artwork_env.arrays import gather_chosen, masked_argmax
-from artwork_env.validation import check_real
+from artwork_env.validation import check_positive, check_real
 
 
 class HybridLinearModel:
@@ -148,9 +148,8 @@ class LinearConfig(AgentConfig):
 
     def check(self) -> None:
         """Ridges > 0, exploration >= 0."""
-        for name in ("ridge", "arm_ridge"):
-            if check_real(name, getattr(self, name)) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        check_positive("ridge", self.ridge)
+        check_positive("arm_ridge", self.arm_ridge)
         for name in ("alpha", "scale"):
             if hasattr(self, name):
                 check_real(name, getattr(self, name), low=0.0)

@@ -83,7 +83,7 @@ from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen
 from artwork_env.rewards import slot_gain
-from artwork_env.validation import check_integer, check_real
+from artwork_env.validation import check_integer, check_positive, check_real
 
 VALUE_OPTIMISER = "value_optimiser."
 """The prefix of the value networks' optimiser state in saved arrays."""
@@ -154,9 +154,7 @@ class LtvConfig(FactoredConfig):
         super().check()
         check_real("gamma", self.gamma, low=0.0, high=1.0)
         check_real("click_value_penalty", self.click_value_penalty, low=0.0)
-        if check_real("value_learning_rate", self.value_learning_rate) <= 0:
-            raise ValueError(f"value_learning_rate must be > 0, got "
-                             f"{self.value_learning_rate!r}")
+        check_positive("value_learning_rate", self.value_learning_rate)
         check_integer("value_buffer_size", self.value_buffer_size)
 
 

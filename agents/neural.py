@@ -49,7 +49,7 @@ from agents.modules import (  # noqa: F401  (also importable from here, as befor
 from agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from agents.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax
-from artwork_env.validation import check_integer, check_real
+from artwork_env.validation import check_integer, check_positive, check_real
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,8 @@ class NeuralConfig(AgentConfig):
         for name in ("hidden", "train_every", "train_steps", "batch_size", "buffer_size",
                      "posterior_window"):
             check_integer(name, getattr(self, name))
-        for name in ("learning_rate", "ridge"):
-            if check_real(name, getattr(self, name)) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        check_positive("learning_rate", self.learning_rate)
+        check_positive("ridge", self.ridge)
         check_real("scale", self.scale, low=0.0)
 
 

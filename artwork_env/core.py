@@ -145,21 +145,19 @@ class ArtworkSimulator(Simulator):
     def oracle(self) -> tuple[np.ndarray, np.ndarray]:
         """The myopic oracle (`NumpySimulator.oracle`, by `kernels.oracle`): (N,) best
         expected reward and (N, K) artworks attaining it."""
-        page = self.page_model()
-        actions = np.empty((self.n, self.n_slots), dtype=np.int64)
-        values = np.empty(self.n)
-        self._kernel(self.n, "oracle")(
-            self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
-            page.exists, actions, values)
-        return values, actions
+        return self._best_row("oracle")
 
     def worst(self) -> tuple[np.ndarray, np.ndarray]:
         """The worst page (`NumpySimulator.worst`, by `kernels.worst`): (N,) lowest expected
         reward of any row and (N, K) artworks attaining it."""
+        return self._best_row("worst")
+
+    def _best_row(self, kernel: str) -> tuple[np.ndarray, np.ndarray]:
+        """The row the kernel `oracle` or `worst` picks per member, and its value."""
         page = self.page_model()
         actions = np.empty((self.n, self.n_slots), dtype=np.int64)
         values = np.empty(self.n)
-        self._kernel(self.n, "worst")(
+        self._kernel(self.n, kernel)(
             self._reward, self.config.bounce_penalty, page.patience, page.click, page.play,
             page.exists, actions, values)
         return values, actions

@@ -29,6 +29,13 @@ def check_integer(name: str, value: object, low: int = 1, high: int | None = Non
     return value  # type: ignore[return-value]
 
 
+def check_positive(name: str, value: object) -> float:
+    """`value` if it is a finite number > 0, else `ValueError` naming `name`."""
+    if check_real(name, value) <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
 def check_real(name: str, value: object, low: float | None = None,
                high: float | None = None) -> float:
     """`value` if it is a finite number in [low, high], else `ValueError` naming `name`."""
