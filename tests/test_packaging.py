@@ -104,3 +104,14 @@ def test_rl_zoo_trains_with_the_shipped_hyperparameters(algo, tmp_path):
         cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(tmp_path.glob(f"{algo}/ArtworkBandit-v0_1/ArtworkBandit-v0.zip"))
+
+
+@pytest.mark.slow
+def test_the_demo_runs_end_to_end():
+    """`scripts/demo.py`, advertised in the README, once died after its two pages (a
+    KeyError on the reset info): it prints the pages and the three policies' take rates."""
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--visits", "20"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("random", "best non-personalised", "oracle"):
+        assert f"  {name}" in done.stdout and "take rate" in done.stdout

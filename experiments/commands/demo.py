@@ -18,7 +18,7 @@ from experiments.commands import console_command
 
 def show_demo_page(seed: int) -> None:
     """Render two visits of one member on the demo catalog, with the oracle's artworks."""
-    env = gym.make("ArtworkPersonalization-v0", catalog="demo", render_mode="ansi")
+    env = gym.make("ArtworkPersonalization-v1", catalog="demo", render_mode="ansi")
     env.reset(seed=seed)
     for _ in range(2):
         _, action = env.unwrapped.oracle()
@@ -40,7 +40,7 @@ def take_rates(visits: int, seed: int) -> dict[str, tuple[float, float]]:
             elif name == "oracle":
                 action = env.unwrapped.oracle()[1]
             else:
-                action = best[info["titles"]]
+                action = best[info["row_titles"]]
             obs, reward, _, _, step = env.step(action)
             counts[0] += step["n_plays"]
             counts[1] += step["n_impressions"]
