@@ -34,6 +34,7 @@ own and the planner's, says how much of the sequential headroom the observation 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Observation, ProblemSpec
+from agents.config import AgentConfig
 from agents.modules import TwoTowers
 from artwork_env import rng
 from artwork_env.arrays import masked_argmax, random_allowed
@@ -48,6 +50,7 @@ from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
 from artwork_env.planning import run_lifetimes
 from artwork_env.rewards import slot_gain
+from artwork_env.validation import check_integer, check_positive, check_real
 
 CEILING_STREAM = 7_777_777
 """Seeds the ceiling's simulated members draw from: seed + CEILING_STREAM (apart from the
@@ -78,6 +81,34 @@ class GainRegressor(nn.Module):
         return gain
 
 
+@dataclass(frozen=True)
+class CeilingConfig(AgentConfig):
+    """The ceiling's hyperparameters: its simulated pages and its network's fit."""
+
+    n_pages: int = 40_000
+    """simulated pages (members' first visits) labelled with exact gains"""
+    hidden: int = 128
+    """width of the gain network's hidden layers"""
+    epochs: int = 6
+    """passes over the pages"""
+    batch_size: int = 256
+    """pages a gradient step"""
+    learning_rate: float = 2e-3
+    """Adam's rate"""
+    interaction_rank: int = 0
+    """rank of the member x candidate two-tower term (0: none)"""
+    price: float = 0.0
+    """the lifetime price s of the labels' programme (0: the myopic oracle's gains)"""
+
+    def check(self) -> None:
+        """Positive sizes and rate; rank and price >= 0."""
+        for name in ("n_pages", "hidden", "epochs", "batch_size"):
+            check_integer(name, getattr(self, name))
+        check_integer("interaction_rank", self.interaction_rank, low=0)
+        check_positive("learning_rate", self.learning_rate)
+        check_real("price", self.price, low=0.0)
+
+
 class CeilingAgent(Agent):
     """CHEATING REFERENCE (in its labels): a large model fitted on ground-truth gains of
     simulated pages, acting from the observation only (see the module docstring)."""
@@ -85,22 +116,15 @@ class CeilingAgent(Agent):
     name = "ceiling"
     reference = True
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, n_pages: int = 40_000,
-                 hidden: int = 128, epochs: int = 6, batch_size: int = 256,
-                 learning_rate: float = 2e-3, interaction_rank: int = 0, price: float = 0.0,
-                 device: str = "cpu") -> None:
-        super().__init__(spec, seed)
-        if not (isinstance(price, (int, float)) and 0.0 <= price < float("inf")):
-            raise ValueError(f"price must be a finite number >= 0, got {price!r}")
-        self.price = float(price)
-        for key, value, least in (("n_pages", n_pages, 1), ("epochs", epochs, 1),
-                                  ("batch_size", batch_size, 1),
-                                  ("interaction_rank", interaction_rank, 0)):
-            if value < least:
-                raise ValueError(f"{key} must be >= {least}, got {value!r}")
-        self.n_pages, self.hidden, self.epochs = n_pages, hidden, epochs
-        self.interaction_rank = interaction_rank
-        self.batch_size, self.learning_rate, self.device = batch_size, learning_rate, device
+    config_class = CeilingConfig
+    config: CeilingConfig
+
+    def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "cpu",
+                 **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
+        cfg = self.config
+        self.device = device
+        hidden, interaction_rank = cfg.hidden, cfg.interaction_rank
         torch.manual_seed(seed)
         shapes = spec.layout.shapes()
         n_in = shapes["member"][0] + shapes["titles"][1] + shapes["artworks"][2]
@@ -115,8 +139,8 @@ class CeilingAgent(Agent):
         """Fit the model on simulated pages of the env's world (once)."""
         if not self.fitted:
             inner = env.unwrapped if hasattr(env, "unwrapped") else env
-            self.fit(simulated_pages(inner.config, self.n_pages, self.seed + CEILING_STREAM,
-                                     price=self.price))
+            self.fit(simulated_pages(inner.config, self.config.n_pages,
+                                     self.seed + CEILING_STREAM, price=self.config.price))
 
     def fit(self, pages: dict[str, np.ndarray]) -> None:
         """Least squares of the predicted gains on `pages` (observation arrays, `title_ids`
@@ -133,12 +157,12 @@ class CeilingAgent(Agent):
     def _fit(self, pages: dict[str, np.ndarray]) -> None:
         data = {key: torch.as_tensor(value, device=self.device) for key, value in pages.items()}
         data["arms"] = self._arms(data["title_ids"])
-        optimiser = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
+        optimiser = torch.optim.Adam(self.net.parameters(), lr=self.config.learning_rate)
         order = torch.Generator().manual_seed(self.seed)
         n = len(data["gain"])
-        for _ in range(self.epochs):
+        for _ in range(self.config.epochs):
             total = 0.0
-            for batch in torch.randperm(n, generator=order).split(self.batch_size):
+            for batch in torch.randperm(n, generator=order).split(self.config.batch_size):
                 mask = data["action_mask"][batch] > 0
                 predicted = self.net(data["member"][batch], data["titles"][batch],
                                      data["artworks"][batch], data["arms"][batch])

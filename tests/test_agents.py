@@ -467,7 +467,7 @@ def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
 
 
 # ------------------------------------------------------------------ typed hyperparameters
-@pytest.mark.parametrize("name", ["egreedy", "ucb", "thompson", "linucb", "lints"])
+@pytest.mark.parametrize("name", ["egreedy", "ucb", "thompson", "linucb", "lints", "ceiling"])
 def test_a_typed_configuration_is_the_one_home_of_the_defaults(name, env):
     """The agent's configuration dataclass holds its defaults; the logged
     hyperparameters, the registry's parameter list and its check of --grid keys read it;

@@ -75,9 +75,9 @@ def test_the_ceilings_towers_add_the_member_candidate_dot_product():
         body = agent.net(obs["member"], obs["titles"], obs["artworks"], arms)
     assert gain.shape == (5, k, m) and towers.abs().mean() > 1e-3
     assert torch.allclose(gain, body + towers, atol=1e-6)
-    with pytest.raises(ValueError, match="interaction_rank must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="interaction_rank must be a non-negative integer, got -1"):
         CeilingAgent(spec, interaction_rank=-1)
-    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
         CeilingAgent(spec, epochs=0)
 
 
