@@ -9,7 +9,9 @@ docs/agents.md).
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import sys
 from importlib import import_module
 from typing import Any
 
@@ -72,12 +74,26 @@ def agent_class(name: str) -> type[Agent]:
         raise ValueError(f"unknown agent {name!r}; available: {', '.join(_AGENTS)}, or "
                          f"module:Class for an agent of your own")
     try:
-        found = getattr(import_module(module), cls)
+        found = getattr(_import_from_here(module), cls)
     except (ImportError, AttributeError) as error:
         raise ValueError(f"agent {name!r}: cannot import it ({error})") from None
     if not (isinstance(found, type) and issubclass(found, Agent)):
         raise ValueError(f"agent {name!r} is not a subclass of agents.base.Agent")
     return found
+
+
+def _import_from_here(module: str) -> Any:
+    """Import `module`; one not found on the path is looked for in the current folder too
+    (appended to `sys.path`, so nothing installed is shadowed), as `python -m` would: the
+    console commands and `python scripts/...` do not put the working folder on the path."""
+    try:
+        return import_module(module)
+    except ModuleNotFoundError as error:
+        here = os.getcwd()
+        if error.name != module.split(".")[0] or here in sys.path:
+            raise
+        sys.path.append(here)
+        return import_module(module)
 
 
 _EXTERNAL = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*")

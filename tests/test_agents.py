@@ -502,3 +502,30 @@ def test_an_agent_without_hyperparameters_refuses_any(env):
     with pytest.raises(TypeError, match="takes no hyperparameter"):
         make_agent("random", ProblemSpec.from_env(env), foo=1)
     assert unknown_parameters(agent_class("random"), {"foo": 1}) == ["foo"]
+
+
+def test_an_agent_of_ones_own_is_found_in_the_working_folder(tmp_path, monkeypatch):
+    """`--agents my_package.agents:SoftmaxAgent`, run from the folder holding `my_package/`
+    as docs/agents.md says: the console commands do not put that folder on the path, and
+    the import once failed without PYTHONPATH=. It is looked for there, after everything
+    installed (so a folder's `agents.py` never shadows the library)."""
+    import sys
+
+    from agents.registry import agent_class
+
+    package = tmp_path / "my_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "agents.py").write_text(
+        "from agents.bandits import EpsilonGreedyAgent\n\n\n"
+        "class SoftmaxAgent(EpsilonGreedyAgent):\n    name = 'softmax'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    monkeypatch.delitem(sys.modules, "my_package", raising=False)
+    monkeypatch.delitem(sys.modules, "my_package.agents", raising=False)
+    found = agent_class("my_package.agents:SoftmaxAgent")
+    assert found.name == "softmax" and sys.path[-1] == str(tmp_path)
+    with pytest.raises(ValueError, match="cannot import it"):
+        agent_class("my_package.nothing_here:Agent")
+    sys.modules.pop("my_package", None)
+    sys.modules.pop("my_package.agents", None)
