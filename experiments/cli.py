@@ -37,7 +37,8 @@ def field_docs(args_class: type) -> dict[str, str]:
 def dataclass_parser(args_class: type, description: str | None,
                      int_lists: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     """An argument parser with one `--flag` per field of a dataclass of arguments (CleanRL
-    style): the field's default, type and docstring (its `--help`); list fields take
+    style): the field's default, type and docstring (its `--help`, which shows the default
+    unless the docstring says it in its own words: "(default: ...)"); list fields take
     several values (`int_lists` name those of ints); booleans take `--flag` /
     `--no-flag`."""
     parser = argparse.ArgumentParser(description=description,
@@ -47,7 +48,8 @@ def dataclass_parser(args_class: type, description: str | None,
         default: Any = f.default_factory() if callable(f.default_factory) else f.default
         flag = "--" + f.name.replace("_", "-")
         shown = " ".join(map(str, default)) if isinstance(default, list) else default
-        text = f"{docs.get(f.name, f.name)} (default: {shown})".replace("%", "%%")
+        doc = docs.get(f.name, f.name)
+        text = (doc if "(default" in doc else f"{doc} (default: {shown})").replace("%", "%%")
         if isinstance(default, list):
             kind = int if f.name in int_lists else str
             parser.add_argument(flag, nargs="*", type=kind, default=default, help=text)

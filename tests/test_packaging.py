@@ -115,3 +115,14 @@ def test_the_demo_runs_end_to_end():
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("random", "best non-personalised", "oracle"):
         assert f"  {name}" in done.stdout and "take rate" in done.stdout
+
+
+@pytest.mark.parametrize("module", ["train", "collect", "compare_estimators"])
+def test_each_flag_shows_its_default_once(module):
+    """`--help` once printed "(default: all but ...) (default: random,...)": a docstring
+    that states its default in its own words keeps it, and nothing is added."""
+    from experiments.cli import dataclass_parser
+
+    args = importlib.import_module(f"experiments.commands.{module}").Args
+    for action in dataclass_parser(args, None)._actions:
+        assert (action.help or "").count("(default") <= 1, action.dest
