@@ -126,3 +126,36 @@ def test_each_flag_shows_its_default_once(module):
     args = importlib.import_module(f"experiments.commands.{module}").Args
     for action in dataclass_parser(args, None)._actions:
         assert (action.help or "").count("(default") <= 1, action.dest
+
+
+@pytest.mark.slow
+def test_sb3s_progress_bar_works_with_the_train_extra():
+    """`PPO(...).learn(..., progress_bar=True)` needs rich and tqdm: `[train]` brings both."""
+    import gymnasium as gym
+    from stable_baselines3 import PPO
+
+    import artwork_env  # noqa: F401
+
+    model = PPO("MultiInputPolicy", gym.make("ArtworkBandit-v0"), n_steps=32, batch_size=32,
+                seed=0, device="cpu")
+    model.learn(64, progress_bar=True)
+    assert model.num_timesteps == 64
+
+
+@pytest.mark.slow
+def test_a_video_of_pages_is_recorded_with_the_video_extra(tmp_path):
+    """Gymnasium's `RecordVideo` over the `rgb_array` render needs moviepy (`[video]`)."""
+    pytest.importorskip("moviepy")
+    import gymnasium as gym
+
+    import artwork_env  # noqa: F401
+
+    env = gym.wrappers.RecordVideo(
+        gym.make("ArtworkPersonalization-v1", catalog="demo", render_mode="rgb_array"),
+        str(tmp_path), episode_trigger=lambda episode: True, disable_logger=True)
+    env.reset(seed=0)
+    for _ in range(3):
+        env.step(env.action_space.sample())
+    env.close()
+    videos = list(tmp_path.glob("*.mp4"))
+    assert videos and videos[0].stat().st_size > 1000
