@@ -159,3 +159,15 @@ def test_a_video_of_pages_is_recorded_with_the_video_extra(tmp_path):
     env.close()
     videos = list(tmp_path.glob("*.mp4"))
     assert videos and videos[0].stat().st_size > 1000
+
+
+@pytest.mark.parametrize("algo", ["ppo", "a2c"])
+def test_the_zoo_conf_covers_every_environment(algo):
+    """`--env ArtworkPersonalization-v1 --conf-file agents.zoo.ppo` once failed with
+    "Hyperparameters not found": the conf left out the headline sequential env."""
+    import artwork_env
+    from agents.zoo import zoo_hyperparameters
+
+    table = zoo_hyperparameters(algo)
+    assert set(table) == set(artwork_env.ENV_IDS)
+    assert all(row["policy"] == "MultiInputPolicy" for row in table.values())

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from agents.hyperparams import tuned_hyperparameters
+from artwork_env import ENV_IDS
 
-ZOO_ENVS = ("ArtworkBandit-v0", "ArtworkPersonalization-v0")
+ZOO_ENVS = ENV_IDS  # every registered environment
 
 
 def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
