@@ -171,3 +171,10 @@ def test_the_zoo_conf_covers_every_environment(algo):
     table = zoo_hyperparameters(algo)
     assert set(table) == set(artwork_env.ENV_IDS)
     assert all(row["policy"] == "MultiInputPolicy" for row in table.values())
+
+
+@pytest.mark.parametrize("command", ["calibrate", "demo"])
+def test_every_flag_of_the_argparse_commands_has_help(command):
+    """Several flags of `calibrate` and `demo` once had no help text."""
+    parser = importlib.import_module(f"experiments.commands.{command}").build_parser()
+    assert all(action.help for action in parser._actions), command

@@ -66,20 +66,33 @@ def print_headroom(args: argparse.Namespace) -> None:
               f"[{low:+.1f}, {high:+.1f}] |", flush=True)
 
 
-def main() -> None:
-    """Print the calibration table, or with `--headroom` the headroom curve."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments, each with its help."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--visits", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--visits", type=int, default=20_000,
+                        help="fresh members of the calibration table (default: 20000)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the calibration's members (default: 0)")
     parser.add_argument("--headroom", action="store_true",
                         help="the planner's headroom on ArtworkPersonalization-v1")
-    parser.add_argument("--members", type=int, default=500)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--long-term", type=float, nargs="+", default=[0, 0.25, 0.5, 1, 2.5, 5])
-    parser.add_argument("--rollouts", type=int, default=8)
+    parser.add_argument("--members", type=int, default=500,
+                        help="--headroom: fresh members per seed (default: 500)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="--headroom: one replicate per seed (default: 0 1 2)")
+    parser.add_argument("--long-term", type=float, nargs="+", default=[0, 0.25, 0.5, 1, 2.5, 5],
+                        help="--headroom: the long_term values of the curve "
+                             "(default: 0 0.25 0.5 1 2.5 5)")
+    parser.add_argument("--rollouts", type=int, default=8,
+                        help="--headroom: the planner's rollouts per base policy (default: 8)")
     parser.add_argument("params", nargs="*", help="model parameters as KEY=VALUE")
-    args = parser.parse_args()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the calibration table, or with `--headroom` the headroom curve."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.members < 1:
         parser.error(f"--members must be >= 1, got {args.members}")
     (print_headroom if args.headroom else print_calibration)(args)

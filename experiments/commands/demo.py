@@ -49,12 +49,20 @@ def take_rates(visits: int, seed: int) -> dict[str, tuple[float, float]]:
     return {name: (c[0] / c[1], c[2] / visits) for name, c in totals.items()}
 
 
-def main() -> None:
-    """Print a page and the take-rate table."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments, each with its help."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--visits", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    parser.add_argument("--visits", type=int, default=2000,
+                        help="sampled visits per reference policy (default: 2000)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the page's member and of the visits (default: 0)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print a page and the take-rate table."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     show_demo_page(args.seed)
     print(f"ArtworkBandit-v0, {args.visits} visits per policy (sampled, not exact):")
     for name, (take_rate, reward) in take_rates(args.visits, args.seed).items():
