@@ -12,12 +12,10 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
-from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams
 from tqdm import tqdm
 
 import artwork_env  # noqa: F401  (registers the environments)
@@ -53,6 +51,9 @@ from experiments.vocabulary import (
     run_label,
     tagged,
 )
+
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
 
 DEVICES = ("auto", "cpu", "cuda")
 _UNKNOWN = object()
@@ -221,6 +222,8 @@ def write_hparams(writer: SummaryWriter, config: RunConfig, agent: Agent) -> Non
         for key, value in params.items():
             values[prefix + key] = value if isinstance(value, (int, float, str, bool)) \
                 else str(value)
+    from torch.utils.tensorboard.summary import hparams
+
     _, session_start, session_end = hparams(values, {tag: 0.0 for tag in EVAL_TAGS})
     for summary in (session_start, session_end):
         writer.file_writer.add_summary(summary)
@@ -245,6 +248,8 @@ class Trainer:
         self.window = TrainWindow(config.num_envs)
         self.oracle_return: Any = _UNKNOWN  # the held-out members' myopic oracle, once
         self.log_every = max(config.num_envs, config.eval_every // 5)
+        from torch.utils.tensorboard import SummaryWriter  # torch: only once a run starts
+
         self.writer = SummaryWriter(str(run_dir))
         if resume is None:
             write_hparams(self.writer, config, agent)
