@@ -24,6 +24,7 @@ from artwork_env.ope.estimators import (
     CONFIDENCE,
     N_BOOTSTRAP,
     VARIANTS,
+    ResponseModel,
     estimate_all,
     replay_acceptance,
     target_distribution,
@@ -34,6 +35,9 @@ from artwork_env.rollout import Visit, rollout
 from artwork_env.vector_env import make_vector
 from experiments.collect import LoggingPolicy, collect
 from experiments.processes import process_map
+
+TARGET = "target"
+"""The policy name of `compare_estimators`' target in its rows."""
 
 
 @dataclass(frozen=True)
@@ -132,46 +136,99 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
                        variants: tuple[str, ...] = VARIANTS, truth_members: int = 100_000,
                        seed: int = 0, n_bootstrap: int = N_BOOTSTRAP,
                        confidence: float = CONFIDENCE, progress: bool = False,
-                       workers: int = 1) -> pd.DataFrame:
+                       workers: int = 1,
+                       response_model: Callable[[LoggedData], ResponseModel] | None = None,
+                       candidates: dict[str, Any] | None = None) -> pd.DataFrame:
     """Every estimator on `n_logs` independent logs against the target's true value.
 
     `logging_policy(rep)` makes a fresh logging policy for log `rep` (seeded by it); logs
     are collected in `ArtworkBandit-v0` with seeds `seed + rep`; `reward_model(data)` gives
-    the (n, K, M) reward estimates DM and DR use. One row per (log, estimator, variant),
-    with the truth (`true_value`) and its standard error in every row. With `workers` > 1
-    the logs run in parallel processes (the callables must pickle: module-level functions
-    or `functools.partial`); the numbers do not depend on `workers`.
+    the (n, K, M) reward estimates DM and DR use, `response_model(data)` the fitted model
+    of the model-based estimator (`agents.click_model`). `candidates` (name -> policy) are
+    estimated on the same logs beside the target (named "target"), for the selection
+    study (`selection_table`). One row per (log, policy, estimator, variant), with that
+    policy's truth (`true_value`) and its standard error. With `workers` > 1 the logs run
+    in parallel processes (the callables must pickle: module-level functions or
+    `functools.partial`); the numbers do not depend on `workers`.
     """
     env_kwargs = dict(env_kwargs or {})
     config = ModelConfig.from_kwargs(**{"n_visits": 1, **env_kwargs})
-    truth, truth_se = true_value(target_policy, config, truth_members)
+    policies = {TARGET: target_policy, **(candidates or {})}
+    truths = {name: true_value(policy, config, truth_members)
+              for name, policy in policies.items()}
     one_log = partial(_estimates_of_one_log, logging_policy=logging_policy,
-                      target_policy=target_policy, n_visits=n_visits, env_kwargs=env_kwargs,
-                      reward_model=reward_model, variants=variants, seed=seed,
-                      n_bootstrap=n_bootstrap, confidence=confidence)
+                      policies=policies, n_visits=n_visits, env_kwargs=env_kwargs,
+                      reward_model=reward_model, response_model=response_model,
+                      variants=variants, seed=seed, n_bootstrap=n_bootstrap,
+                      confidence=confidence)
     logs = process_map(one_log, range(n_logs), workers, "logs" if progress else None)
-    return pd.DataFrame([{**row, "truth": truth, "truth_se": truth_se}
+    return pd.DataFrame([{**row, "truth": truths[row["policy"]][0],
+                          "truth_se": truths[row["policy"]][1]}
                          for rows in logs for row in rows])
 
 
 def _estimates_of_one_log(rep: int, logging_policy: Callable[[int], LoggingPolicy],
-                          target_policy: Any, n_visits: int, env_kwargs: dict[str, Any],
+                          policies: dict[str, Any], n_visits: int, env_kwargs: dict[str, Any],
                           reward_model: Callable[[LoggedData], np.ndarray] | None,
+                          response_model: Callable[[LoggedData], ResponseModel] | None,
                           variants: tuple[str, ...], seed: int, n_bootstrap: int,
                           confidence: float) -> list[dict[str, Any]]:
-    """Collect log `rep` and return every estimate on it as table rows."""
+    """Collect log `rep` and return every estimate of every policy on it as table rows."""
     data = collect(logging_policy(rep), n_visits, "ArtworkBandit-v0", env_kwargs,
                    seed=seed + rep)
-    dist = target_distribution(target_policy, data)
     estimates = reward_model(data) if reward_model is not None else None
-    return [{"log": rep, **est.as_dict(), "n_slots": data.n_slots}
+    model = response_model(data) if response_model is not None else None
+    dists = {name: target_distribution(policy, data) for name, policy in policies.items()}
+    evaluations = (dict(zip(dists, model.evaluate_all(list(dists.values()))))
+                   if model is not None else {})
+    return [{"log": rep, "policy": name, **est.as_dict(), "n_slots": data.n_slots}
+            for name, dist in dists.items()
             for est in estimate_all(data, dist, estimates, variants, n_bootstrap, confidence,
-                                    seed=seed + rep)]
+                                    seed=seed + rep, model_evaluation=evaluations.get(name))]
+
+
+def selection_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Policy selection per (estimator, variant) over the logs of `compare_estimators`.
+
+    On every log, the estimator ranks the policies (target and candidates) by their
+    estimates; against the ranking by their true values: Kendall's tau (tau-b), whether
+    its top policy is the truly best, and the regret of the policy it picks (the best
+    truth minus the picked one's). A `nan` estimate ranks last and cannot be picked.
+    """
+    from scipy.stats import kendalltau
+
+    rows = []
+    for (estimator, variant), group in frame.groupby(["estimator", "variant"], sort=False):
+        taus, best, regret = [], [], []
+        for _, log in group.groupby("log"):
+            truth = log["truth"].to_numpy()
+            value = np.nan_to_num(log["value"].to_numpy(), nan=-np.inf)
+            picked = int(np.argmax(value))
+            taus.append(kendalltau(np.where(np.isfinite(value), value, -1e300), truth)[0])
+            best.append(truth[picked] == truth.max())
+            regret.append(truth.max() - truth[picked])
+        rows.append({"estimator": estimator, "variant": variant,
+                     "kendall_tau": float(np.mean(taus)), "picks_best": float(np.mean(best)),
+                     "mean_regret": float(np.mean(regret)), "max_regret": float(np.max(regret)),
+                     "n_policies": int(group["policy"].nunique()), "n_logs": len(best)})
+    return pd.DataFrame(rows)
+
+
+def _mean_ess(group: pd.DataFrame) -> dict[str, float]:
+    """Mean effective sample size per slot over the logs, as a share of the visits
+    (`ess_k`), for the estimators that weight events."""
+    sizes = [np.asarray(ess, dtype=float) / n for ess, n in zip(group["ess"], group["n_visits"])
+             if len(ess)]
+    if not sizes:
+        return {}
+    return {f"ess_{k}": float(v) for k, v in enumerate(np.mean(sizes, axis=0))}
 
 
 def summarise_estimates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per (estimator, variant): truth, mean, bias, spread, RMSE (absolute and relative to the
-    truth), mean absolute relative error, CI coverage and width, share of events used."""
+    """Per (estimator, variant), of the target: truth, mean, bias, spread, RMSE (absolute and
+    relative to the truth), mean absolute relative error, CI coverage and width, share of
+    events used, and per slot the weighting's effective sample size as a share of the
+    visits (`ess_k`; the pseudoinverse's is per slot's weight)."""
     def one(group: pd.DataFrame) -> pd.Series:
         truth = group["truth"].iloc[0]
         error = group["value"] - truth
@@ -185,8 +242,10 @@ def summarise_estimates(frame: pd.DataFrame) -> pd.DataFrame:
             "coverage": covered.mean(), "ci_width": (group["ci_high"] - group["ci_low"]).mean(),
             "bootstrap_se": group["std_error"].mean(),
             "events_used": (group["events"] / (group["n_visits"] * group["n_slots"])).mean(),
-            "n_logs": len(group)})
+            **_mean_ess(group), "n_logs": len(group)})
 
+    if "policy" in frame:
+        frame = frame[frame["policy"] == TARGET]
     rows = {key: one(group) for key, group in frame.groupby(["estimator", "variant"], sort=False)}
     out = pd.DataFrame(rows).T
     out.index.names = ["estimator", "variant"]

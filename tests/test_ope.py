@@ -7,6 +7,7 @@ import json
 
 import gymnasium as gym
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -471,10 +472,16 @@ def test_compare_estimators_script_writes_its_tables(tmp_path):
     summary = load_script("compare_estimators").main([
         "--env-kwargs", "n_slots=2", "n_artworks=3", "--logs", "2", "--visits", "400",
         "--target-visits", "200", "--truth-members", "2000", "--bootstrap", "20",
-        "--out", str(tmp_path)])
-    assert {p.name for p in tmp_path.iterdir()} == {"estimates.csv", "summary.csv", "summary.md"}
-    assert set(summary["estimator"]) == {"replay", "ips", "snips", "dr", "dm"}
+        "--candidates", "uniform", "linucb@100", "--out", str(tmp_path)])
+    assert {p.name for p in tmp_path.iterdir()} == {"estimates.csv", "summary.csv", "summary.md",
+                                                    "selection.csv", "selection.md"}
+    assert set(summary["estimator"]) == {"replay", "ips", "snips", "dr", "dm", "pi", "cm"}
     assert (tmp_path / "summary.md").read_text().startswith("| estimator")
+    selection = pd.read_csv(tmp_path / "selection.csv")
+    assert set(selection["n_policies"]) == {3} and set(selection["n_logs"]) == {2}
+    assert selection["kendall_tau"].between(-1, 1).all()
+    with pytest.raises(SystemExit):
+        load_script("compare_estimators").main(["--candidates", "linucb"])
     with pytest.raises(SystemExit):
         load_script("compare_estimators").main(["--logging", "thompson"])
 

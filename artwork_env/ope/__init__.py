@@ -3,7 +3,10 @@
 - logged data: contexts, artworks, propensities and outcomes (`LoggedData`, Parquet via
   `write_parquet` / `read_parquet`); `experiments.collect` runs a logging policy to make it;
 - estimators: `replay`, `ips`, `snips`, `direct_method`, `doubly_robust`, per slot,
-  cascade and whole page, each with a bootstrap confidence interval (`estimate_all`);
+  cascade and whole page, each with a bootstrap confidence interval, and the
+  `pseudoinverse` (`estimate_all`); `model_based` turns a fitted response model's
+  `ModelEvaluation` (the cascade click model, `agents.click_model`) into an estimate with
+  an influence-function interval;
 - ground truth: `true_value`. The study of the estimators against it (repeated logs,
   replay of a learning policy against its online curve) is `experiments.ope_study`.
 
@@ -20,11 +23,16 @@ from artwork_env.ope.estimators import (
     ESTIMATORS,
     VARIANTS,
     Estimate,
+    ModelEvaluation,
+    ResponseModel,
     direct_method,
     doubly_robust,
+    effective_sample_size,
     estimate_all,
     importance_weights,
     ips,
+    model_based,
+    pseudoinverse,
     replay,
     snips,
     target_distribution,
@@ -32,6 +40,7 @@ from artwork_env.ope.estimators import (
 from artwork_env.ope.truth import true_value
 
 __all__ = ["ESTIMATORS", "SCHEMA_VERSION", "VARIANTS", "Estimate", "LoggedData",
-           "direct_method", "doubly_robust", "estimate_all", "importance_weights", "ips",
-           "read_parquet", "replay", "snips", "target_distribution", "true_value",
-           "write_parquet"]
+           "ModelEvaluation", "ResponseModel", "direct_method", "doubly_robust",
+           "effective_sample_size", "estimate_all", "importance_weights", "ips", "model_based",
+           "pseudoinverse", "read_parquet", "replay", "snips", "target_distribution",
+           "true_value", "write_parquet"]

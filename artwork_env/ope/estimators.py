@@ -17,14 +17,20 @@ Estimators: `replay` (Li et al. 2011: keep the events whose logged artworks the 
 would have chosen; rejection sampling makes non-uniform logs look uniform), `ips`,
 `snips` (self-normalised), `direct_method` (a fitted reward model q(x, k, a)), and
 `doubly_robust` (IPS with the model as a control variate, unbiased whenever the weighting
-is). Every estimate has a bootstrap confidence interval over visits.
+is), each with a bootstrap confidence interval over visits; `pseudoinverse` (Swaminathan
+et al. 2017: unbiased when the page's reward is additive over slots, not the case here);
+and `model_based`, a fitted response model's prediction of the target (with the cascade
+click model of `agents.click_model`: Li et al. 2018's click-model estimators), whose
+interval comes from the model's influence function.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from functools import lru_cache
+from statistics import NormalDist
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,7 +38,7 @@ from artwork_env.env import Observation
 from artwork_env.ope.dataset import LoggedData
 
 VARIANTS = ("slot", "cascade", "page")
-ESTIMATORS = ("replay", "ips", "snips", "dm", "dr")
+ESTIMATORS = ("replay", "ips", "snips", "dm", "dr", "pi", "cm")
 N_BOOTSTRAP = 200
 CONFIDENCE = 0.95
 
@@ -50,10 +56,27 @@ class Estimate:
     slot_values: tuple[float, ...]
     events: int  # (visit, slot) events that carry weight (replay: accepted events)
     n_visits: int
+    ess: tuple[float, ...] = ()  # per slot: the weighting's effective sample size, in visits
 
     def as_dict(self) -> dict[str, Any]:
-        """A flat dict (for tables); slot values as a list."""
-        return {**asdict(self), "slot_values": list(self.slot_values)}
+        """A flat dict (for tables); slot values and effective sample sizes as lists."""
+        return {**asdict(self), "slot_values": list(self.slot_values), "ess": list(self.ess)}
+
+
+@dataclass(frozen=True)
+class ModelEvaluation:
+    """A fitted response model's account of a target policy on the logged visits."""
+
+    slot_values: np.ndarray  # (n, K) the target's expected reward per slot on each visit
+    influence: np.ndarray  # (n,) each visit's pull on the estimate through the model's fit
+
+
+class ResponseModel(Protocol):
+    """A model of the member's response fitted to a log (`agents.click_model`)."""
+
+    def evaluate_all(self, target_dists: list[np.ndarray]) -> list[ModelEvaluation]:
+        """Each target's expected reward on every logged visit, with each visit's influence."""
+        ...
 
 
 # ------------------------------------------------------------------------- target policy
@@ -123,6 +146,14 @@ def profile_weights(weights: np.ndarray, variant: str) -> tuple[np.ndarray, np.n
     return total, before * after
 
 
+def effective_sample_size(omega: np.ndarray) -> tuple[float, ...]:
+    """Per slot, Kish's effective sample size (sum omega)^2 / sum omega^2 of (n, K) weights:
+    how many visits of the target's own data the weighted log is worth at that slot."""
+    total, squares = omega.sum(axis=0), (omega ** 2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tuple(float(v) for v in np.where(squares > 0, total ** 2 / squares, 0.0))
+
+
 def _check_variant(variant: str) -> None:
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; available: {', '.join(VARIANTS)}")
@@ -143,12 +174,30 @@ def snips(data: LoggedData, target_dist: np.ndarray, variant: str = "cascade",
     return _weighted("snips", data, target_dist, variant, True, n_bootstrap, confidence, seed)
 
 
+def pseudoinverse(data: LoggedData, target_dist: np.ndarray, n_bootstrap: int = N_BOOTSTRAP,
+                  confidence: float = CONFIDENCE, seed: int = 0) -> Estimate:
+    """The pseudoinverse estimator (Swaminathan et al., NeurIPS 2017) for a logger that draws
+    each slot independently: mean over visits of (sum_k w_k - K + 1) R, R the visit's reward.
+
+    Unbiased when the page's reward is additive over (slot, artwork) pairs, r(x, A) =
+    sum_k phi(x, k, a_k), whatever the phi: each slot's term is then identified from the
+    whole page's reward. Here the cascade and the left neighbour make the reward
+    non-additive, so it is biased (tested in a world built additive, where it is not).
+    Its single term is the page's: `slot_values` holds the whole estimate.
+    """
+    weights = importance_weights(data, target_dist)
+    n_slots = weights.shape[1]
+    per_visit = (weights.sum(axis=1) - n_slots + 1) * data.reward
+    return _estimate("pi", "page", per_visit[:, None], None, np.ones((len(per_visit), 1), bool),
+                     n_bootstrap, confidence, seed, effective_sample_size(weights))
+
+
 def _weighted(name: str, data: LoggedData, target_dist: np.ndarray, variant: str,
               normalise: bool, n_bootstrap: int, confidence: float, seed: int) -> Estimate:
     """IPS, or SNIPS when `normalise`: the weighted slot rewards of `variant`'s weights."""
     omega, _ = profile_weights(importance_weights(data, target_dist), variant)
     return _estimate(name, variant, omega * data.slot_reward, omega if normalise else None,
-                     omega > 0, n_bootstrap, confidence, seed)
+                     omega > 0, n_bootstrap, confidence, seed, effective_sample_size(omega))
 
 
 def direct_method(data: LoggedData, target_dist: np.ndarray, reward_estimates: np.ndarray,
@@ -193,7 +242,7 @@ def doubly_robust(data: LoggedData, target_dist: np.ndarray, reward_estimates: n
         control_scale = float(np.cov(per_visit, per_visit_control)[0, 1] / spread
                               if spread > 0 else 0.0)
     return _estimate("dr", variant, weighted - control_scale * control, None, omega > 0,
-                     n_bootstrap, confidence, seed)
+                     n_bootstrap, confidence, seed, effective_sample_size(omega))
 
 
 def replay(data: LoggedData, target_dist: np.ndarray, variant: str = "slot",
@@ -211,7 +260,8 @@ def replay(data: LoggedData, target_dist: np.ndarray, variant: str = "slot",
     gen = np.random.default_rng(seed)
     accepted = replay_acceptance(data, draw(gen, target_dist)[0], variant, gen)
     return _estimate("replay", variant, accepted * data.slot_reward, accepted.astype(float),
-                     accepted, n_bootstrap, confidence, seed)
+                     accepted, n_bootstrap, confidence, seed,
+                     tuple(float(v) for v in accepted.sum(axis=0)))
 
 
 def replay_acceptance(data: LoggedData, target_actions: np.ndarray, variant: str,
@@ -234,8 +284,11 @@ def replay_acceptance(data: LoggedData, target_actions: np.ndarray, variant: str
 def estimate_all(data: LoggedData, target_dist: np.ndarray,
                  reward_estimates: np.ndarray | None = None,
                  variants: tuple[str, ...] = VARIANTS, n_bootstrap: int = N_BOOTSTRAP,
-                 confidence: float = CONFIDENCE, seed: int = 0) -> list[Estimate]:
-    """Every estimator in every variant (DM and DR only with `reward_estimates`)."""
+                 confidence: float = CONFIDENCE, seed: int = 0,
+                 model_evaluation: ModelEvaluation | None = None) -> list[Estimate]:
+    """Every estimator in every variant, the pseudoinverse, DM and DR with
+    `reward_estimates`, and the model-based estimate with a fitted response model's
+    `model_evaluation` of the target."""
     out = []
     for variant in variants:
         for fn in (replay, ips, snips):
@@ -243,10 +296,38 @@ def estimate_all(data: LoggedData, target_dist: np.ndarray,
         if reward_estimates is not None:
             out.append(doubly_robust(data, target_dist, reward_estimates, variant,
                                      n_bootstrap, confidence, seed))
+    out.append(pseudoinverse(data, target_dist, n_bootstrap, confidence, seed))
     if reward_estimates is not None:
         out.append(direct_method(data, target_dist, reward_estimates, n_bootstrap,
                                  confidence, seed))
+    if model_evaluation is not None:
+        out.append(model_based(model_evaluation, confidence))
     return out
+
+
+def model_based(evaluation: ModelEvaluation, confidence: float = CONFIDENCE,
+                name: str = "cm") -> Estimate:
+    """The target's expected reward per visit under a response model fitted to the log
+    (`evaluation`: the model's `evaluate_all` for the target).
+
+    With a cascade click model (`agents.click_model`) this is the click-model estimator:
+    unbiased as far as the model's form holds, and it uses every logged event, where the
+    weighting estimators keep the events the target would have produced. The interval is
+    normal, from the influence function phi_i = v_i - V + (the visit's influence through
+    the fit), SE = std(phi) / sqrt(n): it counts both which members were logged and the
+    model's estimation noise, not the bias of a wrong form.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    per_visit = evaluation.slot_values.sum(axis=1)
+    value = float(per_visit.mean())
+    n = len(per_visit)
+    phi = per_visit - value + evaluation.influence
+    std_error = float(phi.std(ddof=1) / np.sqrt(n))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    return Estimate(name, "model", value, value - z * std_error, value + z * std_error,
+                    std_error, tuple(float(v) for v in evaluation.slot_values.mean(axis=0)),
+                    int(evaluation.slot_values.size), n)
 
 
 def _check_estimates(reward_estimates: np.ndarray, data: LoggedData) -> None:
@@ -257,7 +338,8 @@ def _check_estimates(reward_estimates: np.ndarray, data: LoggedData) -> None:
 
 # ----------------------------------------------------------------------------- bootstrap
 def _estimate(name: str, variant: str, numerator: np.ndarray, denominator: np.ndarray | None,
-              used: np.ndarray, n_bootstrap: int, confidence: float, seed: int) -> Estimate:
+              used: np.ndarray, n_bootstrap: int, confidence: float, seed: int,
+              ess: tuple[float, ...] = ()) -> Estimate:
     """Sum over slots of per-slot means (or ratios of sums), with a percentile bootstrap CI
     that resamples visits."""
     if not 0.0 < confidence < 1.0:
@@ -265,19 +347,27 @@ def _estimate(name: str, variant: str, numerator: np.ndarray, denominator: np.nd
     n = numerator.shape[0]
     slot_values = _slot_values(numerator.sum(axis=0), None if denominator is None
                                else denominator.sum(axis=0), n)
-    gen = np.random.default_rng(np.random.SeedSequence([seed, 0xB007]))
-    replicates = np.empty(n_bootstrap)
-    for b in range(n_bootstrap):
-        counts = np.bincount(gen.integers(0, n, n), minlength=n).astype(np.float64)
-        replicates[b] = _slot_values(counts @ numerator, None if denominator is None
-                                     else counts @ denominator, n).sum()
+    counts = _bootstrap_counts(seed, n, n_bootstrap)
+    replicates = _slot_values(counts @ numerator, None if denominator is None
+                              else counts @ denominator, n).sum(axis=-1)
     tail = 100 * (1 - confidence) / 2
     finite = replicates[np.isfinite(replicates)]
     low, high = (np.percentile(finite, [tail, 100 - tail]) if finite.size
                  else (np.nan, np.nan))
     std_error = float(np.std(finite, ddof=1)) if finite.size > 1 else np.nan
     return Estimate(name, variant, float(slot_values.sum()), float(low), float(high), std_error,
-                    tuple(float(v) for v in slot_values), int(np.count_nonzero(used)), n)
+                    tuple(float(v) for v in slot_values), int(np.count_nonzero(used)), n, ess)
+
+
+@lru_cache(maxsize=2)
+def _bootstrap_counts(seed: int, n: int, n_bootstrap: int) -> np.ndarray:
+    """(B, n) how often each visit is drawn in each bootstrap resample (the same resamples
+    for every estimator of a log, so their intervals differ only by what they weigh)."""
+    gen = np.random.default_rng(np.random.SeedSequence([seed, 0xB007]))
+    counts = np.stack([np.bincount(gen.integers(0, n, n), minlength=n)
+                       for _ in range(n_bootstrap)]).astype(np.float64)
+    counts.flags.writeable = False
+    return counts
 
 
 def _slot_values(num: np.ndarray, den: np.ndarray | None, n: int) -> np.ndarray:

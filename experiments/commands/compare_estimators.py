@@ -4,13 +4,18 @@
     python scripts/compare_estimators.py --logging egreedy --epsilon 0.2 --logs 20
     python scripts/compare_estimators.py --env-kwargs n_slots=3 n_artworks=3 --visits 5000
     python scripts/compare_estimators.py --replay-agent linucb  # + replay vs online curve
+    python scripts/compare_estimators.py --candidates                # the target alone
 
 The target is the greedy policy of an agent (`--target`, default LinUCB) trained online for
 `--target-visits` visits with seed 1, then frozen. Each of `--logs` logs has `--visits`
 visits of the logging policy (uniform, or egreedy over `--logging-agent`, learning as it
 logs); every estimator in every variant is compared with the target's exact value on
-fresh members. Writes estimates.csv (one row per log and estimator), summary.csv and
-summary.md to `--out`, and with `--replay-agent` replay_vs_online.csv and .png.
+fresh members. The candidates (`--candidates`, NAME@VISITS: an agent trained online for
+that many visits with seed 1, frozen greedy; `uniform` for the uniform policy) are
+estimated on the same logs for the selection study: each estimator's ranking of the
+target and candidates against their exact ranking. Writes estimates.csv (one row per log,
+policy and estimator), summary.csv and summary.md (the target), selection.csv and
+selection.md to `--out`, and with `--replay-agent` replay_vs_online.csv and .png.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ import gymnasium as gym
 import numpy as np
 import pandas as pd
 
-from agents.base import ProblemSpec
-from agents.policies import GreedyPolicy, Policy, make_policy
+from agents.base import ProblemSpec, TrainingEnv
+from agents.policies import GreedyPolicy, Policy, UniformPolicy, make_policy
 from agents.registry import make_agent
 from agents.reward_model import reward_estimates
 from experiments.cli import dataclass_parser, parse_env_kwargs
@@ -34,11 +39,14 @@ from experiments.ope_study import (
     compare_estimators,
     online_curve,
     replay_learning,
+    selection_table,
     summarise_estimates,
 )
 
-COLUMNS = ["estimator", "variant", "truth", "mean", "bias", "relative_bias", "std", "rmse",
-           "bootstrap_se", "coverage", "ci_width", "events_used"]
+COLUMNS = ["estimator", "variant", "truth", "mean", "relative_bias", "std", "relative_rmse",
+           "bootstrap_se", "coverage"]
+CANDIDATES = ["uniform", "ppo@5000", "egreedy@2000", "linucb@2000", "ucb@20000",
+              "neural_bandit@20000", "global_best@0", "lints@20000", "ceiling@0"]
 
 
 @dataclass
@@ -69,6 +77,8 @@ class Args:
     """first log's seed (log r uses seed + r)"""
     workers: int = 2
     """parallel processes, one log each (the numbers do not depend on it)"""
+    candidates: list[str] = field(default_factory=lambda: list(CANDIDATES))
+    """policies ranked beside the target, NAME@VISITS (or uniform); none: the target alone"""
     replay_agent: str = ""
     """also replay this learning agent through the first log and run it online"""
     out: str = "docs/offline_evaluation/uniform"
@@ -79,6 +89,31 @@ def trained_target(name: str, spec: ProblemSpec, visits: int, env_kwargs: dict) 
     """The greedy policy of agent `name` trained online for `visits` visits, frozen."""
     agent = make_agent(name, spec, seed=1)
     online_curve(agent, visits, env_kwargs, seed=10_001)
+    return GreedyPolicy(agent, learn=False)
+
+
+def parse_candidate(text: str) -> tuple[str, int]:
+    """NAME@VISITS as (name, visits); `uniform` as (uniform, 0)."""
+    name, _, visits = text.partition("@")
+    if name == "uniform" and not visits:
+        return name, 0
+    if not visits.isdigit():
+        raise ValueError(f"candidate {text!r}: expected NAME@VISITS (e.g. linucb@2000) or "
+                         f"uniform")
+    return name, int(visits)
+
+
+def trained_candidate(text: str, spec: ProblemSpec, env_kwargs: dict) -> Policy:
+    """A candidate policy: uniform, or the greedy policy of an agent trained for its visits
+    in the bandit env (the agent's own `learn`, 16 members a step, seed 1), frozen."""
+    name, visits = parse_candidate(text)
+    if name == "uniform":
+        return UniformPolicy()
+    agent = make_agent(name, spec, seed=1)
+    env = TrainingEnv("ArtworkBandit-v0", 16, seed=1, env_kwargs=env_kwargs)
+    agent.attach(env.make())  # references read the world's truth
+    agent.prepare(env)
+    agent.learn(env, visits, lambda *_: True)
     return GreedyPolicy(agent, learn=False)
 
 
@@ -142,23 +177,39 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         spec = ProblemSpec.from_env(gym.make("ArtworkBandit-v0", **env_kwargs))
         for name in (args.target, args.logging_agent, args.replay_agent or "random"):
             make_agent(name, spec)
+        for text in args.candidates:
+            if parse_candidate(text)[0] != "uniform":
+                make_agent(parse_candidate(text)[0], spec)
         logging_policy(args, spec, 0)
     except ValueError as error:
         parser.error(str(error))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from agents.click_model import click_model  # torch: once the arguments are good
+
     target = trained_target(args.target, spec, args.target_visits, env_kwargs)
+    candidates = {text: trained_candidate(text, spec, env_kwargs) for text in args.candidates}
 
     estimates = compare_estimators(
         partial(logging_policy, args, spec), target, args.logs, args.visits, env_kwargs,
         reward_model=partial(reward_estimates, spec=spec), truth_members=args.truth_members,
-        seed=args.seed, n_bootstrap=args.bootstrap, progress=True, workers=args.workers)
+        seed=args.seed, n_bootstrap=args.bootstrap, progress=True, workers=args.workers,
+        response_model=partial(click_model, spec=spec), candidates=candidates)
     estimates.to_csv(out / "estimates.csv", index=False)
+    if candidates:
+        selection = selection_table(estimates)
+        selection.to_csv(out / "selection.csv", index=False)
+        (out / "selection.md").write_text(selection.to_markdown(index=False, floatfmt=".3f")
+                                          + "\n")
     summary = summarise_estimates(estimates)
     summary.to_csv(out / "summary.csv", index=False)
-    (out / "summary.md").write_text(summary[COLUMNS].to_markdown(index=False, floatfmt=".4f")
+    ess = [c for c in summary if c.startswith("ess_")]
+    columns = COLUMNS + ess[:1] + ess[-1:]  # the first and last slots' effective sizes
+    (out / "summary.md").write_text(summary[columns].to_markdown(index=False, floatfmt=".4f")
                                     + "\n")
-    print(summary[COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if candidates:
+        print(selection.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.replay_agent:
         replay_versus_online(args, spec, env_kwargs, out)
     return summary
