@@ -243,21 +243,31 @@ def summarise(runs: list[RunData]) -> pd.DataFrame:
     return table
 
 
+MIN_SEEDS_TO_COMPARE = 2
+"""Seeds each agent needs for a win probability: from one pair it is 0 or 1, whatever the
+agents."""
+
+
 def pairwise(runs: list[RunData], env_id: str) -> pd.DataFrame:
-    """P(row agent beats column agent) on final eval reward, across seeds, for one env."""
+    """P(row agent beats column agent) on final eval reward, across seeds, for one env;
+    `nan` where either has fewer than `MIN_SEEDS_TO_COMPARE` seeds (and on the diagonal)."""
     finals = {label: [run.final("eval/reward") for run in group]
               for (env, label), group in group_runs(runs)[0].items() if env == env_id}
     order = sorted(finals, key=lambda name: -np.mean(finals[name]))
-    return pd.DataFrame([[win_probability(finals[a], finals[b]) if a != b else np.nan
+    return pd.DataFrame([[win_probability(finals[a], finals[b])
+                          if a != b and min(len(finals[a]), len(finals[b]))
+                          >= MIN_SEEDS_TO_COMPARE else np.nan
                           for b in order] for a in order], index=order, columns=order)
 
 
 def markdown_matrix(frame: pd.DataFrame) -> str:
-    """A square DataFrame of probabilities as a Markdown table (blank diagonal)."""
+    """A square DataFrame of probabilities as a Markdown table (blank diagonal, "-" for
+    the other missing values)."""
     lines = ["| | " + " | ".join(map(markdown_text, frame.columns)) + " |",
              "|---|" + "---:|" * len(frame.columns)]
     for name, row in frame.iterrows():
-        cells = ["" if np.isnan(v) else f"{v:.2f}" for v in row.to_numpy()]
+        cells = ["" if column == name else "-" if np.isnan(v) else f"{v:.2f}"
+                 for column, v in zip(frame.columns, row.to_numpy())]
         lines.append(f"| {markdown_text(str(name))} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -388,9 +398,13 @@ def write_report(runs_dir: str | Path | list[str | Path], out_dir: str | Path) -
     if runs:
         lines += [*code_block(results_table(summary)), ""]
         for env_id in sorted({run.env_id for run in runs}):
+            matrix = pairwise(runs, env_id)
             lines += [f"## {markdown_text(env_id)}: P(row agent's final eval reward > "
                       "column agent's), over pairs of seeds", "",
-                      markdown_matrix(pairwise(runs, env_id)), ""]
+                      markdown_matrix(matrix), ""]
+            if matrix.isna().sum().sum() > len(matrix):
+                lines += [f"-: an agent with fewer than {MIN_SEEDS_TO_COMPARE} seeds (one "
+                          "pair of runs gives 0 or 1, whatever the agents).", ""]
         plot_curves(runs, "eval/reward", out / "learning_curves.png", "eval reward per visit")
         plot_curves(runs, "train/cumulative_regret", out / "regret.png", "cumulative regret")
         lines += ["![learning curves](learning_curves.png)", "", "![regret](regret.png)", ""]

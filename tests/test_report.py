@@ -89,6 +89,20 @@ def test_pairwise_win_probability():
     assert win_probability([1.0], [1.0]) == 0.5
 
 
+def test_one_seed_gives_no_win_probability():
+    """With one seed per agent the report printed P(lints > linucb) = 1.00 from a single
+    pair; now the cell is empty ("-") unless both agents have at least two seeds."""
+    from experiments.report import markdown_matrix, pairwise
+
+    runs = [synthetic("lints", 0, 0.5), synthetic("linucb", 0, 0.4),
+            synthetic("ucb", 0, 0.3), synthetic("ucb", 1, 0.2)]
+    matrix = pairwise(runs, "Env-v0")
+    assert matrix.isna().all().all()
+    assert "1.00" not in markdown_matrix(matrix) and "| - |" in markdown_matrix(matrix)
+    runs += [synthetic("lints", 1, 0.6)]
+    assert pairwise(runs, "Env-v0").loc["lints", "ucb"] == 1.0
+
+
 def test_report_files_and_skipped_runs(runs_dir, tmp_path_factory):
     (runs_dir / "empty").mkdir()
     corrupt = runs_dir / "Env-v0__gamma__0__1"
