@@ -339,6 +339,17 @@ def _with_interval(row: pd.Series, name: str, form: str) -> str:
     return text
 
 
+def line_colours(n: int) -> list[tuple[float, float, float, float]]:
+    """n line colours: tab20's ten hues first, then their light shades (tab20 in its own
+    order pairs a dark and a light shade of each hue, so neighbours in a legend looked
+    alike), repeating after twenty."""
+    from matplotlib import colormaps
+
+    table = colormaps["tab20"]
+    order = [*range(0, 20, 2), *range(1, 20, 2)]
+    return [table(order[i % 20]) for i in range(n)]
+
+
 def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
     """Mean over seeds against visits, with a 95 % t band (3+ seeds; the range of 2), one
     line per agent (and per env); the cheating references and random as dashed lines."""
@@ -348,11 +359,11 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
     import matplotlib.pyplot as plt
 
     envs = sorted({run.env_id for run in runs})
-    fig, axes = plt.subplots(1, len(envs), figsize=(7 * len(envs), 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(envs), figsize=(9 * len(envs), 4.5), squeeze=False)
     for ax, env_id in zip(axes[0], envs):
         groups = {label: [run for run in group if tag in run.curves]
                   for (env, label), group in group_runs(runs)[0].items() if env == env_id}
-        colours = plt.get_cmap("tab20")
+        colours = line_colours(len(groups))
         for index, (agent, group) in enumerate(sorted(groups.items())):
             if not group:
                 continue
@@ -360,7 +371,7 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
             length = len(steps)
             mean = values.mean(axis=0)
             style = "--" if group[0].reference or agent == "random" else "-"
-            colour = colours(index % 20)
+            colour = colours[index]
             ax.plot(steps, mean, style, label=agent, color=colour)
             if len(group) > 1:
                 band = np.array([seed_interval(values[:, i])[:2] for i in range(length)])
@@ -369,7 +380,7 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
         ax.set_xlabel("visits trained on")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -103,6 +103,18 @@ def test_one_seed_gives_no_win_probability():
     assert pairwise(runs, "Env-v0").loc["lints", "ucb"] == 1.0
 
 
+def test_the_first_ten_lines_have_ten_different_hues():
+    """tab20 in its own order gave lints/linucb and ppo/random the two shades of one hue:
+    the first ten lines now come from ten different (dark, light) pairs."""
+    from matplotlib import colormaps
+
+    from experiments.report import line_colours
+
+    table = [tuple(c) for c in colormaps["tab20"].colors]
+    pairs = {table.index(tuple(colour[:3])) // 2 for colour in line_colours(13)[:10]}
+    assert len(pairs) == 10
+
+
 def test_report_files_and_skipped_runs(runs_dir, tmp_path_factory):
     (runs_dir / "empty").mkdir()
     corrupt = runs_dir / "Env-v0__gamma__0__1"
