@@ -27,7 +27,7 @@ cascade's forward pass over (left artwork, artwork) pairs (as `page.policy_expec
 does with the true page), and each visit's influence on the estimate through the fitted
 parameters (the delta method: n g' H^-1 s_i, with g the gradient of the mean value, H the
 penalised negative log-likelihood's Hessian and s_i the visit's score), from which the
-estimator's standard error comes (`artwork_env.ope.click_model`).
+estimator's standard error comes (`artwork_env.ope.model_based`).
 """
 
 from __future__ import annotations
@@ -57,8 +57,7 @@ class ClickModelConfig:
     ridge: float = 1.0
     """L2 penalty on each (title, artwork) intercept (a unit-variance Gaussian prior)"""
     max_iter: int = 200
-    """L-BFGS iterations of the fit (200 moves the default target's value by 0.02 % of
-    itself from 500, a hundredth of its standard error)"""
+    """L-BFGS iterations of the fit"""
     cg_steps: int = 200
     """most conjugate-gradient steps solving H u = g for the influence (it stops at a
     residual of 1e-4 x |g|)"""
