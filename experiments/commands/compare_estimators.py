@@ -59,6 +59,9 @@ class Args:
     """egreedy: the (learning) agent whose greedy choice is exploited"""
     epsilon: float = 0.2
     """egreedy: probability of a uniformly random artwork"""
+    learning_logger: bool = True
+    """egreedy: the logging agent learns as it logs (--no-learning-logger: it stays as
+    built, greedy on its untrained choice)"""
     target: str = "linucb"
     """agent whose greedy policy is evaluated"""
     target_visits: int = 20_000
@@ -120,7 +123,7 @@ def trained_candidate(text: str, spec: ProblemSpec, env_kwargs: dict) -> Policy:
 def logging_policy(args: Args, spec: ProblemSpec, rep: int) -> Policy:
     """A fresh logging policy for log `rep`, seeded by it."""
     return make_policy(args.logging, spec, args.seed + rep, agent=args.logging_agent,
-                       epsilon=args.epsilon)
+                       epsilon=args.epsilon, learn=args.learning_logger)
 
 
 def replay_versus_online(args: Args, spec: ProblemSpec, env_kwargs: dict, out: Path) -> None:
