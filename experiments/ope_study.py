@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import pickle
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -149,7 +151,8 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
     study (`selection_table`). One row per (log, policy, estimator, variant), with that
     policy's truth (`true_value`) and its standard error. With `workers` > 1 the logs run
     in parallel processes (the callables must pickle: module-level functions or
-    `functools.partial`); the numbers do not depend on `workers`.
+    `functools.partial`); policies that do not pickle (an SB3 model holds its env) keep
+    the logs in this process, with a warning. The numbers do not depend on `workers`.
     """
     env_kwargs = dict(env_kwargs or {})
     config = ModelConfig.from_kwargs(**{"n_visits": 1, **env_kwargs})
@@ -161,10 +164,23 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
                       reward_model=reward_model, response_model=response_model,
                       variants=variants, seed=seed, n_bootstrap=n_bootstrap,
                       confidence=confidence)
+    if workers > 1 and not _pickles(policies):
+        warnings.warn("a policy cannot be sent to another process (an SB3 model holds its "
+                      "env): the logs run in this process", stacklevel=2)
+        workers = 1
     logs = process_map(one_log, range(n_logs), workers, "logs" if progress else None)
     return pd.DataFrame([{**row, "truth": truths[row["policy"]][0],
                           "truth_se": truths[row["policy"]][1]}
                          for rows in logs for row in rows])
+
+
+def _pickles(value: Any) -> bool:
+    """Whether `value` can be sent to a spawned process."""
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def _estimates_of_one_log(rep: int, logging_policy: Callable[[int], LoggingPolicy],

@@ -153,3 +153,20 @@ def test_click_model_settings_are_checked():
 
 def test_the_target_is_named_in_the_study_rows():
     assert TARGET == "target"
+
+
+@pytest.mark.slow
+def test_a_policy_that_does_not_pickle_keeps_the_study_in_one_process():
+    """`compare_estimators.py` with its default two workers died on a PPO candidate (an SB3
+    model cannot be sent to a spawned process): the logs now run here, with a warning."""
+    from experiments.commands.compare_estimators import trained_candidate
+    from experiments.ope_study import compare_estimators
+
+    spec = spec_of(**SMALL_WORLD)
+    candidates = {"ppo@64": trained_candidate("ppo@64", spec, SMALL_WORLD)}
+    with pytest.warns(UserWarning, match="cannot be sent to another process"):
+        frame = compare_estimators(lambda rep: UniformPolicy(seed=rep), UniformPolicy(),
+                                   n_logs=2, n_visits=200, env_kwargs=SMALL_WORLD,
+                                   truth_members=500, n_bootstrap=10, workers=2,
+                                   candidates=candidates)
+    assert set(frame["policy"]) == {TARGET, "ppo@64"} and set(frame["log"]) == {0, 1}
