@@ -151,10 +151,6 @@ def test_click_model_settings_are_checked():
         ClickModelConfig(cg_steps=0)
 
 
-def test_the_target_is_named_in_the_study_rows():
-    assert TARGET == "target"
-
-
 @pytest.mark.slow
 def test_a_policy_that_does_not_pickle_keeps_the_study_in_one_process():
     """`compare_estimators.py` with its default two workers died on a PPO candidate (an SB3

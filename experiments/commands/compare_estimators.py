@@ -114,7 +114,9 @@ def trained_candidate(text: str, spec: ProblemSpec, env_kwargs: dict) -> Policy:
         return UniformPolicy()
     agent = make_agent(name, spec, seed=1)
     env = TrainingEnv("ArtworkBandit-v0", 16, seed=1, env_kwargs=env_kwargs)
-    agent.attach(env.make())  # references read the world's truth
+    venv = env.make()
+    agent.attach(venv)  # references read the world's truth here
+    venv.close()
     agent.prepare(env)
     agent.learn(env, visits, lambda *_: True)
     return GreedyPolicy(agent, learn=False)
@@ -180,9 +182,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         spec = ProblemSpec.from_env(gym.make("ArtworkBandit-v0", **env_kwargs))
         for name in (args.target, args.logging_agent, args.replay_agent or "random"):
             make_agent(name, spec)
-        for text in args.candidates:
-            if parse_candidate(text)[0] != "uniform":
-                make_agent(parse_candidate(text)[0], spec)
+        for name, _ in map(parse_candidate, args.candidates):
+            if name != "uniform":
+                make_agent(name, spec)
         logging_policy(args, spec, 0)
     except ValueError as error:
         parser.error(str(error))
