@@ -26,7 +26,7 @@ from sb3_contrib.common.recurrent.policies import RecurrentMultiInputActorCritic
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import Logger, configure
+from stable_baselines3.common.logger import Logger, make_output_format
 from stable_baselines3.common.policies import MultiInputActorCriticPolicy
 from stable_baselines3.common.vec_env import VecEnv
 
@@ -37,6 +37,7 @@ from agents.networks import CandidateScorer, scores_as_logits, scores_past_the_l
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
 from agents.slot_ppo import SlotPPO, per_slot_values
 from artwork_env.sb3 import ArtworkSB3VecEnv
+from artwork_env.validation import check_integer
 
 MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
 
@@ -48,11 +49,31 @@ def resolve_device(device: str) -> str:
     return "cpu" if device == "auto" else device
 
 
+SB3_PREFIX = "sb3/"
+
+
+class PrefixedLogger(Logger):
+    """SB3's logger with every key under `SB3_PREFIX` (`sb3/train/loss`, `sb3/time/fps`), so
+    SB3's own scalars get a section of their own in TensorBoard instead of sharing the
+    harness's `train/` charts."""
+
+    def record(self, key: str, value: Any, exclude: str | tuple[str, ...] | None = None) -> None:
+        """Record `value` under the prefixed `key`."""
+        super().record(SB3_PREFIX + key, value, exclude)
+
+    def record_mean(self, key: str, value: Any,
+                    exclude: str | tuple[str, ...] | None = None) -> None:
+        """Record the running mean of `value` under the prefixed `key`."""
+        super().record_mean(SB3_PREFIX + key, value, exclude)
+
+
 def sb3_logger(log_dir: str | None) -> Logger:
-    """SB3's own logs as TensorBoard events in `log_dir`, or nowhere when it is None (left
-    to itself, SB3's `learn` would make an empty `SB3-<time>` folder in the temp directory
-    on every run)."""
-    return configure(log_dir, ["tensorboard"]) if log_dir is not None else Logger(None, [])
+    """SB3's own logs as TensorBoard events in `log_dir`, every tag under `sb3/`, or nowhere
+    when it is None (left to itself, SB3's `learn` would make an empty `SB3-<time>` folder
+    in the temp directory on every run)."""
+    if log_dir is None:
+        return Logger(None, [])
+    return PrefixedLogger(log_dir, [make_output_format("tensorboard", log_dir)])
 
 
 class VisitCallback(BaseCallback):
@@ -69,6 +90,9 @@ class VisitCallback(BaseCallback):
             return True
         self.seen_visits = self.venv.visits
         return self.report(self.venv.last_reward, self.venv.last_done, self.venv.last_info)
+
+
+SCORER_KEYS = ("hidden", "interaction_rank")  # the candidate scorer's shape
 
 
 class SB3Agent(TunedPerEnv, Agent):
@@ -111,6 +135,18 @@ class SB3Agent(TunedPerEnv, Agent):
                                     device=self.device, verbose=0, **kwargs,
                                     **self.algorithm_inputs())
         self.model.set_logger(sb3_logger(sb3_log_dir))
+
+    def _adopt_scorer_shape(self, saved: object, source: Path) -> None:
+        """Take the candidate scorer's shape (`SCORER_KEYS`) from the saved agent's
+        hyperparameters, so the weights fit whatever this agent was made with."""
+        if not isinstance(saved, dict):
+            raise ValueError(f"{source}: unreadable agent metadata (no hyperparameters)")
+        for key in SCORER_KEYS:
+            if key in saved:
+                self.algorithm_kwargs[key] = check_integer(f"{source}: {key}", saved[key],
+                                                           low=0)
+            else:
+                self.algorithm_kwargs.pop(key, None)
 
     def _wrap(self, venv: ArtworkSB3VecEnv) -> VecEnv:
         """What the model trains on: the page env with the candidates' features, as K
@@ -209,6 +245,7 @@ class SB3Agent(TunedPerEnv, Agent):
             raise ValueError(f"{path / META_FILE}: unreadable agent metadata ({error})") from None
         if meta.get("name") != self.name:
             raise ValueError(f"{path} holds a {meta.get('name')!r} agent, not {self.name!r}")
+        self._adopt_scorer_shape(meta.get("hyperparameters"), path / META_FILE)
         self.build(ArtworkSB3VecEnv(env_id, num_envs, title_ids=True, **env_kwargs))
         self.model.set_parameters(str(path / MODEL_FILE), exact_match=True, device=self.device)
         self.model.num_timesteps = int(meta.get("num_timesteps", 0))

@@ -16,17 +16,15 @@ f_click is fitted by logistic loss on every examined slot's click, f_play on the
 slots' quality plays. docs/model.md writes both of the member's probabilities as sigmoids
 of the candidate's features (section 4); a slot's realised reward (1, -bounce_penalty or
 0) is a rare three-valued outcome, and regressing it by squared error, as the neural
-bandit does, throws that shape away. Measured online against LinTS in the README ("How
-far the learners get with more visits"), and offline beside the neural bandit's network
-on the same random visits by `python benchmarks/noisy_label_fit.py`.
+bandit does, throws that shape away. Measured online against LinTS, and offline beside
+the neural bandit's network on the same random visits by `python
+benchmarks/noisy_label_fit.py` (docs/results.md).
 
 Training replays two buffers: the examined slots (features, arm, click) for the click
 network and the clicked ones (features, arm, play) for the play network. Each step is one
 batch of examined slots; the play network takes a batch of clicked slots whenever its
 credit (the click batches' rows times the clicked rows' share of the examined ones)
-reaches a batch, so a clicked row is replayed as often as any examined row. (Replaying
-both from one batch gave the play network a step on the ~22 clicked rows of every 512; a
-play batch at every step replayed each click about twenty times as often as the rest.)
+reaches a batch, so a clicked row is replayed as often as any examined row.
 By default the agent is an ensemble of five such pairs (`ensemble`), each from its own
 initialisation and trained on its own draws from the buffers; greedy acting
 (`act(explore=False)`) scores a candidate by the members' mean gain, which takes much of
@@ -35,14 +33,13 @@ at random (`thompson`: bootstrapped Thompson sampling, Osband et al., NeurIPS 20
 pages tried are the ones the members disagree on, and on top of that each slot shows a
 uniformly random allowed artwork with probability `epsilon` (0.1), so every arm keeps
 being observed whatever the networks believe. `averaging` > 0 makes the networks that act
-an exponential moving average of the trained ones (Polyak averaging; off by default: it
-added nothing to the ensemble). Two options use the budget that `learn` is given (off by
-default): `learning_rate="lin_<start>"` falls linearly from start to 0 over it (RL Zoo's
+an exponential moving average of the trained ones (Polyak averaging; off by default).
+Two options use the budget that `learn` is given (off by default):
+`learning_rate="lin_<start>"` falls linearly from start to 0 over it (RL Zoo's
 schedule, as `slot_ppo`'s), and `final_epochs` > 0 trains that many passes over both
 buffers at the update that spends it (with a constant rate), each member reading every
 kept row once a pass, so that the policy evaluated at the end has fitted every row as an
-offline fit would.
-How each choice was measured: the README, "How far the learners get with more visits".
+offline fit would. docs/results.md gives the commands that measure each choice.
 """
 
 from __future__ import annotations

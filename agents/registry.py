@@ -43,8 +43,7 @@ FAMILIES = ("reference", "bandit", "deep")
 SLOW_AGENTS = ("planner", "recurrent_ppo", "dqn")  # minutes each at the default budget
 # where every title has all its artworks maskable_ppo is ppo (the harness turns ppo into it
 # where artworks are missing), so the default comparison leaves it out too; factored_bandit
-# pays for its exploration first and leads only past the default budget (README, "How far
-# the learners get with more visits")
+# pays for its exploration first and leads only past the default budget (docs/results.md)
 NOT_BY_DEFAULT = (*SLOW_AGENTS, "maskable_ppo", "factored_bandit", "ltv")
 
 
@@ -55,6 +54,13 @@ def agent_names(family: str | None = None) -> list[str]:
     if family is not None and family not in FAMILIES:
         raise ValueError(f"unknown agent family {family!r}; families: {', '.join(FAMILIES)}")
     return [name for name, (_, kind) in _AGENTS.items() if family in (None, kind)]
+
+
+def agent_family(name: str) -> str:
+    """The family of a registered agent name (`FAMILIES`); ValueError for any other."""
+    if name not in _AGENTS:
+        raise ValueError(f"unknown agent {name!r}; available: {', '.join(_AGENTS)}")
+    return _AGENTS[name][1]
 
 
 def default_agents() -> list[str]:

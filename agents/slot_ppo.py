@@ -14,7 +14,7 @@ image was the one played drowns in the other slots' noise (the plateau that
 - `SlotRolloutBuffer`: stores each slot's share of the reward (`agents.base.slot_feedback`,
   what the bandits learn from) and whether the member looked at it. A slot's advantage is
 
-      A[k] = (r[k] - V[k](obs)) * seen[k]
+      `A[k] = (r[k] - V[k](obs)) * seen[k]`
 
   where r[k] is its share of the visit's reward and seen[k] is False after the quality
   play (the cascade never showed the member that slot; its choice changed nothing). With
@@ -29,7 +29,7 @@ and the page reward R = sum_k r[k]) into this visit's surprise R - U and the fut
 
     Phi = A - (R - U)        (with gae_lambda = 0: gamma V(next obs) - F(obs))
 
-and every slot gets it on top of its own: A[k] = (r[k] - V[k](obs)) * seen[k] + Phi. The
+and every slot gets it on top of its own: `A[k] = (r[k] - V[k](obs)) * seen[k] + Phi`. The
 targets are r[k] for V[k] (seen slots), R for U and Phi + F for F. With gamma = 0, Phi is
 -F with a target of 0, so the one-visit agent keeps its K outputs.
 """

@@ -26,6 +26,9 @@ from agents.linear import HybridLinearModel
 from agents.registry import make_agent
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
+from experiments.published import REPOSITORY, Tee, write_block
+
+PERFORMANCE_PAGE = REPOSITORY / "docs" / "performance.md"
 
 D, ARMS = 20, 10
 
@@ -115,13 +118,25 @@ def run_mabwiser(rounds: int, seed: int, alpha: float = 0.5) -> tuple[float, flo
 
 
 def main() -> None:
-    """Print both tables as Markdown."""
+    """Print both tables as Markdown (and write them into the docs)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also write the tables into docs/performance.md (its "
+                             "bandit_throughput block), stamped with the commit")
     args = parser.parse_args()
+    with Tee() as out:
+        tables(args)
+    if args.write_docs:
+        write_block(PERFORMANCE_PAGE, "bandit_throughput", out.getvalue(),
+                    "python benchmarks/bandit_throughput.py --write-docs")
+
+
+def tables(args: argparse.Namespace) -> None:
+    """Print the tables as Markdown."""
     print("| agent | N = 1: slot decisions/s | N = 1024: slot decisions/s |")
     print("|---|---:|---:|")
     for name in ("linucb", "lints", "thompson"):
@@ -141,6 +156,7 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for label, (rate, regret) in runs.items():
         print(f"| {label} | {rate:,.0f} | {ours / rate:.1f} | {regret:.1f} |")
+
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ iteration through the native SB3 adapter and through SB3's DummyVecEnv; LinUCB a
 update at N = 1024; a LinUCB training loop at N = 16 with numpy's BLAS on its own threads
 and on one.
 Rates of the batch cores and the vector envs are the best of ten windows, the least
-disturbed by a shared machine's slow spells (since 2026-11-30; before, the mean of one).
+disturbed by a shared machine's slow spells. `--write-docs` also writes the tables into
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from artwork_env import ModelConfig, elementary, kernels, rng
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
 from artwork_env.vector_env import make_vector
+from experiments.published import REPOSITORY, Tee, write_block
+
+PERFORMANCE_PAGE = REPOSITORY / "docs" / "performance.md"
 
 STARTUP = ("import time; t = time.perf_counter(); import gymnasium as gym; import artwork_env; "
            "env = gym.make('ArtworkBandit-v0'); env.reset(seed=0); "
@@ -308,11 +312,23 @@ def vector_tables(seconds: float) -> None:
 
 
 def main() -> None:
-    """Print the throughput tables as Markdown."""
+    """Print the throughput tables as Markdown (and write them into the docs)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--skip-vector", action="store_true", help="only part 1")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also write the tables into docs/performance.md (its "
+                             "env_throughput block), stamped with the commit")
     args = parser.parse_args()
+    with Tee() as out:
+        tables(args)
+    if args.write_docs:
+        write_block(PERFORMANCE_PAGE, "env_throughput", out.getvalue(),
+                    "python benchmarks/env_throughput.py --write-docs")
+
+
+def tables(args: argparse.Namespace) -> None:
+    """Print the tables as Markdown."""
     with tempfile.TemporaryDirectory() as cold:
         cold_start = startup_seconds(cold)
     startup_seconds(None)  # fills the default cache if needed
@@ -358,6 +374,7 @@ def main() -> None:
                       for name, (ours, library) in elementary_microseconds().items()))
     if not args.skip_vector:
         vector_tables(args.seconds)
+
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ batch size and epochs: each epoch one pass over each. By default it fits one pai
 networks, as the neural bandit has one network; `--ensemble E` fits the agent's ensemble
 of E pairs, member i reading each batch through a fixed permutation of its own (its own
 order of the rows). `--interaction-rank 0` fits the factored bandit's networks without
-their two towers (`agents.factored.TwoTowerNetwork`), as they were before 2026-11-30.
+their two towers (`agents.factored.TwoTowerNetwork`).
 """
 
 from __future__ import annotations

@@ -339,20 +339,37 @@ def _with_interval(row: pd.Series, name: str, form: str) -> str:
     return text
 
 
-def line_colours(n: int) -> list[tuple[float, float, float, float]]:
-    """n line colours: tab20's ten hues first, then their light shades (tab20 in its own
-    order pairs a dark and a light shade of each hue, so neighbours in a legend looked
-    alike), repeating after twenty."""
+FAMILY_LINES = {"reference": "--", "bandit": "-", "deep": "-."}
+"""The line style of each agent family in the figures; other agents (`module:Class`,
+sweep variants `agent@point`) are dotted."""
+
+
+def agent_styles(labels: list[str]) -> dict[str, tuple[tuple[float, ...], str]]:
+    """{label: (colour, line style)}. A registered agent keeps one colour in every figure,
+    its place in the registry on tab20's hues (the ten dark ones first, then their light
+    shades, so agents listed next to each other differ in hue), and its family's line
+    style; every other label takes, in sorted order, one of Dark2's colours, dotted."""
     from matplotlib import colormaps
 
-    table = colormaps["tab20"]
+    from agents.registry import agent_family, agent_names
+
+    names = agent_names()
+    tab20, dark2 = colormaps["tab20"], colormaps["Dark2"]
     order = [*range(0, 20, 2), *range(1, 20, 2)]
-    return [table(order[i % 20]) for i in range(n)]
+    others = sorted(label for label in labels if label not in names)
+    styles = {}
+    for label in labels:
+        if label in names:
+            styles[label] = (tab20(order[names.index(label) % 20]),
+                             FAMILY_LINES[agent_family(label)])
+        else:
+            styles[label] = (dark2(others.index(label) % 8), ":")
+    return styles
 
 
 def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
     """Mean over seeds against visits, with a 95 % t band (3+ seeds; the range of 2), one
-    line per agent (and per env); the cheating references and random as dashed lines."""
+    line per agent (and per env), styled by `agent_styles`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -363,15 +380,14 @@ def plot_curves(runs: list[RunData], tag: str, path: Path, ylabel: str) -> None:
     for ax, env_id in zip(axes[0], envs):
         groups = {label: [run for run in group if tag in run.curves]
                   for (env, label), group in group_runs(runs)[0].items() if env == env_id}
-        colours = line_colours(len(groups))
-        for index, (agent, group) in enumerate(sorted(groups.items())):
+        styles = agent_styles(list(groups))
+        for agent, group in sorted(groups.items()):
             if not group:
                 continue
             steps, values = _aligned(group, tag)
             length = len(steps)
             mean = values.mean(axis=0)
-            style = "--" if group[0].reference or agent == "random" else "-"
-            colour = colours[index]
+            colour, style = styles[agent]
             ax.plot(steps, mean, style, label=agent, color=colour)
             if len(group) > 1:
                 band = np.array([seed_interval(values[:, i])[:2] for i in range(length)])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +81,9 @@ class RunConfig:
     """A label for a grid point (`--grid`): runs of one agent with other parameters."""
     progress: bool = True
     progress_position: int = 0
+    track: str = ""
+    """A Weights & Biases project to mirror the run's TensorBoard logs to (`--track`);
+    empty: no tracking."""
 
     @classmethod
     def from_json(cls, saved: object, where: str) -> RunConfig:
@@ -105,7 +110,7 @@ class RunConfig:
             if name in values:
                 integer(values[name], where, name, low=1, high=MAX_NUM_ENVS
                         if name != "eval_every" else None)
-        for name in ("logdir", "variant"):
+        for name in ("logdir", "variant", "track"):
             if name in values:
                 text(values[name], where, name)
         if "device" in values:
@@ -395,6 +400,27 @@ def train_run(config: RunConfig, resume_dir: str | Path | None = None,
                              start)
 
 
+@contextmanager
+def tracked(config: RunConfig, run_dir: Path) -> Iterator[None]:
+    """Mirror the run's TensorBoard logs to the Weights & Biases project `config.track`
+    while the block runs (nothing when it is empty): one W&B run per run directory, named
+    after it, with the run's config. `WANDB_MODE=offline` works without an account; W&B
+    keeps its own files in `./wandb` (or `WANDB_DIR`), never in the run directory."""
+    if not config.track:
+        yield
+        return
+    try:
+        import wandb
+    except ImportError:
+        raise Refused("--track needs Weights & Biases: pip install -e '.[wandb]'") from None
+    run = wandb.init(project=config.track, name=run_dir.name, config=asdict(config),
+                     sync_tensorboard=True, reinit="finish_previous")
+    try:
+        yield
+    finally:
+        run.finish()
+
+
 def _train_locked(config: RunConfig, run_dir: Path, resuming: bool, cls: type[Agent] | None,
                   start: float) -> RunResult:
     eval_env = make_vector(config.env_id, config.eval_members, **config.env_kwargs)
@@ -414,7 +440,7 @@ def _train_locked(config: RunConfig, run_dir: Path, resuming: bool, cls: type[Ag
                            dict(config.env_kwargs), str(run_dir / "sb3"),
                            visits_done=0 if resume is None else resume["visits"])
     agent.prepare(training)
-    with interrupts.stop_on_signals():
+    with interrupts.stop_on_signals(), tracked(config, run_dir):
         trainer = Trainer(config, agent, eval_env, run_dir, resume)
         try:
             if not interrupts.stop_requested():
@@ -476,7 +502,7 @@ def load_trained_agent(run_dir: str | Path, agent_class: type[Agent] | str | Non
     except ValueError:
         if not (path / AGENT_DIR).is_dir():
             raise
-        folder = path  # written before checkpoint.json (2026-11-28): the agent in agent/
+        folder = path  # a run of the layout before checkpoint.json: the agent in agent/
     agent = build_agent(replace(config, device="cpu"), *run_spec(config), cls=cls)
     agent.load(folder / AGENT_DIR)
     return agent, config

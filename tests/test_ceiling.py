@@ -85,7 +85,7 @@ def test_the_ceilings_towers_add_the_member_candidate_dot_product():
 def test_the_ceiling_learns_from_ground_truth_what_the_observation_allows():
     """Measured (10,000 pages, 4 epochs, seed 0): 86.7 % of the oracle on 2,000
     held-out members (random is about 42 %, LinTS after 50,000 visits 84.6 %); asserted:
-    above 80 %. The defaults (40,000 pages, 6 epochs) reach 91.3 % (README's comparison)."""
+    above 80 %. The defaults (40,000 pages, 6 epochs) reach 91.4 % (docs/results.md)."""
     agent, sim, obs = fitted(n_pages=10_000, epochs=4)
     actions = agent.act(obs, explore=False)
     pct = pct_of_oracle(sim.expected_reward(actions).sum(), sim.oracle()[0].sum(),

@@ -41,7 +41,10 @@ def test_deep_agents_write_the_documented_tags(name, tiny_runs):
     scalars = read_scalars(Path(result.run_dir))
     assert set(scalars) == set(TAGS)
     assert [e.step for e in scalars["eval/reward"]] == [0, 160, 320]  # visits, not decisions
-    assert (Path(result.run_dir) / "sb3").is_dir()  # SB3's own curves, beside ours
+    sb3_tags = set(read_scalars(Path(result.run_dir) / "sb3"))  # SB3's own, beside ours
+    assert all(tag.startswith("sb3/") for tag in sb3_tags), sb3_tags
+    if name == "a2c":  # whole iterations within the budget (8 x 16 visits): logged
+        assert "sb3/time/fps" in sb3_tags, sb3_tags
 
 
 @pytest.mark.slow
@@ -94,15 +97,15 @@ def test_device_auto_is_the_cpu():
 def test_ppo_learns_clearly_above_random_and_slot_credit_above_ppo(tmp_path):
     """Seed 0, 20,000 visits, 2,000 held-out members: measured PPO 0.249 reward per visit
     against random's 0.175 (and 0.261 at 50,000 visits); the margin asserted is 0.03.
-    slot_ppo, the same policy credited per slot, after a quarter of the visits: measured
-    0.277 after 5,000 (0.317 after 20,000; 0.289 and 0.313 with a constant learning rate);
-    asserted above PPO's 20,000 by 0.02."""
+    slot_ppo (its defaults: the two towers), the same policy credited per slot, after half
+    the visits: measured 0.2945 after 10,000 (0.2855 after 8,000); asserted above PPO's
+    20,000 by 0.02."""
     common = dict(eval_every=30_000, eval_members=2_000, logdir=str(tmp_path),
                   progress=False, seed=0)
     ppo = train_run(RunConfig(agent="ppo", visits=20_000, **common)).metrics["eval/reward"]
     random = train_run(RunConfig(agent="random", visits=20_000, **common)
                        ).metrics["eval/reward"]
-    slot_ppo = train_run(RunConfig(agent="slot_ppo", visits=5_000, **common)
+    slot_ppo = train_run(RunConfig(agent="slot_ppo", visits=10_000, **common)
                          ).metrics["eval/reward"]
     assert ppo > random + 0.03, (ppo, random)
     assert slot_ppo > ppo + 0.02, (slot_ppo, ppo)

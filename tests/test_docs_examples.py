@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 BLOCKS = [pytest.param(code, id=f"{path.relative_to(ROOT)}#{i}",
                        # examples that log thousands of visits belong to the full suite
                        marks=[pytest.mark.slow] if "20_000" in code else [])

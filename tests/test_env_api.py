@@ -273,3 +273,25 @@ def test_reused_visit_outcome_is_the_fresh_one():
         before = b
         for field in dataclasses.fields(a):
             assert np.array_equal(getattr(a, field.name), getattr(b, field.name)), field.name
+
+
+def test_the_rgb_page_is_labelled_with_pillow_and_the_same_size_without(monkeypatch):
+    """Title names, themes, outcome words and a legend are drawn in the label strips where
+    Pillow is installed; without it those strips stay blank and nothing else changes."""
+    pytest.importorskip("PIL")
+    from artwork_env import rendering
+
+    env = gym.make("ArtworkBandit-v0", catalog="demo", render_mode="rgb_array")
+    obs, _ = env.reset(seed=0)
+    env.step(obs["action_mask"].argmax(axis=1))
+    labelled = env.render()
+    monkeypatch.setattr(rendering, "ImageDraw", None)
+    plain = env.render()
+    assert labelled.shape == plain.shape
+    at = rendering._layout(6)
+    for strip in ("header", "names", "words", "legend"):
+        rows = slice(at[strip], at[strip] + rendering.TEXT_H)
+        assert (plain[rows] == 20).all(), strip  # blank without Pillow
+        assert (labelled[rows] > 150).sum() > 100, strip  # light text on the dark ground
+    bars = slice(at["bars"], at["bars"] + rendering.BAR_H)
+    assert np.array_equal(labelled[bars], plain[bars])  # the outcome bars are the same

@@ -1,7 +1,7 @@
 """Learning, with fixed seeds and stated margins, on ArtworkBandit-v0 (about 2 minutes).
 
 Margins come from `python benchmarks/learning_quality.py --visits 30000 --seeds 0 1 2`
-(README, "The default comparison"): over three seeds the contextual agents beat the best
+(docs/results.md, "The default comparison"): over three seeds the contextual agents beat the best
 non-contextual bandit by about 0.02-0.025 reward per visit (0.016 at least for seed 0),
 the bandits beat random by >= 0.119 and the oracle beats every learner by >= 0.054. The
 asserted margins are about a third of those, so the claims hold across seeds, not just

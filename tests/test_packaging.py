@@ -24,7 +24,7 @@ def test_the_core_install_is_numpy_gymnasium_numba_and_threadpoolctl():
     assert names == ["gymnasium", "numba", "numpy", "threadpoolctl"]
     assert any(dep.startswith("gymnasium>=1.1") for dep in PROJECT["dependencies"])
     dev = PROJECT["optional-dependencies"]["dev"]
-    assert "artwork-env[all,video]" in dev  # the README's test command installs everything
+    assert "artwork-env[all,video,docs]" in dev  # the README's test command installs everything
 
 
 def test_the_environments_run_without_the_heavy_dependencies():
@@ -107,14 +107,18 @@ def test_rl_zoo_trains_with_the_shipped_hyperparameters(algo, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_demo_runs_end_to_end():
+def test_the_demo_runs_end_to_end(tmp_path):
     """`scripts/demo.py`, advertised in the README, once died after its two pages (a
-    KeyError on the reset info): it prints the pages and the three policies' take rates."""
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--visits", "20"],
+    KeyError on the reset info): it prints the pages and the three policies' take rates,
+    and saves the page's picture when asked."""
+    picture = tmp_path / "page.png"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--visits", "20",
+                           "--picture", str(picture)],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     for name in ("random", "best non-personalised", "oracle"):
         assert f"  {name}" in done.stdout and "take rate" in done.stdout
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("module", ["train", "collect", "compare_estimators"])

@@ -103,16 +103,28 @@ def test_one_seed_gives_no_win_probability():
     assert pairwise(runs, "Env-v0").loc["lints", "ucb"] == 1.0
 
 
-def test_the_first_ten_lines_have_ten_different_hues():
-    """tab20 in its own order gave lints/linucb and ppo/random the two shades of one hue:
-    the first ten lines now come from ten different (dark, light) pairs."""
+def test_an_agent_keeps_its_colour_and_line_in_every_figure_and_no_two_look_alike():
+    """Colours once came from each figure's sorted agents (lints/linucb and ppo/random in
+    the two shades of one hue, and an agent's colour changed with the figure's company).
+    Now a registered agent's colour and line style are its own; in the default comparison
+    no two agents share a hue (tab20's dark/light pair) and a line style; other labels are
+    dotted."""
     from matplotlib import colormaps
 
-    from experiments.report import line_colours
+    from agents.registry import agent_names, default_agents
+    from experiments.report import agent_styles
 
+    every = agent_styles(agent_names())
+    assert agent_styles(["ppo", "lints"]) == {"ppo": every["ppo"], "lints": every["lints"]}
+    assert len({colour for colour, _ in every.values()}) == len(every)
+    assert every["random"][1] == every["oracle"][1] == "--" and every["ppo"][1] == "-."
     table = [tuple(c) for c in colormaps["tab20"].colors]
-    pairs = {table.index(tuple(colour[:3])) // 2 for colour in line_colours(13)[:10]}
-    assert len(pairs) == 10
+    looks = [(table.index(tuple(every[name][0][:3])) // 2, every[name][1])
+             for name in default_agents()]
+    assert len(set(looks)) == len(looks)
+    mine = agent_styles(["lints", "mine:Agent", "lints@agent.scale=0.1"])
+    assert mine["mine:Agent"][1] == mine["lints@agent.scale=0.1"][1] == ":"
+    assert mine["mine:Agent"][0] != mine["lints@agent.scale=0.1"][0]
 
 
 def test_report_files_and_skipped_runs(runs_dir, tmp_path_factory):

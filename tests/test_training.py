@@ -217,3 +217,48 @@ def test_hparams_leave_the_experiment_to_all_runs_and_pages_are_logged(tmp_path)
     assert metadata.EXPERIMENT_TAG not in tags
     assert {"agent.alpha", "agent.ridge", "env", "seed"} <= set(hparams)
     assert images == [0, 32, 64]
+
+
+@pytest.mark.slow
+def test_tensorboard_shows_the_runs_in_headless_chromium(smoke_runs, tmp_path):
+    """`scripts/screenshot_tensorboard.py` serves the runs, loads TensorBoard's SCALARS
+    view in headless Chromium and saves it: a picture with the charts drawn (many colours),
+    not a blank or error page. Skipped where Chromium is not installed."""
+    import shutil
+
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    np = pytest.importorskip("numpy")
+    image_module = pytest.importorskip("PIL.Image")
+    logdir, _ = smoke_runs
+    out = tmp_path / "scalars.png"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot_tensorboard.py"),
+                           str(logdir), str(out), "--wait-ms", "15000"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    pixels = np.asarray(image_module.open(out).convert("RGB"))
+    assert pixels.shape[0] >= 800 and pixels.shape[1] >= 1200
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200  # charts, text, colours
+
+
+@pytest.mark.slow
+def test_track_mirrors_each_run_to_weights_and_biases_offline(tmp_path):
+    """`--track` with `WANDB_MODE=offline` (no account): one W&B run per run directory,
+    holding the run's TensorBoard events with the documented tags, and nothing of W&B's
+    in the run directories."""
+    pytest.importorskip("wandb")
+    env = {**__import__("os").environ, "WANDB_MODE": "offline", "WANDB_DIR": str(tmp_path),
+           "WANDB_SILENT": "true"}
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--agents",
+                           "random,oracle", "--visits", "320", "--eval-every", "160",
+                           "--eval-members", "32", "--seeds", "0", "--workers", "1",
+                           "--logdir", str(tmp_path / "runs"), "--track"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    mirrored = sorted(tmp_path.glob("wandb/offline-run-*/files/**/events.out.tfevents.*"))
+    run_dirs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert sorted(p.parent.name for p in mirrored) == run_dirs
+    for events in mirrored:
+        assert set(TAGS) <= set(read_scalars(events.parent))
+    for run_dir in (tmp_path / "runs").iterdir():
+        assert not any("wandb" in p.name for p in run_dir.rglob("*"))

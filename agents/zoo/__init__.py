@@ -34,12 +34,13 @@ def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
     table = {}
     for env_id in ZOO_ENVS:
         kwargs = tuned_hyperparameters(algo, env_id)
-        hidden = kwargs.pop("hidden", 64)
+        scorer = {"hidden": kwargs.pop("hidden", 64),
+                  "interaction_rank": kwargs.pop("interaction_rank", 0)}
         table[env_id] = {
             "policy": "MultiInputPolicy", "n_timesteps": n_timesteps, "n_envs": n_envs,
             **kwargs,
             "policy_kwargs": {"features_extractor_class": CandidateScorer,
-                              "features_extractor_kwargs": {"hidden": hidden},
+                              "features_extractor_kwargs": scorer,
                               "net_arch": net_arch[algo]},
         }
     return table

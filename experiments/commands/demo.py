@@ -1,7 +1,7 @@
 """A short rollout: print a rendered page of the demo catalog, then the take rates of three
 reference policies on ArtworkBandit-v0.
 
-Run: `python scripts/demo.py [--visits 2000] [--seed 0]`.
+Run: `python scripts/demo.py [--visits 2000] [--seed 0] [--picture page.png]`.
 """
 
 from __future__ import annotations
@@ -16,14 +16,24 @@ from artwork_env.reference import best_nonpersonalised_artworks
 from experiments.commands import console_command
 
 
-def show_demo_page(seed: int) -> None:
-    """Render two visits of one member on the demo catalog, with the oracle's artworks."""
-    env = gym.make("ArtworkPersonalization-v1", catalog="demo", render_mode="ansi")
-    env.reset(seed=seed)
+def show_demo_page(seed: int, picture: str | None = None) -> None:
+    """Render two visits of one member on the demo catalog, with the oracle's artworks;
+    save the second as a PNG (the `rgb_array` render) at `picture` if given."""
+    modes = ("ansi", "rgb_array") if picture else ("ansi",)
+    envs = [gym.make("ArtworkPersonalization-v1", catalog="demo", render_mode=mode)
+            for mode in modes]
+    for env in envs:
+        env.reset(seed=seed)
     for _ in range(2):
-        _, action = env.unwrapped.oracle()
-        env.step(action)
-        print(env.render())
+        _, action = envs[0].unwrapped.oracle()
+        for env in envs:
+            env.step(action)
+        print(envs[0].render())
+    if picture:
+        from PIL import Image
+
+        Image.fromarray(envs[1].render()).save(picture)
+        print(f"the page as a picture: {picture}")
 
 
 def take_rates(visits: int, seed: int) -> dict[str, tuple[float, float]]:
@@ -56,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sampled visits per reference policy (default: 2000)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the page's member and of the visits (default: 0)")
+    parser.add_argument("--picture", metavar="PNG", default=None,
+                        help="also save the second page as a PNG picture (needs Pillow)")
     return parser
 
 
@@ -63,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     """Print a page and the take-rate table."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    show_demo_page(args.seed)
+    show_demo_page(args.seed, args.picture)
     print(f"ArtworkBandit-v0, {args.visits} visits per policy (sampled, not exact):")
     for name, (take_rate, reward) in take_rates(args.visits, args.seed).items():
         print(f"  {name:<24} take rate {take_rate:.4f}   reward/visit {reward:.3f}")

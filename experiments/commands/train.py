@@ -7,7 +7,7 @@ r"""Train agents side by side and compare them in TensorBoard (`artwork-train`, 
         --env-kwargs n_slots=8 reward=click
 
 One run directory per (env, agent, seed): runs/{env}__{agent}__{seed}__{timestamp}, with
-TensorBoard event files (tags in README.md), config.json and the last checkpoint.
+TensorBoard event files (tags in docs/training.md), config.json and the last checkpoint.
 `artwork-train --resume RUN_DIR [--visits N]` goes on from the last checkpoint.
 """
 
@@ -52,7 +52,7 @@ from experiments.training import (
 
 @dataclass
 class Args:
-    """Command-line arguments (defaults: the README's default comparison)."""
+    """Command-line arguments (defaults: the default comparison)."""
 
     agents: str = ",".join(default_agents())
     """comma-separated agent names (default: all but the slow recurrent_ppo and dqn)"""
@@ -92,6 +92,11 @@ class Args:
     """ray: GPUs per run"""
     grid: list[str] = field(default_factory=list)
     """sweep: KEY=V1,V2 over model parameters, or agent.KEY=V1,V2 over agent ones"""
+    track: bool = False
+    """mirror each run's TensorBoard logs to Weights & Biases (pip install -e '.[wandb]';
+    WANDB_MODE=offline works without an account)"""
+    wandb_project: str = "artwork_env"
+    """the Weights & Biases project of --track"""
 
 
 RESUME_OPTIONS = {"resume", "visits", "device", "agents"}
@@ -250,7 +255,8 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
         return resume(args, argv)
     base = RunConfig(env_id=args.env, visits=args.visits, eval_every=args.eval_every,
                      eval_members=args.eval_members, num_envs=args.num_envs,
-                     logdir=args.logdir, env_kwargs=env_kwargs, device=args.device)
+                     logdir=args.logdir, env_kwargs=env_kwargs, device=args.device,
+                     track=args.wandb_project if args.track else "")
     runs = [(name, seed, point) for point in points for name in names
             for seed in args.seeds]
     configs = [replace(base, agent=name, seed=seed, progress_position=i % args.workers,

@@ -1,0 +1,46 @@
+"""Blocks of the docs that a benchmark writes itself (`experiments.published`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.published import Tee, commit_stamp, write_block
+
+
+def test_a_block_is_replaced_whole_and_the_prose_around_it_kept(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Speed\n\nprose before\n\n<!-- begin speed -->\nold table\n"
+                    "<!-- end speed -->\n\nprose after\n")
+    write_block(page, "speed", "| a | b |\n|---|---|\n| 1 | 2 |\n", "python bench.py")
+    text = page.read_text()
+    assert text.startswith("# Speed\n\nprose before\n\n<!-- begin speed -->\nWritten by "
+                           "`python bench.py` at commit ")
+    assert "old table" not in text
+    assert text.endswith("| 1 | 2 |\n<!-- end speed -->\n\nprose after\n")
+    write_block(page, "speed", "new", "python bench.py")  # again: still one block
+    assert page.read_text().count("<!-- begin speed -->") == 1
+    assert "| 1 | 2 |" not in page.read_text()
+
+
+@pytest.mark.parametrize("content", ["no markers\n", "<!-- end speed -->\n<!-- begin speed -->\n",
+                                     "<!-- begin speed -->\n<!-- end speed -->\n"
+                                     "<!-- begin speed -->\n<!-- end speed -->\n"])
+def test_a_page_without_exactly_one_ordered_block_is_refused_and_left_alone(tmp_path, content):
+    page = tmp_path / "page.md"
+    page.write_text(content)
+    with pytest.raises(ValueError, match="expected one"):
+        write_block(page, "speed", "table", "python bench.py")
+    assert page.read_text() == content
+
+
+def test_the_stamp_names_a_commit_or_says_it_is_unknown(tmp_path):
+    assert commit_stamp(tmp_path) == "an unknown commit"
+    stamp = commit_stamp()
+    assert stamp == "an unknown commit" or len(stamp.split()[0]) >= 7
+
+
+def test_tee_prints_and_keeps_a_copy(capsys):
+    with Tee() as out:
+        print("a table")
+    assert out.getvalue() == "a table\n"
+    assert capsys.readouterr().out == "a table\n"
