@@ -24,7 +24,8 @@ def test_the_core_install_is_numpy_gymnasium_numba_and_threadpoolctl():
     assert names == ["gymnasium", "numba", "numpy", "threadpoolctl"]
     assert any(dep.startswith("gymnasium>=1.1") for dep in PROJECT["dependencies"])
     dev = PROJECT["optional-dependencies"]["dev"]
-    assert "artwork-env[all,video,docs,wandb]" in dev  # the README's test command installs everything
+    # the README's test command installs everything
+    assert "artwork-env[all,video,docs,wandb]" in dev
 
 
 def test_the_environments_run_without_the_heavy_dependencies():
