@@ -8,13 +8,15 @@ K Discrete(M) decisions). `learn` trains them through SB3's own loop on the nati
 env (`ArtworkSB3VecEnv` with the rows' `title_ids`, plus the candidates' feature map of
 `agents.feature_obs`; the policies score candidates with `agents.networks`) and reports
 every page shown through a callback, so the harness logs them in the same TensorBoard
-vocabulary as the bandits. Hyperparameters per env id come from
-`agents/hyperparams.yaml`; keyword arguments override them.
+vocabulary as the bandits. Each agent's hyperparameters are a typed configuration
+(`agents.sb3_config`) whose defaults `agents/hyperparams.yaml` overrides per env id;
+keyword arguments override both.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,10 +36,10 @@ from agents.base import Agent, Observation, ProblemSpec, TrainingEnv, VisitRepor
 from agents.feature_obs import CandidateFeatureVecEnv, with_features
 from agents.hyperparams import TunedPerEnv, with_schedules
 from agents.networks import CandidateScorer, scores_as_logits, scores_past_the_lstm
+from agents.sb3_config import SCORER_KEYS, A2CConfig, DQNConfig, PPOConfig, SB3Config, SlotPPOConfig
 from agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
 from agents.slot_ppo import SlotPPO, per_slot_values
 from artwork_env.sb3 import ArtworkSB3VecEnv
-from artwork_env.validation import check_integer
 
 MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
 
@@ -92,30 +94,28 @@ class VisitCallback(BaseCallback):
         return self.report(self.venv.last_reward, self.venv.last_done, self.venv.last_info)
 
 
-SCORER_KEYS = ("hidden", "interaction_rank")  # the candidate scorer's shape
-
-
 class SB3Agent(TunedPerEnv, Agent):
     """An SB3 algorithm as an `Agent`: `learn` through SB3's loop, greedy or sampled `act`."""
 
     algorithm: ClassVar[type[BaseAlgorithm]]
+    config_class: ClassVar[type[SB3Config]] = PPOConfig
+    config: SB3Config
     policy: ClassVar[str] = "MultiInputPolicy"
     slot_decisions: ClassVar[bool] = False
     net_arch: ClassVar[Any] = {"pi": [], "vf": [64]}  # logits straight from the scores
 
     def __init__(self, spec: ProblemSpec, seed: int = 0, device: str = "auto",
                  **hyperparameters: Any) -> None:
-        super().__init__(spec, seed)
+        super().__init__(spec, seed, **hyperparameters)
         self.device = resolve_device(device)
-        self.algorithm_kwargs = hyperparameters
         self.model: BaseAlgorithm | None = None
         self._state: Any = None
         self._training: tuple[TrainingEnv, ArtworkSB3VecEnv] | None = None
         self._env_meta: dict[str, Any] = {}
 
     def hyperparameters(self) -> dict[str, Any]:
-        """The algorithm's keyword arguments and the device."""
-        return {**self.algorithm_kwargs, "device": self.device}
+        """The configuration and the device."""
+        return {**self.config.to_dict(), "device": self.device}
 
     def build(self, venv: ArtworkSB3VecEnv, sb3_log_dir: str | None = None) -> None:
         """Create the SB3 model on `venv`; SB3's own logs go to `sb3_log_dir`.
@@ -124,12 +124,10 @@ class SB3Agent(TunedPerEnv, Agent):
         candidate artwork) unless `policy_kwargs` says otherwise.
         """
         env = self._wrap(venv)
-        kwargs = with_schedules(self.algorithm_kwargs)
-        scorer = {"hidden": kwargs.pop("hidden", 64),
-                  "interaction_rank": kwargs.pop("interaction_rank", 0)}
+        kwargs = with_schedules(self.config.algorithm_kwargs())
         kwargs.setdefault("policy_kwargs", {
             "features_extractor_class": CandidateScorer,
-            "features_extractor_kwargs": scorer,
+            "features_extractor_kwargs": self.config.scorer(),
             "net_arch": self.net_arch})
         self.model = self.algorithm(self.policy_class(), env, seed=self.seed,
                                     device=self.device, verbose=0, **kwargs,
@@ -141,12 +139,12 @@ class SB3Agent(TunedPerEnv, Agent):
         hyperparameters, so the weights fit whatever this agent was made with."""
         if not isinstance(saved, dict):
             raise ValueError(f"{source}: unreadable agent metadata (no hyperparameters)")
-        for key in SCORER_KEYS:
-            if key in saved:
-                self.algorithm_kwargs[key] = check_integer(f"{source}: {key}", saved[key],
-                                                           low=0)
-            else:
-                self.algorithm_kwargs.pop(key, None)
+        before = SB3Config()  # an agent saved without them had the scorer's own defaults
+        shape = {key: saved.get(key, getattr(before, key)) for key in SCORER_KEYS}
+        try:
+            self.config = replace(self.config, **shape)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
 
     def _wrap(self, venv: ArtworkSB3VecEnv) -> VecEnv:
         """What the model trains on: the page env with the candidates' features, as K
@@ -279,6 +277,7 @@ class SlotPPOAgent(ScoreLogitsAgent):
 
     name = "slot_ppo"
     algorithm = SlotPPO
+    config_class = SlotPPOConfig
     policy_base = MultiInputActorCriticPolicy
 
     def policy_class(self) -> Any:
@@ -295,6 +294,7 @@ class A2CAgent(ScoreLogitsAgent):
 
     name = "a2c"
     algorithm = A2C
+    config_class = A2CConfig
     policy_base = MultiInputActorCriticPolicy
 
 
@@ -342,6 +342,7 @@ class DQNAgent(SB3Agent):
 
     name = "dqn"
     algorithm = DQN
+    config_class = DQNConfig
     slot_decisions = True
     net_arch = []  # Q-values straight from the current slot's scores
 

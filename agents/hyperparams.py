@@ -1,4 +1,5 @@
-"""The tuned hyperparameters of `agents/hyperparams.yaml`, one block per env id and agent."""
+"""The per-env overrides of `agents/hyperparams.yaml` (one block per env id and agent) and
+RL Zoo's `lin_<start>` schedules."""
 
 from __future__ import annotations
 
@@ -21,6 +22,22 @@ SCHEDULED = ("learning_rate", "clip_range")
 """The SB3 hyperparameters that may be written as RL Zoo's `lin_<start>` schedule."""
 
 
+def parse_schedule(key: str, value: str) -> float:
+    """The start of RL Zoo's `lin_<start>` schedule `value` of `key`; ValueError naming the
+    key for anything else or a start not above 0."""
+    head, _, start = value.partition("_")
+    try:
+        if head != "lin":
+            raise ValueError
+        initial = float(start)
+    except ValueError:
+        raise ValueError(f"{key} must be a number or 'lin_<start>' (RL Zoo's linear "
+                         f"schedule), got {value!r}") from None
+    if not initial > 0:
+        raise ValueError(f"{key}: the schedule must start above 0, got {value!r}")
+    return initial
+
+
 def with_schedules(kwargs: dict[str, Any]) -> dict[str, Any]:
     """`kwargs` with RL Zoo's `lin_<start>` strings (in `SCHEDULED`) made SB3 schedules:
     the value falls linearly from `start` at the first step to 0 at the end of the budget
@@ -28,19 +45,8 @@ def with_schedules(kwargs: dict[str, Any]) -> dict[str, Any]:
     out = dict(kwargs)
     for key in SCHEDULED:
         value = out.get(key)
-        if not isinstance(value, str):
-            continue
-        head, _, start = value.partition("_")
-        try:
-            if head != "lin":
-                raise ValueError
-            initial = float(start)
-        except ValueError:
-            raise ValueError(f"{key} must be a number or 'lin_<start>' (RL Zoo's linear "
-                             f"schedule), got {value!r}") from None
-        if not initial > 0:
-            raise ValueError(f"{key}: the schedule must start above 0, got {value!r}")
-        out[key] = LinearSchedule(initial, 0.0, 1.0)
+        if isinstance(value, str):
+            out[key] = LinearSchedule(parse_schedule(key, value), 0.0, 1.0)
     return out
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from agents.base import Agent, Observation, ProblemSpec
+from agents.config import AgentConfig
 from artwork_env.arrays import random_allowed
 from artwork_env.planning import best_fixed_price, plan
 from artwork_env.reference import best_nonpersonalised_artworks
+from artwork_env.validation import check_integer
 
 
 class RandomAgent(Agent):
@@ -28,8 +31,8 @@ class SimulatorReference(Agent):
 
     reference = True
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0) -> None:
-        super().__init__(spec, seed)
+    def __init__(self, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
         self._env: Any = None
 
     def attach(self, env: Any) -> None:
@@ -57,6 +60,30 @@ class OracleAgent(SimulatorReference):
         return actions.reshape(obs["action_mask"].shape[:2])
 
 
+@dataclass(frozen=True)
+class PlannerConfig(AgentConfig):
+    """The planner's hyperparameters."""
+
+    n_rollouts: int = 8
+    """rollouts per member and candidate policy at every decision"""
+
+    def check(self) -> None:
+        """A positive number of rollouts."""
+        check_integer("n_rollouts", self.n_rollouts)
+
+
+@dataclass(frozen=True)
+class GlobalBestConfig(AgentConfig):
+    """The best non-personalised artwork's hyperparameters."""
+
+    n_members: int = 20_000
+    """fresh members whose exact expected gains choose each title's artwork"""
+
+    def check(self) -> None:
+        """A positive number of members."""
+        check_integer("n_members", self.n_members)
+
+
 class PlannerAgent(SimulatorReference):
     """CHEATING REFERENCE: the lifetime-aware planner over the exact model.
 
@@ -69,10 +96,11 @@ class PlannerAgent(SimulatorReference):
     """
 
     name = "planner"
+    config_class = PlannerConfig
+    config: PlannerConfig
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, n_rollouts: int = 8) -> None:
-        super().__init__(spec, seed)
-        self.n_rollouts = n_rollouts
+    def __init__(self, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
         self.default: float | None = None
 
     def attach(self, env: Any) -> None:
@@ -84,7 +112,7 @@ class PlannerAgent(SimulatorReference):
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The planner's row for every member of the attached env."""
         sim = self._env_attached().sim
-        actions = plan(sim, self.n_rollouts, default=self.default or 0.0)[0]
+        actions = plan(sim, self.config.n_rollouts, default=self.default or 0.0)[0]
         return actions.reshape(obs["action_mask"].shape[:2])
 
 
@@ -97,17 +125,19 @@ class GlobalBestAgent(Agent):
 
     name = "global_best"
     reference = True
+    config_class = GlobalBestConfig
+    config: GlobalBestConfig
 
-    def __init__(self, spec: ProblemSpec, seed: int = 0, n_members: int = 20_000) -> None:
-        super().__init__(spec, seed)
-        self.n_members = n_members
+    def __init__(self, spec: ProblemSpec, seed: int = 0, **hyperparameters: Any) -> None:
+        super().__init__(spec, seed, **hyperparameters)
         self.best: np.ndarray | None = None
 
     def attach(self, env: Any) -> None:
         """Compute the best artwork per title of the env's world (once)."""
         if self.best is None:
             inner = env.unwrapped if hasattr(env, "unwrapped") else env
-            self.best = best_nonpersonalised_artworks(inner.config, self.n_members, self.seed)
+            self.best = best_nonpersonalised_artworks(inner.config, self.config.n_members,
+                                                      self.seed)
 
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
         """The best artwork of each title in the rows."""

@@ -467,7 +467,8 @@ def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
 
 
 # ------------------------------------------------------------------ typed hyperparameters
-@pytest.mark.parametrize("name", ["egreedy", "ucb", "thompson", "linucb", "lints", "ceiling"])
+@pytest.mark.parametrize("name", ["egreedy", "ucb", "thompson", "linucb", "lints", "ceiling",
+                                  "global_best", "planner"])
 def test_a_typed_configuration_is_the_one_home_of_the_defaults(name, env):
     """The agent's configuration dataclass holds its defaults; the logged
     hyperparameters, the registry's parameter list (beside a torch agent's `device`) and its
@@ -495,6 +496,22 @@ def test_a_typed_configuration_is_the_one_home_of_the_defaults(name, env):
 def test_a_bad_hyperparameter_is_refused_by_name(name, kwargs, message, env):
     with pytest.raises(ValueError, match=message):
         make_agent(name, ProblemSpec.from_env(env), **kwargs)
+
+
+def test_every_agent_with_hyperparameters_has_a_typed_configuration():
+    """An agent whose constructor takes keywords of its own (beside a torch `device`) once
+    kept their defaults in its signature; now each registered agent that has any has a
+    configuration dataclass, and the rest take none."""
+    import inspect
+
+    for name in agent_names():
+        cls = agent_class(name)
+        own = [p for p in inspect.signature(cls.__init__).parameters.values()
+               if p.name not in ("self", "spec", "seed", "device", "hyperparameters")]
+        assert not own, (name, own)
+        if cls.config_class is None:
+            with pytest.raises(TypeError, match="takes no hyperparameter"):
+                cls(ProblemSpec.of("ArtworkBandit-v0"), 0, anything=1)
 
 
 def test_an_agent_without_hyperparameters_refuses_any(env):

@@ -440,3 +440,40 @@ def test_rl_zoo_linear_schedules_fall_to_zero_over_the_budget():
     for bad in ("exp_0.001", "lin_fast", "lin_0"):
         with pytest.raises(ValueError, match="learning_rate"):
             make_agent("ppo", spec, learning_rate=bad).build(venv)
+
+
+@pytest.mark.parametrize(("env_id", "name", "expected"), [
+    ("ArtworkBandit-v0", "slot_ppo", {"learning_rate": "lin_0.002", "n_epochs": 10,
+                                      "interaction_rank": 16, "gamma": 0.0}),
+    ("ArtworkBandit-v0", "ppo", {"n_steps": 32, "batch_size": 256, "gamma": 0.0}),
+    ("ArtworkPersonalization-v1", "ppo", {"n_steps": 40, "batch_size": 320, "gamma": 0.95,
+                                          "gae_lambda": 0.9, "n_epochs": 4}),
+    ("ArtworkPersonalization-v1", "a2c", {"n_steps": 10, "gamma": 0.95, "learning_rate": 7e-4}),
+    ("ArtworkPersonalization-v1", "slot_ppo", {"gamma": 0.0, "interaction_rank": 16}),
+    ("ArtworkBandit-v0", "dqn", {"gamma": 0.99, "buffer_size": 50_000}),
+])
+def test_a_deep_agent_takes_its_defaults_from_its_configuration_and_the_env_overrides(
+        env_id, name, expected):
+    """The dataclass holds the defaults, the yaml only what an env id changes: the harness's
+    agent for the env id has both, and logs every field."""
+    from agents.registry import agent_class
+
+    cls = agent_class(name)
+    agent = make_agent(name, ProblemSpec.of(env_id),
+                       **cls.default_hyperparameters(env_id, "cpu"))
+    logged = agent.hyperparameters()
+    assert {key: logged[key] for key in expected} == expected
+    assert set(logged) == {*cls.config_class.names(), "device"}
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), [
+    ("ppo", {"n_steps": 0}, "n_steps must be a positive integer"),
+    ("ppo", {"gae_lambda": 1.5}, r"gae_lambda must be in \[0, 1\]"),
+    ("slot_ppo", {"clip_range": "cos_0.2"}, "clip_range must be a number or 'lin_<start>'"),
+    ("a2c", {"n_epochs": 4}, r"unknown hyperparameter\(s\) \['n_epochs'\]"),
+    ("dqn", {"exploration_final_eps": 2.0}, r"exploration_final_eps must be in \[0, 1\]"),
+    ("ppo", {"interaction_rank": -1}, "interaction_rank must be a non-negative integer"),
+])
+def test_a_bad_deep_hyperparameter_is_refused_at_once_naming_the_field(name, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_agent(name, ProblemSpec.of("ArtworkBandit-v0"), **kwargs)

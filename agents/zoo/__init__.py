@@ -5,7 +5,8 @@ algorithm (`agents.zoo.ppo`, `agents.zoo.a2c`) with a `hyperparams` dict keyed b
     python -m rl_zoo3.train --algo ppo --env ArtworkBandit-v0 --gym-packages artwork_env \\
         --conf-file agents.zoo.ppo
 
-The values are the project's own (`agents/hyperparams.yaml`, what `scripts/train.py` uses)
+The values are the project's own (each agent's configuration with the per-env overrides of
+`agents/hyperparams.yaml`, what `scripts/train.py` uses)
 with the policy the deep agents use: `MultiInputPolicy` reading the page through
 `CandidateScorer` (plain `MlpPolicy`, the zoo's fallback, cannot take a Dict observation).
 The zoo steps its own `DummyVecEnv` of single envs, so its numbers are not bit-identical
@@ -29,18 +30,15 @@ def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
     from agents.deep import A2CAgent, PPOAgent
     from agents.networks import CandidateScorer
 
-    net_arch = {"ppo": PPOAgent.net_arch, "a2c": A2CAgent.net_arch}
-
+    agent = {"ppo": PPOAgent, "a2c": A2CAgent}[algo]
     table = {}
     for env_id in ZOO_ENVS:
-        kwargs = tuned_hyperparameters(algo, env_id)
-        scorer = {"hidden": kwargs.pop("hidden", 64),
-                  "interaction_rank": kwargs.pop("interaction_rank", 0)}
+        config = agent.config_class.from_kwargs(**tuned_hyperparameters(algo, env_id))
         table[env_id] = {
             "policy": "MultiInputPolicy", "n_timesteps": n_timesteps, "n_envs": n_envs,
-            **kwargs,
+            **config.algorithm_kwargs(),
             "policy_kwargs": {"features_extractor_class": CandidateScorer,
-                              "features_extractor_kwargs": scorer,
-                              "net_arch": net_arch[algo]},
+                              "features_extractor_kwargs": config.scorer(),
+                              "net_arch": agent.net_arch},
         }
     return table
