@@ -114,7 +114,7 @@ class ArtworkSimulator(Simulator):
             index, keys, self._p, pop.community_taste, pop.community_cast,
             pop.community_visual, pop.region_bias, pop.device_cdf, self._device_visual,
             *self._sparse, self.world.title_genres, self._cast_counts, self._popularity_score,
-            self.state)
+            tuple(self.state))
         self._page = None
 
     def first_invalid(self, actions: np.ndarray) -> int:
@@ -129,7 +129,7 @@ class ArtworkSimulator(Simulator):
         play = np.empty((n, k, m), dtype=np.float32)
         misrep = np.empty((n, k, m))
         self._kernel(n, "page_model")(
-            self._p, self._world_page, self.state, click, play, misrep)
+            self._p, self._world_page, tuple(self.state), click, play, misrep)
         return PageModel(click, play, self.state.patience.copy(), self._exists[self.state.titles],
                          misrep)
 
@@ -187,7 +187,7 @@ class ArtworkSimulator(Simulator):
         self._kernel(n, "visit")(
             self._reward, self._p, np.ascontiguousarray(actions, dtype=np.int64),
             self._popularity_score, self._world_page, self._exists, self.world.title_genres,
-            self._cast_counts, self.state, out.reward, out.terminated,
+            self._cast_counts, tuple(self.state), out.reward, out.terminated,
             out.churned, out.clicks, out.plays, out.bounces, out.examined, out.titles,
             out.expected_reward, out.oracle_expected_reward, out.oracle_action)
         self._page = None
@@ -218,6 +218,6 @@ class ArtworkSimulator(Simulator):
         self._kernel(n, "observe")(
             rows, self._p, float(self.n_slots), float(self.history_length),
             self._member_cols, self._title_cols, self._artwork_cols, w.title_genres,
-            w.title_popularity, w.artwork_features, self._exists, self.state, obs["member"],
+            w.title_popularity, w.artwork_features, self._exists, tuple(self.state), obs["member"],
             obs["titles"], obs["artworks"], obs["action_mask"])
         return obs

@@ -29,6 +29,7 @@ from artwork_env.elementary import (
 )
 from artwork_env.layout import COUNT_SCALE, Columns
 from artwork_env.rng import CASCADE, CHURN, HISTORY, MEMBER, ROW
+from artwork_env.state import STATE_NAMES
 
 # --------------------------------------------------------------------------- parameters
 # The model's scalar parameters travel to the kernels as one float64 vector, by name.
@@ -49,6 +50,20 @@ PARAMETERS = (
  COMMUNITY_MIXING, TASTE_NOISE, BASE_LOGIT, BASE_LOGIT_SD, POSITION_DECAY, PATIENCE_SPREAD,
  CHANGE_SENSITIVITY, HISTORY_NOISE, N_REGIONS, LONG_TERM, OVERPROMISE_TRUST_LOSS,
  DISAPPOINTMENT_CHURN) = range(len(PARAMETERS))
+
+# The kernels receive the members' state as a plain tuple of its arrays, `tuple(state)`:
+# numba dispatches a plain tuple of arrays in its C fast path and a named tuple through
+# Python, about 1.6 us more a call. These are the arrays' places in it, looked up by name
+# in the one schema (`artwork_env.state`), so its order is written nowhere else.
+(_BETA, _CAST_EXPOSURE, _CLICKED_BEFORE, _DEVICE, _EMPTY_STREAK, _GENRE_HIST, _HISTORY,
+ _HISTORY_COUNT, _HISTORY_POS, _KAPPA, _KEYS, _LAST_BOUNCES, _LAST_SEEN, _LAST_SHOWN, _NU,
+ _PATIENCE, _PLAYED, _PLAYS_TOTAL, _PSI, _REGION, _REL, _SEEN_COUNT, _STREAK, _THETA,
+ _TITLE_SHOWN, _TITLES, _TRUST, _VISIT) = (
+    STATE_NAMES.index(name) for name in (
+        "beta", "cast_exposure", "clicked_before", "device", "empty_streak", "genre_hist",
+        "history", "history_count", "history_pos", "kappa", "keys", "last_bounces",
+        "last_seen", "last_shown", "nu", "patience", "played", "plays_total", "psi", "region",
+        "rel", "seen_count", "streak", "theta", "title_shown", "titles", "trust", "visit"))
 
 # The observation blocks `observe` writes, by name (`layout.ObservationLayout`): their start
 # columns travel to the kernel as int arrays in these orders (`block_starts`).
@@ -194,19 +209,19 @@ def _gain32(reward: int, bounce_penalty: np.float32, click: np.float32,
 def _fill_row(i, p, popularity_score, st):
     """The recommender for member i: top K of relevance + popularity + noise, unplayed
     titles first, already-seen titles penalised."""
-    n_titles = st.rel.shape[1]
+    n_titles = st[_REL].shape[1]
     noise = np.empty(n_titles, dtype=np.float32)
-    uniforms32(base(st.keys[i], st.visit[i], ROW), noise)
+    uniforms32(base(st[_KEYS][i], st[_VISIT][i], ROW), noise)
     noise_scale = np.float32(p[RECOMMENDER_NOISE])
     rewatch = np.float32(p[RECOMMENDER_REWATCH_PENALTY])
     score = np.empty(n_titles, dtype=np.float32)
     for t in range(n_titles):  # without branches (x 0 or 1 is exact), so it vectorises
-        s = st.rel[i, t] + popularity_score[t]
+        s = st[_REL][i, t] + popularity_score[t]
         s += noise[t] * noise_scale
-        s -= rewatch * np.float32(st.history_count[i, t] > 0)
-        s -= np.float32(1e6) * np.float32(st.played[i, t])
+        s -= rewatch * np.float32(st[_HISTORY_COUNT][i, t] > 0)
+        s -= np.float32(1e6) * np.float32(st[_PLAYED][i, t])
         score[t] = s
-    _top_k(score, st.titles[i])
+    _top_k(score, st[_TITLES][i])
 
 
 # ------------------------------------------------------------------------ member draw
@@ -232,7 +247,7 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
                       title_genres, cast_counts, popularity_score, st):
     n_comm, n_genres = community_taste.shape
     n_actors, n_visual = community_cast.shape[1], community_visual.shape[1]
-    n_titles, n_hist = st.rel.shape[1], st.history.shape[1]
+    n_titles, n_hist = st[_REL].shape[1], st[_HISTORY].shape[1]
     n_regions = int(p[N_REGIONS])
     n_z = n_comm + n_genres + n_actors + n_visual + 2
     i = index[j]
@@ -259,39 +274,39 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
         weights[c] /= total
     taste_noise = p[TASTE_NOISE]
     # theta: community taste mixed by weight, plus noise, centred over genres
-    theta = st.theta[i]
+    theta = st[_THETA][i]
     _mix_into(weights, community_taste, z[n_comm:], taste_noise, theta)
     mean = _pairwise_sum(theta) / n_genres
     for g in range(n_genres):
         theta[g] -= mean
     o = n_comm + n_genres
-    cast = st.psi[i, :n_actors]
+    cast = st[_PSI][i, :n_actors]
     _mix_into(weights, community_cast, z[o:], taste_noise, cast)
     mean = _pairwise_sum(cast) / n_actors
     for a in range(n_actors):
         cast[a] -= mean
-    st.psi[i, n_actors] = 0.0
+    st[_PSI][i, n_actors] = 0.0
     o += n_actors
-    nu = st.nu[i]
+    nu = st[_NU][i]
     for v in range(n_visual):
         acc = weights[0] * community_visual[0, v]
         for c in range(1, n_comm):
             acc += weights[c] * community_visual[c, v]
         nu[v] = (acc + device_visual[device, v]) + taste_noise * z[o + v]
     o += n_visual
-    st.keys[i] = key
-    st.visit[i] = 0
-    st.beta[i] = p[BASE_LOGIT] + p[BASE_LOGIT_SD] * z[o]
-    st.patience[i] = min(max(p[POSITION_DECAY] + p[PATIENCE_SPREAD] * z[o + 1], 0.0), 1.0)
-    st.kappa[i] = (2.0 * p[CHANGE_SENSITIVITY]) * u[2]
-    st.device[i] = device
-    st.region[i] = region
-    st.trust[i] = 1.0
+    st[_KEYS][i] = key
+    st[_VISIT][i] = 0
+    st[_BETA][i] = p[BASE_LOGIT] + p[BASE_LOGIT_SD] * z[o]
+    st[_PATIENCE][i] = min(max(p[POSITION_DECAY] + p[PATIENCE_SPREAD] * z[o + 1], 0.0), 1.0)
+    st[_KAPPA][i] = (2.0 * p[CHANGE_SENSITIVITY]) * u[2]
+    st[_DEVICE][i] = device
+    st[_REGION][i] = region
+    st[_TRUST][i] = 1.0
     # relevance <theta, g_t> in float32, over each title's few genres (float32 weights)
     theta32 = np.empty(n_genres, dtype=np.float32)
     for g in range(n_genres):
         theta32[g] = theta[g]
-    rel = st.rel[i]
+    rel = st[_REL][i]
     for t in range(n_titles):
         rel[t] = theta32[sparse_index[0, t]] * sparse_weight[0, t]
     for q in range(1, sparse_index.shape[0]):  # (J, T): genre q of every title, vectorised
@@ -305,30 +320,30 @@ def _draw_members_one(j, index, keys, p, community_taste, community_cast, commun
         score[t] = rel[t] + history_noise * score[t]
     top_titles = np.empty(n_hist, dtype=np.int64)
     _top_k(score, top_titles)
-    st.history_count[i] = 0
-    genre_hist = st.genre_hist[i]
+    st[_HISTORY_COUNT][i] = 0
+    genre_hist = st[_GENRE_HIST][i]
     genre_hist[:] = 0.0
-    exposure = st.cast_exposure[i]
+    exposure = st[_CAST_EXPOSURE][i]
     exposure[:] = 0.0
     for h in range(n_hist):
         title = top_titles[n_hist - 1 - h]
-        st.history[i, h] = title
-        st.history_count[i, title] = 1
+        st[_HISTORY][i, h] = title
+        st[_HISTORY_COUNT][i, title] = 1
         for g in range(n_genres):
             genre_hist[g] += title_genres[title, g]
         for a in range(n_actors):
             exposure[a] += cast_counts[title, a]
-    st.history_pos[i] = 0
-    st.clicked_before[i] = False
-    st.played[i] = False
-    st.title_shown[i] = 0
-    st.seen_count[i] = 0
-    st.streak[i] = 0
-    st.last_shown[i] = -1
-    st.last_seen[i] = -1
-    st.empty_streak[i] = 0
-    st.last_bounces[i] = 0
-    st.plays_total[i] = 0
+    st[_HISTORY_POS][i] = 0
+    st[_CLICKED_BEFORE][i] = False
+    st[_PLAYED][i] = False
+    st[_TITLE_SHOWN][i] = 0
+    st[_SEEN_COUNT][i] = 0
+    st[_STREAK][i] = 0
+    st[_LAST_SHOWN][i] = -1
+    st[_LAST_SEEN][i] = -1
+    st[_EMPTY_STREAK][i] = 0
+    st[_LAST_BOUNCES][i] = 0
+    st[_PLAYS_TOTAL][i] = 0
     _fill_row(i, p, popularity_score, st)
 
 
@@ -373,29 +388,29 @@ def _page(i, p, row, wp, st, click, play, misrep):
     """
     n_slots, n_art = play.shape
     n_visual = wp.w_visual_centred.shape[0]
-    tau = st.trust[i]
+    tau = st[_TRUST][i]
     sal = np.float32(p[SALIENCE_WEIGHT] * tau)
     logits = np.empty(n_art, dtype=np.float32)
     for k in range(n_slots):
         t = row[k]
-        r = np.float64(st.rel[i, t])
-        familiar = st.history_count[i, t] > 0 or st.clicked_before[i, t]
+        r = np.float64(st[_REL][i, t])
+        familiar = st[_HISTORY_COUNT][i, t] > 0 or st[_CLICKED_BEFORE][i, t]
         gate = 1.0 - p[FAMILIARITY_DISCOUNT] * familiar
-        last = st.last_seen[i, t]
-        intent = (st.beta[i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * wp.w_quality[t]
+        last = st[_LAST_SEEN][i, t]
+        intent = (st[_BETA][i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * wp.w_quality[t]
         change_sign = -p[CHANGE_COST] if familiar else p[SECOND_LOOK]
         for a in range(n_art):
-            theta_theme = st.theta[i, wp.w_theme[t, a]]
+            theta_theme = st[_THETA][i, wp.w_theme[t, a]]
             visual_taste = 0.0
             for v in range(n_visual):
-                visual_taste += wp.w_visual_centred[v, t, a] * st.nu[i, v]
+                visual_taste += wp.w_visual_centred[v, t, a] * st[_NU][i, v]
             uplift = ((wp.w_appeal[t, a] + p[THEME_WEIGHT] * (theta_theme - r))
-                      + p[CAST_WEIGHT] * st.psi[i, wp.w_face_slot[t, a]]) \
+                      + p[CAST_WEIGHT] * st[_PSI][i, wp.w_face_slot[t, a]]) \
                 + p[VISUAL_WEIGHT] * visual_taste
             is_last = a == last
             changed = last >= 0 and not is_last
-            change = change_sign * st.kappa[i] * changed
-            fatigue = -p[FATIGUE_WEIGHT] * np.float64(st.streak[i, t]) * is_last
+            change = change_sign * st[_KAPPA][i] * changed
+            fatigue = -p[FATIGUE_WEIGHT] * np.float64(st[_STREAK][i, t]) * is_last
             logits[a] = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
             gap = max(0.0, theta_theme - r)
             misrep[k, a] = wp.w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
@@ -425,7 +440,7 @@ def _page(i, p, row, wp, st, click, play, misrep):
 
 @njit(cache=True)
 def _page_model_one(i, p, wp, st, click, play, misrep):
-    _page(i, p, st.titles[i], wp, st, click[i], play[i], misrep[i])
+    _page(i, p, st[_TITLES][i], wp, st, click[i], play[i], misrep[i])
 
 
 @njit(cache=True, parallel=True)
@@ -576,9 +591,9 @@ def _visit_one(i, reward_code, p, actions, popularity_score, wp, w_exists, title
                out_oracle_action):
     n, n_slots = actions.shape
     n_art = w_exists.shape[1]
-    n_hist = st.history.shape[1]
+    n_hist = st[_HISTORY].shape[1]
     bounce_penalty = p[BOUNCE_PENALTY]
-    row = st.titles[i].copy()
+    row = st[_TITLES][i].copy()
     click = np.empty((n_slots, n_art, n_art), dtype=np.float32)
     play = np.empty((n_slots, n_art), dtype=np.float32)
     misrep = np.empty((n_slots, n_art))
@@ -588,17 +603,17 @@ def _visit_one(i, reward_code, p, actions, popularity_score, wp, w_exists, title
         for a in range(n_art):
             exists[k, a] = w_exists[row[k], a]
     act = actions[i]
-    out_expected[i] = _expected(reward_code, bounce_penalty, st.patience[i], click, play,
+    out_expected[i] = _expected(reward_code, bounce_penalty, st[_PATIENCE][i], click, play,
                                 exists, act)
     scratch = np.empty((n_slots, n_art), dtype=np.int64)
-    _oracle(reward_code, bounce_penalty, st.patience[i], click, play, exists,
+    _oracle(reward_code, bounce_penalty, st[_PATIENCE][i], click, play, exists,
             out_oracle_action[i], scratch)
-    out_oracle_value[i] = _expected(reward_code, bounce_penalty, st.patience[i], click, play,
+    out_oracle_value[i] = _expected(reward_code, bounce_penalty, st[_PATIENCE][i], click, play,
                                     exists, out_oracle_action[i])
     # the cascade: look at slot k with probability patience, click, play; a quality
     # play ends the scan
     u = np.empty(3 * n_slots)
-    uniforms(base(st.keys[i], st.visit[i], CASCADE), u)
+    uniforms(base(st[_KEYS][i], st[_VISIT][i], CASCADE), u)
     patient = True
     played_before = False
     slot_reward = np.empty(n_slots)
@@ -611,7 +626,7 @@ def _visit_one(i, reward_code, p, actions, popularity_score, wp, w_exists, title
         c = np.float64(click[k, act[k - 1] if k > 0 else 0, a])
         q = np.float64(play[k, a])
         if k > 0:
-            patient = patient and u[k] < st.patience[i]
+            patient = patient and u[k] < st[_PATIENCE][i]
         would_click = u[n_slots + k] < c
         would_play = would_click and u[2 * n_slots + k] < q
         examined = patient and not played_before
@@ -638,50 +653,50 @@ def _visit_one(i, reward_code, p, actions, popularity_score, wp, w_exists, title
     for k in range(n_slots):
         t = row[k]
         a = act[k]
-        st.title_shown[i, t] = min(st.title_shown[i, t], 254) + 1
-        st.seen_count[i, t, a] = min(st.seen_count[i, t, a], 254) + 1
-        st.last_shown[i, t] = a
+        st[_TITLE_SHOWN][i, t] = min(st[_TITLE_SHOWN][i, t], 254) + 1
+        st[_SEEN_COUNT][i, t, a] = min(st[_SEEN_COUNT][i, t, a], 254) + 1
+        st[_LAST_SHOWN][i, t] = a
         if out_examined[i, k]:
             if out_clicks[i, k]:
-                st.streak[i, t] = 0
-            elif st.last_seen[i, t] == a:
-                st.streak[i, t] = min(st.streak[i, t], 254) + 1
+                st[_STREAK][i, t] = 0
+            elif st[_LAST_SEEN][i, t] == a:
+                st[_STREAK][i, t] = min(st[_STREAK][i, t], 254) + 1
             else:
-                st.streak[i, t] = 1
-            st.last_seen[i, t] = a
+                st[_STREAK][i, t] = 1
+            st[_LAST_SEEN][i, t] = a
         if out_clicks[i, k]:
-            st.clicked_before[i, t] = True
+            st[_CLICKED_BEFORE][i, t] = True
     if n_plays > 0:  # the title joins the history (ring buffer) and leaves the pool
         title = row[first_play]
-        slot = st.history_pos[i]
-        old = st.history[i, slot]
-        st.history[i, slot] = title
-        st.history_pos[i] = (slot + 1) % n_hist
-        st.history_count[i, old] -= 1
-        st.history_count[i, title] += 1
-        for g in range(st.genre_hist.shape[1]):
-            st.genre_hist[i, g] += title_genres[title, g] - title_genres[old, g]
-        for a in range(st.cast_exposure.shape[1]):
-            st.cast_exposure[i, a] += cast_counts[title, a] - cast_counts[old, a]
-        st.played[i, title] = True
+        slot = st[_HISTORY_POS][i]
+        old = st[_HISTORY][i, slot]
+        st[_HISTORY][i, slot] = title
+        st[_HISTORY_POS][i] = (slot + 1) % n_hist
+        st[_HISTORY_COUNT][i, old] -= 1
+        st[_HISTORY_COUNT][i, title] += 1
+        for g in range(st[_GENRE_HIST].shape[1]):
+            st[_GENRE_HIST][i, g] += title_genres[title, g] - title_genres[old, g]
+        for a in range(st[_CAST_EXPOSURE].shape[1]):
+            st[_CAST_EXPOSURE][i, a] += cast_counts[title, a] - cast_counts[old, a]
+        st[_PLAYED][i, title] = True
     if n_bounces > 0:  # trust falls on bounces and otherwise recovers
-        st.trust[i] = st.trust[i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
+        st[_TRUST][i] = st[_TRUST][i] * power(1.0 - p[TRUST_LOSS], np.float64(n_bounces))
     else:
-        st.trust[i] = st.trust[i] + p[TRUST_RECOVERY] * (1.0 - st.trust[i])
+        st[_TRUST][i] = st[_TRUST][i] + p[TRUST_RECOVERY] * (1.0 - st[_TRUST][i])
     oversold = _pairwise_sum(uncovered)
     if p[LONG_TERM] > 0:  # an oversold click costs trust (docs/model.md, section 4b)
-        st.trust[i] *= exp(-(p[LONG_TERM] * p[OVERPROMISE_TRUST_LOSS]) * oversold)
-    st.empty_streak[i] = 0 if n_plays > 0 else st.empty_streak[i] + 1
-    st.last_bounces[i] = n_bounces
-    st.plays_total[i] += n_plays
-    st.visit[i] += ONE
+        st[_TRUST][i] *= exp(-(p[LONG_TERM] * p[OVERPROMISE_TRUST_LOSS]) * oversold)
+    st[_EMPTY_STREAK][i] = 0 if n_plays > 0 else st[_EMPTY_STREAK][i] + 1
+    st[_LAST_BOUNCES][i] = n_bounces
+    st[_PLAYS_TOTAL][i] += n_plays
+    st[_VISIT][i] += ONE
     churn_u = np.empty(2)  # leaving after empty visits; leaving disappointed
-    uniforms(base(st.keys[i], st.visit[i], CHURN), churn_u)
+    uniforms(base(st[_KEYS][i], st[_VISIT][i], CHURN), churn_u)
     disappointed = 1.0 - exp(-(p[LONG_TERM] * p[DISAPPOINTMENT_CHURN]) * oversold)
-    churned = ((st.empty_streak[i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY])
+    churned = ((st[_EMPTY_STREAK][i] >= p[CHURN_AFTER] and churn_u[0] < p[CHURN_PROBABILITY])
                or churn_u[1] < disappointed)
     out_churned[i] = churned
-    out_terminated[i] = churned or st.visit[i] >= p[N_VISITS]
+    out_terminated[i] = churned or st[_VISIT][i] >= p[N_VISITS]
     if not out_terminated[i]:
         _fill_row(i, p, popularity_score, st)
 
@@ -705,32 +720,32 @@ def visit(reward_code, p, actions, popularity_score, wp, w_exists, title_genres,
 def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols, artwork_cols,
                  title_genres, title_popularity, artwork_features, w_exists, st, member,
                  title_obs, artworks, mask):
-    n_genres, n_actors = st.genre_hist.shape[1], st.cast_exposure.shape[1]
+    n_genres, n_actors = st[_GENRE_HIST].shape[1], st[_CAST_EXPOSURE].shape[1]
     n_art = w_exists.shape[1]
     i = rows[j]
     m = member[j]
     m[:] = 0.0
     for g in range(n_genres):
-        m[member_cols[GENRE_HISTORY] + g] = min(max(st.genre_hist[i, g] / history_length, 0.0),
+        m[member_cols[GENRE_HISTORY] + g] = min(max(st[_GENRE_HIST][i, g] / history_length, 0.0),
                                                 1.0)
     for a in range(n_actors):
-        m[member_cols[CAST_EXPOSURE] + a] = min(max(st.cast_exposure[i, a] / history_length,
+        m[member_cols[CAST_EXPOSURE] + a] = min(max(st[_CAST_EXPOSURE][i, a] / history_length,
                                                     0.0), 1.0)
-    m[member_cols[DEVICE] + st.device[i]] = 1.0
-    m[member_cols[REGION] + st.region[i]] = 1.0
-    v = np.float64(st.visit[i])
+    m[member_cols[DEVICE] + st[_DEVICE][i]] = 1.0
+    m[member_cols[REGION] + st[_REGION][i]] = 1.0
+    v = np.float64(st[_VISIT][i])
     m[member_cols[VISIT_PROGRESS]] = min(v / p[N_VISITS], 1.0)
-    m[member_cols[EMPTY_STREAK]] = min(st.empty_streak[i] / p[CHURN_AFTER], 1.0)
-    m[member_cols[LAST_BOUNCES]] = st.last_bounces[i] / n_slots_f
-    m[member_cols[PLAY_RATE]] = st.plays_total[i] / max(v, 1.0)
-    for k in range(st.titles.shape[1]):
-        t = st.titles[i, k]
+    m[member_cols[EMPTY_STREAK]] = min(st[_EMPTY_STREAK][i] / p[CHURN_AFTER], 1.0)
+    m[member_cols[LAST_BOUNCES]] = st[_LAST_BOUNCES][i] / n_slots_f
+    m[member_cols[PLAY_RATE]] = st[_PLAYS_TOTAL][i] / max(v, 1.0)
+    for k in range(st[_TITLES].shape[1]):
+        t = st[_TITLES][i, k]
         for g in range(n_genres):
             title_obs[j, k, title_cols[GENRES] + g] = title_genres[t, g]
         title_obs[j, k, title_cols[POPULARITY]] = title_popularity[t]
-        title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if st.history_count[i, t] > 0 else 0.0
-        title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if st.clicked_before[i, t] else 0.0
-        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(st.title_shown[i, t] / COUNT_SCALE,
+        title_obs[j, k, title_cols[IN_HISTORY]] = 1.0 if st[_HISTORY_COUNT][i, t] > 0 else 0.0
+        title_obs[j, k, title_cols[CLICKED_BEFORE]] = 1.0 if st[_CLICKED_BEFORE][i, t] else 0.0
+        title_obs[j, k, title_cols[TITLE_TIMES_SHOWN]] = min(st[_TITLE_SHOWN][i, t] / COUNT_SCALE,
                                                              1.0)
         for a in range(n_art):
             out, features = artworks[j, k, a], artwork_features[t, a]
@@ -738,9 +753,9 @@ def _observe_one(j, rows, p, n_slots_f, history_length, member_cols, title_cols,
                 out[c] = features[c]
             exists = w_exists[t, a]
             artworks[j, k, a, artwork_cols[ARTWORK_TIMES_SHOWN]] = \
-                min(np.float64(st.seen_count[i, t, a]), COUNT_SCALE) / COUNT_SCALE * exists
+                min(np.float64(st[_SEEN_COUNT][i, t, a]), COUNT_SCALE) / COUNT_SCALE * exists
             artworks[j, k, a, artwork_cols[SHOWN_LAST]] = \
-                1.0 if st.last_shown[i, t] == a and exists else 0.0
+                1.0 if st[_LAST_SHOWN][i, t] == a and exists else 0.0
             mask[j, k, a] = 1 if exists else 0
 
 

@@ -3,9 +3,10 @@ member and its value before a member is drawn.
 
 Both cores hold their N members' state as one `MemberState` (a named tuple of arrays,
 members on axis 0) made by `allocate`; the numpy specification reads and writes its arrays
-by name, and the compiled kernels take the whole tuple as one argument and read each array
-by name too (numba compiles a named tuple of arrays as a record of its fields), so no call
-site writes out an order of arrays. Copying members (`take`), checkpointing, and the tests
+by name, and the compiled kernels take the whole state as one argument, `tuple(state)` (a
+plain tuple: numba dispatches it in C, a named tuple through Python), and read each array
+at its place, which `artwork_env.kernels` looks up here by name, so no call site writes
+out an order of arrays. Copying members (`take`), checkpointing, and the tests
 that compare the two cores all go through `MEMBER_STATE`. Adding a state array is one line
 here, plus the equations that read and write it.
 """
