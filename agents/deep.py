@@ -16,6 +16,7 @@ keyword arguments override both.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -208,6 +209,30 @@ class SB3Agent(TunedPerEnv, Agent):
                                "before act()")
         obs = with_features(self.spec, obs)
         return {k: v for k, v in obs.items() if k in self.model.observation_space.spaces}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling sends (to a worker process, say): the agent with its model as the
+        bytes `save` writes, without the training env (SB3's model holds it, and it does not
+        pickle)."""
+        state = self.__dict__.copy()
+        state["_training"] = None
+        if self.model is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                self.save(folder)
+                state["model"] = {name: (Path(folder) / name).read_bytes()
+                                  for name in (MODEL_FILE, META_FILE)}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the agent from `__getstate__`'s state: the model through `load`."""
+        saved = state.pop("model")
+        self.__dict__.update(state)
+        self.model = None
+        if saved is not None:
+            with tempfile.TemporaryDirectory() as folder:
+                for name, data in saved.items():
+                    (Path(folder) / name).write_bytes(data)
+                self.load(folder)
 
     def save(self, path: str | Path) -> None:
         """Write the SB3 model (`model.zip`) and the agent's metadata (`agent.json`: name,

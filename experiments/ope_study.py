@@ -12,6 +12,7 @@ from __future__ import annotations
 import pickle
 import warnings
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -151,8 +152,9 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
     study (`selection_table`). One row per (log, policy, estimator, variant), with that
     policy's truth (`true_value`) and its standard error. With `workers` > 1 the logs run
     in parallel processes (the callables must pickle: module-level functions or
-    `functools.partial`); policies that do not pickle (an SB3 model holds its env) keep
-    the logs in this process, with a warning. The numbers do not depend on `workers`.
+    `functools.partial`; the agents pickle, SB3's as the bytes they save); policies that do
+    not pickle keep the logs in this process, with a warning. The numbers do not depend on
+    `workers`.
     """
     env_kwargs = dict(env_kwargs or {})
     config = ModelConfig.from_kwargs(**{"n_visits": 1, **env_kwargs})
@@ -165,8 +167,8 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
                       variants=variants, seed=seed, n_bootstrap=n_bootstrap,
                       confidence=confidence)
     if workers > 1 and not _pickles(policies):
-        warnings.warn("a policy cannot be sent to another process (an SB3 model holds its "
-                      "env): the logs run in this process", stacklevel=2)
+        warnings.warn("a policy cannot be sent to another process (it does not pickle): the "
+                      "logs run in this process", stacklevel=2)
         workers = 1
     logs = process_map(one_log, range(n_logs), workers, "logs" if progress else None)
     return pd.DataFrame([{**row, "truth": truths[row["policy"]][0],
@@ -189,12 +191,16 @@ def _estimates_of_one_log(rep: int, logging_policy: Callable[[int], LoggingPolic
                           response_model: Callable[[LoggedData], ResponseModel] | None,
                           variants: tuple[str, ...], seed: int, n_bootstrap: int,
                           confidence: float) -> list[dict[str, Any]]:
-    """Collect log `rep` and return every estimate of every policy on it as table rows."""
+    """Collect log `rep` and return every estimate of every policy on it as table rows.
+    Each log reads a fresh copy of every policy, so a policy's random tie-breaks do not
+    carry from one log to the next: the numbers do not depend on which process ran which
+    logs."""
     data = collect(logging_policy(rep), n_visits, "ArtworkBandit-v0", env_kwargs,
                    seed=seed + rep)
     estimates = reward_model(data) if reward_model is not None else None
     model = response_model(data) if response_model is not None else None
-    dists = {name: target_distribution(policy, data) for name, policy in policies.items()}
+    dists = {name: target_distribution(deepcopy(policy), data)
+             for name, policy in policies.items()}
     evaluations = (dict(zip(dists, model.evaluate_all(list(dists.values()))))
                    if model is not None else {})
     return [{"log": rep, "policy": name, **est.as_dict(), "n_slots": data.n_slots}
