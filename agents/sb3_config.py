@@ -68,38 +68,48 @@ class SB3Config(AgentConfig):
 
 
 @dataclass(frozen=True)
-class PPOConfig(SB3Config):
-    """PPO's (and MaskablePPO's, RecurrentPPO's) hyperparameters."""
+class OnPolicyConfig(SB3Config):
+    """What PPO and A2C share: a rollout, GAE and an actor-critic loss."""
 
     n_steps: int = 32
     """visits per member in a rollout (x the members of a batched step)"""
-    batch_size: int = 256
-    """minibatch size"""
-    n_epochs: int = 4
-    """passes over a rollout"""
     gae_lambda: float = 0.0
     """GAE's lambda"""
-    clip_range: float | str = 0.2
-    """PPO's clipping, or 'lin_<start>'"""
     ent_coef: float = 0.003
     """entropy bonus"""
     vf_coef: float = 0.5
     """value loss weight"""
     max_grad_norm: float = 0.5
     """gradient clipping"""
+
+    def check(self) -> None:
+        """Also: a positive rollout, lambda in [0, 1], non-negative coefficients."""
+        super().check()
+        check_integer("n_steps", self.n_steps)
+        check_real("gae_lambda", self.gae_lambda, low=0.0, high=1.0)
+        for name in ("ent_coef", "vf_coef", "max_grad_norm"):
+            check_real(name, getattr(self, name), low=0.0)
+
+
+@dataclass(frozen=True)
+class PPOConfig(OnPolicyConfig):
+    """PPO's (and MaskablePPO's, RecurrentPPO's) hyperparameters."""
+
+    batch_size: int = 256
+    """minibatch size"""
+    n_epochs: int = 4
+    """passes over a rollout"""
+    clip_range: float | str = 0.2
+    """PPO's clipping, or 'lin_<start>'"""
     target_kl: float | None = None
     """stop an update's epochs past this KL divergence; None: never"""
 
     def check(self) -> None:
-        """Also: positive sizes, lambda in [0, 1], non-negative coefficients."""
+        """Also: positive minibatches and epochs, the clipping, the KL bound."""
         super().check()
-        for name in ("n_steps", "batch_size", "n_epochs"):
+        for name in ("batch_size", "n_epochs"):
             check_integer(name, getattr(self, name))
-        check_real("gae_lambda", self.gae_lambda, low=0.0, high=1.0)
         check_rate("clip_range", self.clip_range)
-        for name in ("ent_coef", "vf_coef"):
-            check_real(name, getattr(self, name), low=0.0)
-        check_real("max_grad_norm", self.max_grad_norm, low=0.0)
         if self.target_kl is not None:
             check_real("target_kl", self.target_kl, low=0.0)
 
@@ -115,28 +125,11 @@ class SlotPPOConfig(PPOConfig):
 
 
 @dataclass(frozen=True)
-class A2CConfig(SB3Config):
+class A2CConfig(OnPolicyConfig):
     """A2C's hyperparameters."""
 
     learning_rate: float | str = 7e-4
     n_steps: int = 8
-    """visits per member in a rollout"""
-    gae_lambda: float = 0.0
-    """GAE's lambda"""
-    ent_coef: float = 0.003
-    """entropy bonus"""
-    vf_coef: float = 0.5
-    """value loss weight"""
-    max_grad_norm: float = 0.5
-    """gradient clipping"""
-
-    def check(self) -> None:
-        """Also: positive rollout, lambda in [0, 1], non-negative coefficients."""
-        super().check()
-        check_integer("n_steps", self.n_steps)
-        check_real("gae_lambda", self.gae_lambda, low=0.0, high=1.0)
-        for name in ("ent_coef", "vf_coef", "max_grad_norm"):
-            check_real(name, getattr(self, name), low=0.0)
 
 
 @dataclass(frozen=True)

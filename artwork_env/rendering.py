@@ -12,6 +12,8 @@ it the same picture has blank label strips, so its size never depends on what is
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 try:
@@ -72,10 +74,13 @@ def _layout(n_slots: int) -> dict[str, int]:
             "width": n_slots * (TILE_W + GAP) + GAP}
 
 
-def _fit(text: str, pixels: int) -> str:
-    """`text` cut to what the default bitmap font (6 pixels a character) fits in `pixels`."""
-    chars = max(pixels // 6, 1)
-    return text if len(text) <= chars else text[:chars - 1] + "~"
+def _fit(draw: Any, text: str, pixels: int) -> str:
+    """`text`, cut (ending in "~") to what Pillow's default font fits in `pixels`."""
+    if draw.textlength(text) <= pixels:
+        return text
+    while len(text) > 1 and draw.textlength(text + "~") > pixels:
+        text = text[:-1]
+    return text + "~"
 
 
 def render_rgb(world: World, titles: np.ndarray, actions: np.ndarray | None,
@@ -109,23 +114,23 @@ def render_rgb(world: World, titles: np.ndarray, actions: np.ndarray | None,
     picture = Image.fromarray(image)
     draw = ImageDraw.Draw(picture)
     white, grey = (240, 240, 240), (200, 200, 200)
-    draw.text((GAP, at["header"]), _fit(header or "the page, before the member answers",
+    draw.text((GAP, at["header"]), _fit(draw, header or "the page, before the member answers",
                                         at["width"] - 2 * GAP), fill=white)
     for k, t in enumerate(titles):
         x0 = GAP + k * (TILE_W + GAP)
-        draw.text((x0, at["names"]), _fit(world.title_names[t], TILE_W), fill=white)
+        draw.text((x0, at["names"]), _fit(draw, world.title_names[t], TILE_W), fill=white)
         if actions is not None:
             theme = world.genre_names[world.artwork_theme[t, actions[k]]]
             draw.rectangle((x0, at["tiles"] + 2, x0 + TILE_W - 1, at["tiles"] + 2 + TEXT_H),
                            fill=(0, 0, 0))
-            draw.text((x0 + 2, at["tiles"] + 3), _fit(theme, TILE_W - 4), fill=white)
+            draw.text((x0 + 2, at["tiles"] + 3), _fit(draw, theme, TILE_W - 4), fill=white)
         draw.text((x0, at["words"]), outcomes[k], fill=grey)
     x = GAP
     for word in ("play", "bounce", "passed", "unseen"):
         draw.rectangle((x, at["legend"] + 2, x + 9, at["legend"] + 10),
                        fill=OUTCOME_COLOURS[word])
         draw.text((x + 13, at["legend"]), word, fill=grey)
-        x += 13 + 6 * len(word) + 12
+        x += 13 + int(draw.textlength(word)) + 12
     return np.asarray(picture, dtype=np.uint8).copy()
 
 

@@ -26,9 +26,7 @@ from agents.linear import HybridLinearModel
 from agents.registry import make_agent
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
-from experiments.published import REPOSITORY, Tee, write_block
-
-PERFORMANCE_PAGE = REPOSITORY / "docs" / "performance.md"
+from experiments.published import print_and_publish
 
 D, ARMS = 20, 10
 
@@ -128,11 +126,8 @@ def main() -> None:
                         help="also write the tables into docs/performance.md (its "
                              "bandit_throughput block), stamped with the commit")
     args = parser.parse_args()
-    with Tee() as out:
-        tables(args)
-    if args.write_docs:
-        write_block(PERFORMANCE_PAGE, "bandit_throughput", out.getvalue(),
-                    "python benchmarks/bandit_throughput.py --write-docs")
+    print_and_publish(lambda: tables(args), "bandit_throughput",
+                      "python benchmarks/bandit_throughput.py --write-docs", args.write_docs)
 
 
 def tables(args: argparse.Namespace) -> None:
@@ -156,7 +151,6 @@ def tables(args: argparse.Namespace) -> None:
     print("|---|---:|---:|---:|")
     for label, (rate, regret) in runs.items():
         print(f"| {label} | {rate:,.0f} | {ours / rate:.1f} | {regret:.1f} |")
-
 
 
 if __name__ == "__main__":

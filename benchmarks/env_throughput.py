@@ -39,9 +39,7 @@ from artwork_env import ModelConfig, elementary, kernels, rng
 from artwork_env.core import ArtworkSimulator
 from artwork_env.numpy_core import NumpySimulator
 from artwork_env.vector_env import make_vector
-from experiments.published import REPOSITORY, Tee, write_block
-
-PERFORMANCE_PAGE = REPOSITORY / "docs" / "performance.md"
+from experiments.published import print_and_publish
 
 STARTUP = ("import time; t = time.perf_counter(); import gymnasium as gym; import artwork_env; "
            "env = gym.make('ArtworkBandit-v0'); env.reset(seed=0); "
@@ -320,11 +318,8 @@ def main() -> None:
                         help="also write the tables into docs/performance.md (its "
                              "env_throughput block), stamped with the commit")
     args = parser.parse_args()
-    with Tee() as out:
-        tables(args)
-    if args.write_docs:
-        write_block(PERFORMANCE_PAGE, "env_throughput", out.getvalue(),
-                    "python benchmarks/env_throughput.py --write-docs")
+    print_and_publish(lambda: tables(args), "env_throughput",
+                      "python benchmarks/env_throughput.py --write-docs", args.write_docs)
 
 
 def tables(args: argparse.Namespace) -> None:
@@ -374,7 +369,6 @@ def tables(args: argparse.Namespace) -> None:
                       for name, (ours, library) in elementary_microseconds().items()))
     if not args.skip_vector:
         vector_tables(args.seconds)
-
 
 
 if __name__ == "__main__":

@@ -20,11 +20,13 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+PERFORMANCE_PAGE = REPOSITORY / "docs" / "performance.md"
 
 
 def commit_stamp(repository: Path = REPOSITORY) -> str:
@@ -83,6 +85,16 @@ def write_block(page: Path, name: str, text: str, command: str) -> None:
     tmp = page.with_name(page.name + ".tmp")
     tmp.write_text(head + block + tail)
     tmp.replace(page)
+
+
+def print_and_publish(tables: Callable[[], None], name: str, command: str,
+                      write: bool, page: Path = PERFORMANCE_PAGE) -> None:
+    """Run `tables` (it prints Markdown); with `write`, also make what it printed the
+    block `name` of `page` (`write_block`), headed by `command`."""
+    with Tee() as out:
+        tables()
+    if write:
+        write_block(page, name, out.getvalue(), command)
 
 
 class Tee(io.StringIO):

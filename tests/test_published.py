@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from experiments.published import Tee, commit_stamp, write_block
+from experiments.published import Tee, commit_stamp, print_and_publish, write_block
 
 
 def test_a_block_is_replaced_whole_and_the_prose_around_it_kept(tmp_path):
@@ -35,8 +37,7 @@ def test_a_page_without_exactly_one_ordered_block_is_refused_and_left_alone(tmp_
 
 def test_the_stamp_names_a_commit_or_says_it_is_unknown(tmp_path):
     assert commit_stamp(tmp_path) == "an unknown commit"
-    stamp = commit_stamp()
-    assert stamp == "an unknown commit" or len(stamp.split()[0]) >= 7
+    assert re.fullmatch(r"[0-9a-f]{7,}( \+ changes)?|an unknown commit", commit_stamp())
 
 
 def test_tee_prints_and_keeps_a_copy(capsys):
@@ -44,3 +45,12 @@ def test_tee_prints_and_keeps_a_copy(capsys):
         print("a table")
     assert out.getvalue() == "a table\n"
     assert capsys.readouterr().out == "a table\n"
+
+
+def test_print_and_publish_writes_the_block_only_when_asked(tmp_path, capsys):
+    page = tmp_path / "page.md"
+    page.write_text("<!-- begin speed -->\nold\n<!-- end speed -->\n")
+    print_and_publish(lambda: print("| new |"), "speed", "python bench.py", False, page)
+    assert "old" in page.read_text() and capsys.readouterr().out == "| new |\n"
+    print_and_publish(lambda: print("| new |"), "speed", "python bench.py", True, page)
+    assert "old" not in page.read_text() and "| new |\n<!-- end speed -->" in page.read_text()
