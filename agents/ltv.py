@@ -18,9 +18,12 @@ leaving after the visit, with logits additive over the clicks,
 
 and the value of the rest of the lifetime for a member who stays, V(s) = E[y | s, stayed],
 give what a click on candidate a adds to the expected return after the visit, against a
-click on the average candidate:
+click on the page's average candidate:
 
-    delta(s, a) = -( sigma(f0(s) + kappa(s) + phi(s, a)) - sigma(f0(s) + kappa(s)) ) V(s).
+    delta(s, a) = -( sigma(f0(s) + kappa(s) + phi(s, a))
+                     - sigma(f0(s) + kappa(s) + phibar(s)) ) V(s),
+
+with phibar(s) the mean of phi(s, i) over the page's valid candidates.
 
 kappa(s) is what every click shares: part cause (a click may end in a quality play,
 which ends a streak of empty visits, and empty visits drive churn), part selection, since
@@ -29,9 +32,16 @@ propensity of docs/model.md, section 2) and leaves less whatever image they clic
 image choice causes that part, and a score that credited it to the clicked image would
 favour images that draw clicks whatever follows them: clickbait. phi(s, i) is the
 clicked image's own part (large for an image that oversells: docs/model.md, section 4b).
-phi is penalised toward 0 (`click_value_penalty` x its mean square) and kappa is not, so
-what all clicks share goes to kappa, and phi moves from 0 only as far as the leaving
-shows. A candidate is scored by the factored bandit's gain plus its long-term term,
+phi is pulled toward 0 by a prior of a fixed weight (`click_value_prior` / the clicks
+stored, times its mean square: a Gaussian prior against a likelihood summed over the
+clicks, so its pull fades as clicks accumulate) and kappa is not, so what all clicks
+share goes mostly to kappa, and phi moves from 0 only as far as the leaving shows. The
+split is not identified by the data (phi reads the member's columns too, so it can carry
+a part of kappa), which is why delta compares a click with a click on the page's average
+candidate: whatever is common to every candidate of the page, whether the fit put it in
+kappa or in phi, cancels, and the prior only has to keep phi from fitting noise.
+
+A candidate is scored by the factored bandit's gain plus its long-term term,
 
     score(s, a) = c(s, a) (p(s, a) - lambda (1 - p(s, a))) + gamma c(s, a) delta(s, a),
 
@@ -146,14 +156,15 @@ class LtvConfig(FactoredConfig):
     """Adam's rate for the long-term value networks"""
     value_buffer_size: int = 200_000
     """visits and clicks each value buffer keeps"""
-    click_value_penalty: float = 0.1
-    """L2 penalty on what a click adds to the leaving logit"""
+    click_value_prior: float = 1000.0
+    """weight, in clicks, of the prior pulling phi (what a click adds to the leaving logit)
+    to 0: the penalty on phi's mean square is this over the clicks stored"""
 
     def check(self) -> None:
         """The factored bandit's checks and the value's ranges."""
         super().check()
         check_real("gamma", self.gamma, low=0.0, high=1.0)
-        check_real("click_value_penalty", self.click_value_penalty, low=0.0)
+        check_real("click_value_prior", self.click_value_prior, low=0.0)
         check_positive("value_learning_rate", self.value_learning_rate)
         check_integer("value_buffer_size", self.value_buffer_size)
 
@@ -194,8 +205,9 @@ class LtvAgent(FactoredBanditAgent):
     # ---------------------------------------------------------------- model
     def click_values(self, obs: Observation) -> np.ndarray:
         """(N, K, M) delta: what a click on each candidate adds to the return after the
-        visit against a click on the average candidate, through the member's leaving:
-        -(sigma(f0 + kappa + phi) - sigma(f0 + kappa)) V."""
+        visit against a click on the page's average candidate, through the member's
+        leaving: -(sigma(f0 + kappa + phi) - sigma(f0 + kappa + phibar)) V, phibar the mean
+        of phi over the page's valid candidates."""
         if self.values is None:
             return np.zeros(obs["action_mask"].shape, dtype=np.float32)
         return self._click_values(obs, self.candidate_tensors(obs)[0])
@@ -203,13 +215,16 @@ class LtvAgent(FactoredBanditAgent):
     def _click_values(self, obs: Observation, x: torch.Tensor) -> np.ndarray:
         """`click_values` from the candidates' input tensor `x` (`candidate_tensors`)."""
         n = len(obs["action_mask"])
+        valid = torch.as_tensor(np.asarray(obs["action_mask"]) > 0, device=self.device)
         with torch.no_grad():
             phi = self.values.click(x).reshape(obs["action_mask"].shape)
             leave, shared, value = self.values.state(torch.as_tensor(
                 np.asarray(obs["member"], dtype=np.float32), device=self.device))
-            average = (leave + shared).reshape(n, 1, 1)
-            delta = -(torch.sigmoid(average + phi) - torch.sigmoid(average)) \
-                * value.reshape(n, 1, 1)
+            page_mean = ((phi * valid).sum(dim=(1, 2))
+                         / valid.sum(dim=(1, 2)).clamp(min=1)).reshape(n, 1, 1)
+            clicked = (leave + shared).reshape(n, 1, 1) + phi
+            average = (leave + shared).reshape(n, 1, 1) + page_mean
+            delta = -(torch.sigmoid(clicked) - torch.sigmoid(average)) * value.reshape(n, 1, 1)
         return delta.cpu().numpy()
 
     def member_gains(self, obs: Observation) -> np.ndarray:
@@ -311,8 +326,8 @@ class LtvAgent(FactoredBanditAgent):
         """On the visits of the clicked rows `rows`: the logistic loss of the member's
         leaving after the visit, logit f0(s) + sum_{i in C} (kappa(s) + phi(s, i)) (each
         visit weighted once however many of its clicks were drawn; visits partly
-        overwritten in the ring left out), plus `click_value_penalty` x the mean squared
-        phi."""
+        overwritten in the ring left out), plus `click_value_prior` / (clicks stored) x the
+        mean squared phi."""
         columns, capacity = self.clicks.columns, self.clicks.capacity
         group = (rows - columns["place"][rows])[:, None] + np.arange(self.spec.n_slots)
         group %= capacity
@@ -331,7 +346,8 @@ class LtvAgent(FactoredBanditAgent):
         loss = nn.functional.binary_cross_entropy_with_logits(logit, visit["left"],
                                                               reduction="none")
         return ((weight * loss).sum() / weight.sum().clamp(min=1e-6)
-                + self.config.click_value_penalty * (phi ** 2).mean())
+                + self.config.click_value_prior / max(self.clicks.size, 1)
+                * (phi ** 2).mean())
 
     # ---------------------------------------------------------------- saving
     def state_arrays(self) -> dict[str, np.ndarray]:

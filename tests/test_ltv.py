@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from agents.base import ProblemSpec
 from agents.registry import make_agent
@@ -60,6 +61,25 @@ def test_ltv_scores_the_gain_plus_gamma_times_click_times_click_value(env):
     click, play = agent.member_probabilities(obs)
     gain = click * (play - spec.bounce_penalty * (1 - play))
     assert np.allclose(agent.member_gains(obs), gain + 0.8 * click * delta[None], atol=1e-6)
+
+
+def test_ltv_compares_a_click_with_a_click_on_the_page_average_candidate(env):
+    """delta = -(sigma(f0 + kappa + phi) - sigma(f0 + kappa + phibar)) V, phibar the mean of
+    phi over the page's valid candidates: a part every candidate shares cancels."""
+    spec = ProblemSpec.from_env(env)
+    agent = make_agent("ltv", spec, seed=0, gamma=0.8, click_value_prior=0.0, **SMALL)
+    obs = drive(agent, env, 30)
+    valid = obs["action_mask"] > 0
+    with torch.no_grad():
+        phi = agent.values.click(agent.candidate_tensors(obs)[0]).numpy().reshape(valid.shape)
+    f0, kappa, value = agent.state_values(np.asarray(obs["member"], dtype=np.float32))
+    phibar = (phi * valid).sum(axis=(1, 2)) / valid.sum(axis=(1, 2))
+    base = (f0 + kappa)[:, None, None]
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    expected = -(sigmoid(base + phi) - sigmoid(base + phibar[:, None, None])) \
+        * value[:, None, None]
+    assert np.abs(phibar).max() > 1e-4  # the baseline matters
+    assert np.allclose(agent.click_values(obs), expected, atol=1e-6)
 
 
 def test_ltv_stores_a_lifetime_when_it_ends_each_visit_with_the_return_after_it(env):
@@ -150,7 +170,7 @@ def test_ltv_learns_that_a_click_which_ends_the_lifetime_costs_the_value_after_i
     against a click on any other image, clicked as often and mostly beside other clicks:
     the joint fit over a visit's clicks gives the leaving to the misrepresenting image
     alone. The truth is about 0.8 V (the member leaves for certain, against about one in
-    five after an average click); the penalty on phi shrinks it (measured: 0.41 V, on
+    five after an average click); the prior on phi shrinks it (measured: 0.36 V, on
     average over the probed candidates; asserted: 0.25 to 1.2 V)."""
     spec = ProblemSpec.from_env(env)
 
@@ -177,7 +197,10 @@ def test_ltv_gives_what_every_click_reveals_to_kappa_not_to_the_clicked_image(en
     click with probability 0.05 and leave after each visit with probability 0.2. A
     member who clicked leaves less whatever image they clicked: kappa takes it (a
     negative leaving logit per click), and no image's delta does (scored by delta, no
-    image is favoured for drawing clicks)."""
+    image is favoured for drawing clicks): delta is near 0 on average and scatters
+    little from image to image (measured: standard deviation 0.15 V with the default
+    prior; 0.29 V under a fixed penalty of 0.01, whose pull does not grow for a world
+    with few clicks)."""
     engaged = np.zeros(N, dtype=bool)
 
     def respond(obs, actions, start, gen):
@@ -187,10 +210,12 @@ def test_ltv_gives_what_every_click_reveals_to_kappa_not_to_the_clicked_image(en
         return gen.random(actions.shape) < chance, np.ones(N), leaves
 
     agent, probe = fit_made_up_world(env, respond, steps=600, value_steps=2000)
-    delta = agent.click_values(probe)
+    valid = probe["action_mask"] > 0
+    delta = agent.click_values(probe)[valid]
     _, kappa, value = agent.state_values(np.asarray(probe["member"]))
-    assert abs(delta.mean()) < 0.05 * value.mean()  # measured: 0.02 V
-    assert kappa.mean() < -0.3  # measured: -0.42
+    assert abs(delta.mean()) < 0.05 * value.mean()  # measured: 0.01 V
+    assert delta.std() < 0.2 * value.mean()  # measured: 0.15 V
+    assert kappa.mean() < -0.3  # measured: -0.52
 
 
 def test_ltv_refuses_a_gamma_outside_0_1_and_networks_saved_with_another_gamma(env, tmp_path):
