@@ -1,4 +1,8 @@
-"""Agents for artwork_env: bandits (epsilon-greedy, UCB, Thompson sampling, LinUCB) and
-stable-baselines3 deep RL agents behind one interface. The agents arrive in a later issue;
-this package exists so the distribution's layout is settled.
-"""
+"""`agents` is `artwork_env.agents`, kept as a short import path: `from agents import
+make_agent` and `import agents.factored` give the very modules of `artwork_env.agents`.
+The library itself imports only `artwork_env.*`, so a file of your own named `agents.py`
+shadows this alias, never the library (`artwork_env.aliases`)."""
+
+from artwork_env.aliases import alias
+
+alias(__name__, "artwork_env.agents")

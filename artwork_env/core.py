@@ -99,7 +99,7 @@ class ArtworkSimulator(Simulator):
         """The kernel `name` over n members: on every core (`prange`) for two or more; for a
         single member its one-member body, which skips the thread pool's start-up (about 50
         us a kernel). Processes that share the cores should set NUMBA_NUM_THREADS=1
-        (`experiments.processes.process_map` does)."""
+        (`artwork_env.experiments.processes.process_map` does)."""
         if n >= 2:
             return getattr(kernels, name)
         return _one_member(name) if n == 1 else _nothing

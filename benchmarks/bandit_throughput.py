@@ -8,7 +8,7 @@ N = 1 member per call and in a batch of N = 1024; a decision is one slot's artwo
 
 Part 2: one synthetic linear contextual problem with action-dependent features (d = 20,
 10 arms, Bernoulli rewards with P(r=1) = 0.3 + z_a . beta + u_a, `--rounds` rounds, one
-decision per round): our hybrid LinUCB (`agents.linear.HybridLinearModel`), Vowpal
+decision per round): our hybrid LinUCB (`artwork_env.agents.linear.HybridLinearModel`), Vowpal
 Wabbit's `--cb_explore_adf` (epsilon-greedy 0.05, its default) and MABWiser's LinUCB in the
 same process. MABWiser has no action-dependent features: it sees the 10 arms' feature
 vectors side by side (a 200-d context) and learns one disjoint model per arm.
@@ -21,12 +21,12 @@ import time
 
 import numpy as np
 
-from agents.base import ProblemSpec
-from agents.linear import HybridLinearModel
-from agents.registry import make_agent
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.linear import HybridLinearModel
+from artwork_env.agents.registry import make_agent
 from artwork_env.env import agent_observation
+from artwork_env.experiments.published import print_and_publish
 from artwork_env.vector_env import make_vector
-from experiments.published import print_and_publish
 
 D, ARMS = 20, 10
 

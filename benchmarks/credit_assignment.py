@@ -6,12 +6,13 @@ critic, no clipping) two ways, on the same members:
 - `page`: every slot's choice is credited with the page's reward minus the batch mean
   (what PPO sees with gamma 0: one scalar per page);
 - `slot`: each examined slot's choice is credited with its own share of the reward
-  (`agents.base.slot_feedback`, what the bandits learn from) minus that slot's batch mean.
+  (`artwork_env.agents.base.slot_feedback`, what the bandits learn from) minus that slot's batch
+  mean.
 
     python benchmarks/credit_assignment.py [--visits 200000] [--learning-rate 0.001]
 
 Prints the greedy % of the oracle on 2,000 held-out members four times per run. The agent
-`slot_ppo` (`agents/slot_ppo.py`) is the `slot` credit inside SB3's PPO.
+`slot_ppo` (`artwork_env/agents/slot_ppo.py`) is the `slot` credit inside SB3's PPO.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.base import ProblemSpec, slot_feedback
-from agents.feature_obs import CandidateFeatureVecEnv, with_features
-from agents.networks import CandidateScorer
+from artwork_env.agents.base import ProblemSpec, slot_feedback
+from artwork_env.agents.feature_obs import CandidateFeatureVecEnv, with_features
+from artwork_env.agents.networks import CandidateScorer
+from artwork_env.experiments.evaluation import evaluate
 from artwork_env.sb3 import ArtworkSB3VecEnv
 from artwork_env.vector_env import make_vector
-from experiments.evaluation import evaluate
 
 MEMBERS = 64  # members per batched step (one gradient step each)
 ENTROPY = 0.003  # as the deep agents' ent_coef

@@ -37,9 +37,9 @@ import numpy as np
 import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env import ModelConfig, elementary, kernels, rng
 from artwork_env.core import ArtworkSimulator
+from artwork_env.experiments.published import print_and_publish
 from artwork_env.numpy_core import NumpySimulator
 from artwork_env.vector_env import make_vector
-from experiments.published import print_and_publish
 
 STARTUP = ("import time; t = time.perf_counter(); import gymnasium as gym; import artwork_env; "
            "env = gym.make('ArtworkBandit-v0'); env.reset(seed=0); "
@@ -252,8 +252,8 @@ def linucb_loop_visits_per_second(n: int, seconds: float, blas_threads: int | No
     process, numpy's BLAS on `blas_threads` threads (None: as many as it has)."""
     from threadpoolctl import threadpool_limits
 
-    from agents.base import ProblemSpec
-    from agents.registry import make_agent
+    from artwork_env.agents.base import ProblemSpec
+    from artwork_env.agents.registry import make_agent
     from artwork_env.env import agent_observation
 
     env = make_vector("ArtworkBandit-v0", n)

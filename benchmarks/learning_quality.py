@@ -1,5 +1,6 @@
 """Learning quality of the agents on the default world: final greedy evaluation after a
-budget, over several seeds, with optional sweeps (how the defaults of `agents/` were tuned).
+budget, over several seeds, with optional sweeps (how the defaults of `artwork_env/agents/` were
+tuned).
 
     python benchmarks/learning_quality.py --visits 30000 --seeds 0 1 2
     python benchmarks/learning_quality.py --agents linucb --visits 100000 \
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 
-from agents.registry import SLOW_AGENTS, agent_names
-from experiments.cli import grid_points
-from experiments.launch import run_many
-from experiments.report import load_runs, results_table, summarise
-from experiments.training import RunConfig
+from artwork_env.agents.registry import SLOW_AGENTS, agent_names
+from artwork_env.experiments.cli import grid_points
+from artwork_env.experiments.launch import run_many
+from artwork_env.experiments.report import load_runs, results_table, summarise
+from artwork_env.experiments.training import RunConfig
 
 
 def main() -> None:

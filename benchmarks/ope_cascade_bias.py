@@ -27,14 +27,14 @@ import gymnasium as gym
 import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
-from agents.base import ProblemSpec
-from agents.policies import GreedyPolicy
-from agents.registry import make_agent
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.policies import GreedyPolicy
+from artwork_env.agents.registry import make_agent
 from artwork_env.config import ModelConfig
 from artwork_env.env import agent_observation
+from artwork_env.experiments.ope_study import online_curve
 from artwork_env.ope import true_value
 from artwork_env.rng import spawn_seeds
-from experiments.ope_study import online_curve
 
 
 def one_log(target: GreedyPolicy, n_visits: int, seed: int) -> dict[str, float]:

@@ -1,7 +1,8 @@
-"""The experiment harness: training runs, evaluation, checkpoints, launching runs on
-processes or Ray, sweeps, reports, and the offline-estimator study.
+"""`experiments` is `artwork_env.experiments`, kept as a short import path: `from
+experiments.training import train` gives the very module `artwork_env.experiments.training`.
+The library itself imports only `artwork_env.*`, so a file of your own named
+`experiments.py` shadows this alias, never the library (`artwork_env.aliases`)."""
 
-It sits between the command-line scripts and the agents: `scripts/` -> `experiments/` ->
-`agents/` -> `artwork_env/` (docs/architecture.md). Reading reports
-(`experiments.report`) never imports torch.
-"""
+from artwork_env.aliases import alias
+
+alias(__name__, "artwork_env.experiments")

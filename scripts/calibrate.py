@@ -1,7 +1,8 @@
 """`python scripts/calibrate.py [options]` runs the `artwork-calibrate` command:
-its code and options are in `experiments/commands/calibrate.py` (`--help` lists them)."""
+its code and options are in `artwork_env/experiments/commands/calibrate.py` (`--help` lists
+them)."""
 
-from experiments.commands.calibrate import console
+from artwork_env.experiments.commands.calibrate import console
 
 if __name__ == "__main__":
     console()

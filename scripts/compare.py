@@ -1,7 +1,7 @@
 """`python scripts/compare.py [options]` runs the `artwork-compare` command:
-its code and options are in `experiments/commands/compare.py` (`--help` lists them)."""
+its code and options are in `artwork_env/experiments/commands/compare.py` (`--help` lists them)."""
 
-from experiments.commands.compare import console
+from artwork_env.experiments.commands.compare import console
 
 if __name__ == "__main__":
     console()

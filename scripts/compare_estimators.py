@@ -1,7 +1,8 @@
 """`python scripts/compare_estimators.py [options]` runs the `artwork-compare-estimators` command:
-its code and options are in `experiments/commands/compare_estimators.py` (`--help` lists them)."""
+its code and options are in `artwork_env/experiments/commands/compare_estimators.py` (`--help`
+lists them)."""
 
-from experiments.commands.compare_estimators import console
+from artwork_env.experiments.commands.compare_estimators import console
 
 if __name__ == "__main__":
     console()

@@ -1,7 +1,7 @@
 """`python scripts/demo.py [options]` runs the `artwork-demo` command:
-its code and options are in `experiments/commands/demo.py` (`--help` lists them)."""
+its code and options are in `artwork_env/experiments/commands/demo.py` (`--help` lists them)."""
 
-from experiments.commands.demo import console
+from artwork_env.experiments.commands.demo import console
 
 if __name__ == "__main__":
     console()

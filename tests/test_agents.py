@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from agents.base import ProblemSpec, slot_feedback
-from agents.linear import HybridLinearModel
-from agents.registry import agent_class, agent_names, make_agent
+from artwork_env.agents.base import ProblemSpec, slot_feedback
+from artwork_env.agents.linear import HybridLinearModel
+from artwork_env.agents.registry import agent_class, agent_names, make_agent
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
 
@@ -339,8 +339,8 @@ def agent_inputs(agent, obs):
     """The factored bandit's (inputs, arms) tensors of every candidate in `obs`."""
     import torch
 
-    from agents.linear import arm_ids
-    from agents.modules import candidate_inputs
+    from artwork_env.agents.linear import arm_ids
+    from artwork_env.agents.modules import candidate_inputs
 
     inputs = candidate_inputs(agent.spec, obs).reshape(-1, agent.n_in)
     arms = arm_ids(obs["title_ids"], agent.spec.n_artworks).reshape(-1)
@@ -362,7 +362,7 @@ def test_factored_bandit_learning_rate_falls_linearly_over_the_budget(tmp_path):
     """With `learning_rate="lin_0.001"` each training after visit v of a budget of B visits
     runs at 0.001 (1 - v / B); a run resumed from a saved agent counts the visits done
     before it; a number stays constant."""
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
 
     world = dict(n_titles=60, n_artworks=(2, 6))
     spec = ProblemSpec.of("ArtworkBandit-v0", world)
@@ -398,7 +398,7 @@ def test_factored_bandit_refits_on_every_kept_row_when_the_budget_is_spent():
     """With `final_epochs=2`, the update that spends the budget given to `learn` trains
     two passes over each buffer, each ensemble member reading every row once a pass in an
     order of its own, before the report of that visit (where the run evaluates)."""
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
 
     world = dict(n_titles=60, n_artworks=(2, 6))
     agent = make_agent("factored_bandit", ProblemSpec.of("ArtworkBandit-v0", world),
@@ -450,7 +450,7 @@ def test_factored_bandit_rejects_bad_settings(env):
 def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
     """A capacity-5 ring after 7 rows holds rows 2-6 (the oldest overwritten first),
     `recent` lists the newest first, and `filled` + `restore` give the same buffer back."""
-    from agents.replay import ReplayBuffer
+    from artwork_env.agents.replay import ReplayBuffer
 
     buffer = ReplayBuffer(5, x=((2,), np.float32), y=((), np.int64))
     buffer.push(x=np.zeros((3, 2)), y=np.arange(3))
@@ -475,7 +475,7 @@ def test_a_typed_configuration_is_the_one_home_of_the_defaults(name, env):
     check of --grid keys read it; it is frozen."""
     import dataclasses
 
-    from agents.registry import agent_parameters, unknown_parameters
+    from artwork_env.agents.registry import agent_parameters, unknown_parameters
     cls = agent_class(name)
     agent = make_agent(name, ProblemSpec.from_env(env))
     defaults = {f.name: f.default for f in dataclasses.fields(cls.config_class)}
@@ -515,7 +515,7 @@ def test_every_agent_with_hyperparameters_has_a_typed_configuration():
 
 
 def test_an_agent_without_hyperparameters_refuses_any(env):
-    from agents.registry import unknown_parameters
+    from artwork_env.agents.registry import unknown_parameters
     with pytest.raises(TypeError, match="takes no hyperparameter"):
         make_agent("random", ProblemSpec.from_env(env), foo=1)
     assert unknown_parameters(agent_class("random"), {"foo": 1}) == ["foo"]
@@ -528,13 +528,13 @@ def test_an_agent_of_ones_own_is_found_in_the_working_folder(tmp_path, monkeypat
     installed (so a folder's `agents.py` never shadows the library)."""
     import sys
 
-    from agents.registry import agent_class
+    from artwork_env.agents.registry import agent_class
 
     package = tmp_path / "my_package"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "agents.py").write_text(
-        "from agents.bandits import EpsilonGreedyAgent\n\n\n"
+        "from artwork_env.agents.bandits import EpsilonGreedyAgent\n\n\n"
         "class SoftmaxAgent(EpsilonGreedyAgent):\n    name = 'softmax'\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])

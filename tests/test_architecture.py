@@ -1,5 +1,6 @@
-"""The layering of the packages: scripts -> experiments -> agents -> artwork_env, no import
-cycle, reports without torch, docs that cite only what the repository holds."""
+"""The layering of the packages: scripts -> artwork_env.experiments -> artwork_env.agents ->
+the rest of artwork_env, no import cycle, reports without torch, docs that cite only what
+the repository holds."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("artwork_env", "agents", "experiments")  # each may import only those before it
+LAYERS = ("artwork_env", "artwork_env.agents", "artwork_env.experiments")
+"""Each may import only those before it (a module is in the last layer its name starts with)."""
 
 
 def module_name(path: Path) -> str:
@@ -20,27 +22,45 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def layer(module: str) -> int:
+    """The index in LAYERS of a module's layer."""
+    return max(i for i, name in enumerate(LAYERS) if f"{module}.".startswith(f"{name}."))
+
+
 def project_imports() -> dict[str, set[str]]:
     """Every project module and the project modules it imports, anywhere in the file
     (imports inside functions count: a lazy import still makes a cycle)."""
-    graph: dict[str, set[str]] = {}
-    for package in LAYERS:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            name = module_name(path)
-            found: set[str] = set()
-            for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    found.add(node.module)
-                elif isinstance(node, ast.Import):
-                    found.update(alias.name for alias in node.names)
-            graph[name] = {m for m in found if m.split(".")[0] in LAYERS}
-    return graph
+    return {module_name(path): {m for m in imported(path) if m.split(".")[0] == "artwork_env"}
+            for path in sorted((ROOT / "artwork_env").rglob("*.py"))}
+
+
+def imported(path: Path) -> set[str]:
+    """The absolute module names a file imports, anywhere in it."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_library_imports_itself_only_by_its_own_name():
+    """The short paths `agents` and `experiments` are aliases for users; the library, its
+    scripts, benchmarks and tests import `artwork_env.*`, so a user's `agents.py` or
+    `experiments.py` in the working folder cannot shadow any of it."""
+    short = [(str(path.relative_to(ROOT)), name)
+             for pattern in ("artwork_env/**/*.py", "scripts/*.py", "benchmarks/*.py",
+                             "tests/*.py")
+             for path in ROOT.glob(pattern) for name in imported(path)
+             if name.split(".")[0] in ("agents", "experiments")]
+    assert short == []
 
 
 def test_each_layer_imports_only_the_layers_below_it():
     wrong = [(module, target) for module, targets in project_imports().items()
              for target in targets
-             if LAYERS.index(target.split(".")[0]) > LAYERS.index(module.split(".")[0])]
+             if layer(target) > layer(module)]
     assert wrong == []
 
 
@@ -76,9 +96,9 @@ def test_no_import_cycle():
 
 
 def test_agents_run_no_experiments():
-    """agents/ holds the interface and the agents: no TensorBoard writers, no run
+    """artwork_env/agents/ holds the interface and the agents: no TensorBoard writers, no run
     directories, no process pools."""
-    for path in (ROOT / "agents").glob("*.py"):
+    for path in (ROOT / "artwork_env" / "agents").glob("*.py"):
         text = path.read_text()
         for word in ("SummaryWriter", "ProcessPoolExecutor", "import ray", "run_dir"):
             assert word not in text, f"{path.name} uses {word}"
@@ -87,7 +107,7 @@ def test_agents_run_no_experiments():
 @pytest.mark.slow
 def test_compare_script_runs_without_torch(tmp_path):
     """Reading reports imports neither torch nor stable-baselines3."""
-    from experiments.commands import train
+    from artwork_env.experiments.commands import train
 
     train.main(["--seeds", "0", "--agents", "random", "--visits", "32", "--eval-every", "32",
                 "--eval-members", "8", "--workers", "1", "--logdir", str(tmp_path)])
@@ -109,7 +129,6 @@ def test_compare_script_runs_without_torch(tmp_path):
 
 def test_docs_cite_only_files_the_repository_holds():
     texts = {path: path.read_text() for pattern in ("*.md", "docs/**/*.md", "artwork_env/**/*.py",
-                                                    "agents/**/*.py", "experiments/**/*.py",
                                                     "scripts/*.py", "benchmarks/*.py")
              for path in ROOT.glob(pattern)}
     for path, text in texts.items():
@@ -117,6 +136,14 @@ def test_docs_cite_only_files_the_repository_holds():
         if path.suffix == ".md":
             for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
                 assert (path.parent / target).exists(), f"{path}: link to missing {target}"
+        for named in re.findall(PATH_NAMED, text):  # a path written out, as `agents/ltv.py`
+            assert (ROOT / named).exists() or (path.parent / named).exists(), \
+                f"{path} names {named}, which the repository does not hold"
+
+
+PATH_NAMED = r"(?<![\w./~-])((?:[\w-]+/)+[\w-]+\.(?:py|md|yaml|toml|png|csv))\b(?!\]\()"
+"""A relative path of a repository file written out in prose (a link's text is left to the
+link check)."""
 
 
 def test_the_two_cores_are_siblings():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.base import ProblemSpec
-from agents.ceiling import CeilingAgent, simulated_pages
 from artwork_env import ModelConfig, rng
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.ceiling import CeilingAgent, simulated_pages
 from artwork_env.core import ArtworkSimulator
+from artwork_env.experiments.evaluation import pct_of_oracle
 from artwork_env.rewards import slot_gain
-from experiments.evaluation import pct_of_oracle
 
 
 def held_out(config: ModelConfig, n: int = 2000) -> ArtworkSimulator:

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from test_training import read_scalars
 
-from agents.base import ProblemSpec
-from agents.deep import resolve_device
-from agents.registry import agent_names, make_agent
-from agents.slot_decisions import SlotDecisionVecEnv
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.deep import resolve_device
+from artwork_env.agents.registry import agent_names, make_agent
+from artwork_env.agents.slot_decisions import SlotDecisionVecEnv
 from artwork_env.env import agent_observation
+from artwork_env.experiments.checkpoints import read_checkpoint
+from artwork_env.experiments.training import RunConfig, train_run
+from artwork_env.experiments.vocabulary import AGENT_DIR, TAGS
 from artwork_env.sb3 import ArtworkSB3VecEnv
-from experiments.checkpoints import read_checkpoint
-from experiments.training import RunConfig, train_run
-from experiments.vocabulary import AGENT_DIR, TAGS
 
 DEEP_AGENTS = agent_names("deep")
 
@@ -25,7 +25,7 @@ DEEP_AGENTS = agent_names("deep")
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
     """Every deep agent through scripts/train.py, a tiny budget each."""
-    from experiments.commands import train
+    from artwork_env.experiments.commands import train
 
     logdir = tmp_path_factory.mktemp("deep")
     results = train.main(["--seeds", "0", "--agents", ",".join(DEEP_AGENTS), "--visits", "320",
@@ -112,7 +112,7 @@ def test_ppo_learns_clearly_above_random_and_slot_credit_above_ppo(tmp_path):
 
 
 def test_ppo_becomes_maskable_when_titles_have_different_numbers_of_artworks():
-    from experiments.training import build_agent
+    from artwork_env.experiments.training import build_agent
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2, n_artworks=(2, 6))
     spec = ProblemSpec.from_env(venv.venv)
     assert build_agent(RunConfig(agent="ppo"), spec, masks_vary=True).name == "maskable_ppo"
@@ -138,7 +138,7 @@ def test_loading_a_crafted_agent_runs_no_code(tmp_path):
 
     import cloudpickle
 
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
 
     spec = ProblemSpec.of("ArtworkBandit-v0")
     agent = make_agent("ppo", spec)
@@ -168,7 +168,7 @@ def test_loading_a_crafted_agent_runs_no_code(tmp_path):
 def test_deep_agents_train_on_their_runs_member_streams(name):
     """The first members a deep agent trains on are those of its run's seed (SB3 reseeds
     its env with seed + i when the model is built; the run's streams must win)."""
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
     from artwork_env.vector_env import make_vector
     env = TrainingEnv("ArtworkBandit-v0", 4, seed=7)
     agent = make_agent(name, ProblemSpec.of("ArtworkBandit-v0"), seed=7)
@@ -182,7 +182,7 @@ def test_deep_agents_train_on_their_runs_member_streams(name):
 def test_learning_without_a_log_dir_writes_no_sb3_folder(tmp_path, monkeypatch):
     """SB3's `learn` left to itself makes a folder per run (SB3_LOGDIR, else the temp
     directory's `SB3-<time>`); with no log dir the agent's logs go nowhere instead."""
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
     monkeypatch.setenv("SB3_LOGDIR", str(tmp_path / "sb3"))
     agent = make_agent("ppo", ProblemSpec.of("ArtworkBandit-v0"), n_steps=4, batch_size=8)
     agent.learn(TrainingEnv("ArtworkBandit-v0", 2, seed=0), 8, lambda *_: True)
@@ -195,7 +195,7 @@ def test_candidate_scorer_gives_each_arm_its_own_appeal():
     titles score differently (the arm embedding); without them they cannot."""
     import torch
 
-    from agents.networks import CandidateScorer
+    from artwork_env.agents.networks import CandidateScorer
 
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2, title_ids=True)
     obs = venv.reset()
@@ -214,10 +214,10 @@ def test_candidate_scorer_gives_each_arm_its_own_appeal():
 def test_candidate_scorer_adds_the_two_towers_to_each_score():
     """With `interaction_rank`, each candidate's score is the MLP's plus the dot product of
     the member tower on the `member` row and the item tower on the candidate's `titles`
-    and `artworks` rows (`agents.neural.TwoTowers`); masked candidates keep -10."""
+    and `artworks` rows (`artwork_env.agents.neural.TwoTowers`); masked candidates keep -10."""
     import torch
 
-    from agents.networks import CandidateScorer
+    from artwork_env.agents.networks import CandidateScorer
 
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=3, title_ids=True)
     obs = {k: torch.as_tensor(v).float() for k, v in venv.reset().items()}
@@ -273,7 +273,7 @@ def test_per_slot_distribution_splits_the_page_log_probability_and_entropy():
     import torch
     from stable_baselines3.common.distributions import MultiCategoricalDistribution
 
-    from agents.slot_ppo import PerSlotCategorical
+    from artwork_env.agents.slot_ppo import PerSlotCategorical
 
     logits = torch.randn(5, 4 * 3, generator=torch.Generator().manual_seed(0))
     actions = torch.tensor([[0, 1, 2, 0]] * 5)
@@ -288,7 +288,7 @@ def test_slot_ppo_credits_each_slot_with_its_own_share():
     """One rollout of slot_ppo: the buffer holds each slot's share of the reward (they sum
     to the page's reward SB3 saw), and a slot the cascade never showed (after the quality
     play) gets no advantage and keeps its value as its return."""
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
 
     pages: list[tuple[np.ndarray, np.ndarray]] = []
 
@@ -322,7 +322,7 @@ def _slot_buffer(gamma: float, gae_lambda: float, steps: int, envs: int, slots: 
     """An empty SlotRolloutBuffer of `steps` x `envs` pages of `slots` slots."""
     from gymnasium import spaces
 
-    from agents.slot_ppo import SlotRolloutBuffer
+    from artwork_env.agents.slot_ppo import SlotRolloutBuffer
 
     return SlotRolloutBuffer(steps, spaces.Dict({"x": spaces.Box(0, 1, (1,))}),
                              spaces.MultiDiscrete([3] * slots), n_envs=envs, gamma=gamma,
@@ -384,7 +384,7 @@ def test_slot_ppo_without_a_discount_keeps_one_value_per_slot():
 def test_slot_ppo_with_a_discount_trains_saves_and_loads_its_future_value_outputs(tmp_path):
     """gamma > 0 adds U and F to the value head; a saved agent comes back with them (its
     hyperparameters rebuild the head) and acts as it did."""
-    from agents.base import TrainingEnv
+    from artwork_env.agents.base import TrainingEnv
 
     spec = ProblemSpec.of("ArtworkPersonalization-v1")
     agent = make_agent("slot_ppo", spec, gamma=0.95, gae_lambda=0.0, n_steps=8,
@@ -410,7 +410,7 @@ def test_a_deep_run_ends_with_the_same_weights_alone_or_beside_others(tmp_path):
 
     import torch
 
-    from experiments.launch import run_many
+    from artwork_env.experiments.launch import run_many
 
     configs = [RunConfig(agent="ppo", seed=seed, visits=640, eval_every=640, eval_members=16,
                          progress=False) for seed in (0, 1)]
@@ -456,7 +456,7 @@ def test_a_deep_agent_takes_its_defaults_from_its_configuration_and_the_env_over
         env_id, name, expected):
     """The dataclass holds the defaults, the yaml only what an env id changes: the harness's
     agent for the env id has both, and logs every field."""
-    from agents.registry import agent_class
+    from artwork_env.agents.registry import agent_class
 
     cls = agent_class(name)
     agent = make_agent(name, ProblemSpec.of(env_id),

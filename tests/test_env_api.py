@@ -158,8 +158,8 @@ def test_single_env_gives_the_next_row_like_the_vector_env():
     """`info["row_titles"]` at reset and after every step is the row of the returned
     observation, in the single env as in the vector env; an agent acts on both through
     `agent_observation` and chooses the same artworks for the same member."""
-    from agents.base import ProblemSpec
-    from agents.registry import make_agent
+    from artwork_env.agents.base import ProblemSpec
+    from artwork_env.agents.registry import make_agent
     from artwork_env.env import agent_observation
 
     single = gym.make("ArtworkPersonalization-v0")

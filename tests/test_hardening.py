@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-from agents.bandits import UCBAgent as UCB
-from agents.base import TrainingEnv
-from experiments import interrupts
-from experiments.checkpoints import read_checkpoint, write_checkpoint
-from experiments.training import RunConfig, load_trained_agent, train_run
-from experiments.vocabulary import AGENT_DIR, EVAL_SEED
+from artwork_env.agents.bandits import UCBAgent as UCB
+from artwork_env.agents.base import TrainingEnv
+from artwork_env.experiments import interrupts
+from artwork_env.experiments.checkpoints import read_checkpoint, write_checkpoint
+from artwork_env.experiments.training import RunConfig, load_trained_agent, train_run
+from artwork_env.experiments.vocabulary import AGENT_DIR, EVAL_SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = [sys.executable, str(ROOT / "scripts" / "train.py")]
-from experiments.commands import train  # noqa: E402
+from artwork_env.experiments.commands import train  # noqa: E402
 
 
 def raw_scalars(run_dir: str | Path) -> list[tuple[str, int, float]]:
@@ -96,7 +96,7 @@ def test_a_checkpoint_that_points_outside_its_run_directory_is_refused(tmp_path)
 
 
 def _spec():
-    from agents.base import ProblemSpec
+    from artwork_env.agents.base import ProblemSpec
     return ProblemSpec.of("ArtworkBandit-v0")
 
 
@@ -129,7 +129,7 @@ def test_a_signal_inside_update_never_checkpoints_an_agent_ahead_of_its_count(
     """First signal: the run stops after the visit it was learning from, and its
     checkpoint holds the same agent as a run of exactly that many visits. Second signal
     mid-update: the run aborts and the last checkpoint (the evaluation at 320) stays."""
-    import experiments.training as training
+    import artwork_env.experiments.training as training
     config = RunConfig(agent="ucb", visits=960, eval_every=320, eval_members=32,
                        logdir=str(tmp_path / "signalled"), progress=False)
     expected_visits = 320 if second else 400
@@ -302,7 +302,7 @@ def test_a_trained_agent_loads_from_its_checkpoint(short_run):
 def test_ray_is_never_started_unasked(capsys, tmp_path):
     """A local Ray cluster listens on every interface (Ray has no loopback-only mode), so
     `--backend ray` needs `--address`: a cluster's, or `local` said knowingly."""
-    from experiments.launch import run_on_ray
+    from artwork_env.experiments.launch import run_on_ray
     with pytest.raises(SystemExit) as exit_info:
         train.main(["--backend", "ray", "--logdir", str(tmp_path)])
     assert exit_info.value.code == 2 and "--address" in capsys.readouterr().err
@@ -341,8 +341,8 @@ def test_runs_in_this_process_call_blas_on_one_thread(monkeypatch):
     made a linucb run 3-4x slower in the main process than in a worker."""
     from threadpoolctl import threadpool_limits
 
+    from artwork_env.experiments.processes import process_map
     from artwork_env.threads import BLAS_VARIABLES
-    from experiments.processes import process_map
 
     for name in BLAS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -387,7 +387,7 @@ def test_workers_run_single_threaded_and_the_parent_keeps_its_threads():
     ran in the same process)."""
     import os
 
-    from experiments.processes import THREAD_VARIABLES, process_map
+    from artwork_env.experiments.processes import THREAD_VARIABLES, process_map
 
     before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     assert process_map(_thread_count, [0, 1], workers=2) == [before["NUMBA_NUM_THREADS"] or "1"] * 2

@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.policies import UniformPolicy
+from artwork_env.agents.policies import UniformPolicy
 from artwork_env.errors import Refused
+from artwork_env.experiments.checkpoints import read_checkpoint
+from artwork_env.experiments.collect import collect
+from artwork_env.experiments.commands import train
 from artwork_env.ope import ips, read_parquet, write_parquet
-from experiments.checkpoints import read_checkpoint
-from experiments.collect import collect
-from experiments.commands import train
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.launch import run_many
-from experiments.training import RunConfig
+from artwork_env.experiments.launch import run_many
+from artwork_env.experiments.training import RunConfig
 
 SEED = 0
 

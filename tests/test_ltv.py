@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from agents.base import ProblemSpec
-from agents.registry import make_agent
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.registry import make_agent
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
 

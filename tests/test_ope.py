@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from agents.base import ProblemSpec, TrainingEnv
-from agents.policies import (
+from artwork_env.agents.base import ProblemSpec, TrainingEnv
+from artwork_env.agents.policies import (
     EpsilonGreedyPolicy,
     GreedyPolicy,
     ThompsonPolicy,
@@ -21,12 +21,19 @@ from agents.policies import (
     beta_win_probabilities,
     make_policy,
 )
-from agents.registry import make_agent
-from agents.reward_model import reward_estimates
+from artwork_env.agents.registry import make_agent
+from artwork_env.agents.reward_model import reward_estimates
 from artwork_env.config import ModelConfig
 from artwork_env.core import policy_expected_reward
 from artwork_env.env import agent_observation
 from artwork_env.errors import Refused
+from artwork_env.experiments.collect import collect
+from artwork_env.experiments.ope_study import (
+    compare_estimators,
+    online_curve,
+    replay_learning,
+    summarise_estimates,
+)
 from artwork_env.ope import (
     SCHEMA_VERSION,
     LoggedData,
@@ -39,13 +46,6 @@ from artwork_env.ope import (
 )
 from artwork_env.reference import fresh_members
 from artwork_env.rng import spawn_seeds as member_seeds
-from experiments.collect import collect
-from experiments.ope_study import (
-    compare_estimators,
-    online_curve,
-    replay_learning,
-    summarise_estimates,
-)
 
 SMALL_WORLD = {"n_slots": 3, "n_artworks": 3}  # every variant is affordable: M^K = 27
 
@@ -418,11 +418,11 @@ def test_policies_by_name():
 
 # ----------------------------------------------------------------------------- scripts
 def load_script(name: str):
-    """A command of `experiments/commands/` (what `scripts/{name}.py` runs; its `main`
+    """A command of `artwork_env/experiments/commands/` (what `scripts/{name}.py` runs; its `main`
     takes argv)."""
     import importlib
 
-    return importlib.import_module(f"experiments.commands.{name}")
+    return importlib.import_module(f"artwork_env.experiments.commands.{name}")
 
 
 def test_collect_script_writes_a_readable_log(tmp_path):

@@ -11,16 +11,16 @@ import pandas as pd
 import pytest
 import torch
 
-from agents.base import ProblemSpec
-from agents.click_model import ClickModelConfig, cascade_log_likelihood, click_model
-from agents.policies import GreedyPolicy, UniformPolicy
-from agents.registry import make_agent
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.click_model import ClickModelConfig, cascade_log_likelihood, click_model
+from artwork_env.agents.policies import GreedyPolicy, UniformPolicy
+from artwork_env.agents.registry import make_agent
 from artwork_env.config import ModelConfig
+from artwork_env.experiments.collect import collect
+from artwork_env.experiments.ope_study import TARGET, online_curve, selection_table
 from artwork_env.ope import target_distribution, true_value
 from artwork_env.ope.estimators import effective_sample_size, model_based, pseudoinverse
 from artwork_env.reference import fresh_members
-from experiments.collect import collect
-from experiments.ope_study import TARGET, online_curve, selection_table
 
 SMALL_WORLD = {"n_slots": 3, "n_artworks": 3}
 ADDITIVE = {"reward": "click", "play_logit": -40.0, "salience_weight": 0.0}
@@ -170,8 +170,8 @@ def test_an_sb3_candidate_goes_to_the_workers_and_gives_the_numbers_of_one_proce
     import copy
     import pickle
 
-    from experiments.commands.compare_estimators import trained_candidate
-    from experiments.ope_study import compare_estimators
+    from artwork_env.experiments.commands.compare_estimators import trained_candidate
+    from artwork_env.experiments.ope_study import compare_estimators
 
     spec = spec_of(**SMALL_WORLD)
     ppo = trained_candidate("ppo@64", spec, SMALL_WORLD)

@@ -95,13 +95,13 @@ def test_an_installed_console_command_runs():
 @pytest.mark.slow
 @pytest.mark.parametrize("algo", ["ppo", "a2c"])
 def test_rl_zoo_trains_with_the_shipped_hyperparameters(algo, tmp_path):
-    """The documented RL Zoo command (`agents/zoo`), where rl_zoo3 is installed
+    """The documented RL Zoo command (`artwork_env/agents/zoo`), where rl_zoo3 is installed
     (`pip install -e ".[zoo]"`): it trains and saves a model."""
     pytest.importorskip("rl_zoo3")
     done = subprocess.run(
         [sys.executable, "-m", "rl_zoo3.train", "--algo", algo, "--env", "ArtworkBandit-v0",
-         "--gym-packages", "artwork_env", "--conf-file", f"agents.zoo.{algo}", "-n", "512",
-         "--eval-freq", "-1", "-f", str(tmp_path)], capture_output=True, text=True,
+         "--gym-packages", "artwork_env", "--conf-file", f"artwork_env.agents.zoo.{algo}",
+         "-n", "512", "--eval-freq", "-1", "-f", str(tmp_path)], capture_output=True, text=True,
         cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(tmp_path.glob(f"{algo}/ArtworkBandit-v0_1/ArtworkBandit-v0.zip"))
@@ -126,9 +126,9 @@ def test_the_demo_runs_end_to_end(tmp_path):
 def test_each_flag_shows_its_default_once(module):
     """`--help` once printed "(default: all but ...) (default: random,...)": a docstring
     that states its default in its own words keeps it, and nothing is added."""
-    from experiments.cli import dataclass_parser
+    from artwork_env.experiments.cli import dataclass_parser
 
-    args = importlib.import_module(f"experiments.commands.{module}").Args
+    args = importlib.import_module(f"artwork_env.experiments.commands.{module}").Args
     for action in dataclass_parser(args, None)._actions:
         assert (action.help or "").count("(default") <= 1, action.dest
 
@@ -168,10 +168,10 @@ def test_a_video_of_pages_is_recorded_with_the_video_extra(tmp_path):
 
 @pytest.mark.parametrize("algo", ["ppo", "a2c"])
 def test_the_zoo_conf_covers_every_environment(algo):
-    """`--env ArtworkPersonalization-v1 --conf-file agents.zoo.ppo` once failed with
+    """`--env ArtworkPersonalization-v1 --conf-file artwork_env.agents.zoo.ppo` once failed with
     "Hyperparameters not found": the conf left out the headline sequential env."""
     import artwork_env
-    from agents.zoo import zoo_hyperparameters
+    from artwork_env.agents.zoo import zoo_hyperparameters
 
     table = zoo_hyperparameters(algo)
     assert set(table) == set(artwork_env.ENV_IDS)
@@ -181,5 +181,57 @@ def test_the_zoo_conf_covers_every_environment(algo):
 @pytest.mark.parametrize("command", ["calibrate", "demo"])
 def test_every_flag_of_the_argparse_commands_has_help(command):
     """Several flags of `calibrate` and `demo` once had no help text."""
-    parser = importlib.import_module(f"experiments.commands.{command}").build_parser()
+    parser = importlib.import_module(f"artwork_env.experiments.commands.{command}").build_parser()
     assert all(action.help for action in parser._actions), command
+
+
+@pytest.mark.slow
+def test_a_users_own_agents_py_and_experiments_py_leave_the_library_working(tmp_path):
+    """A research folder's `agents.py` and `experiments.py` (first on the path of a script
+    run there) are the user's; the library imports only `artwork_env.*`, so it trains and
+    evaluates beside them. Before the packages moved under `artwork_env`, this failed with
+    "'agents' is not a package"."""
+    (tmp_path / "agents.py").write_text("MINE = 'agents'\n")
+    (tmp_path / "experiments.py").write_text("MINE = 'experiments'\n")
+    script = (
+        "import agents, experiments\n"
+        "from artwork_env.experiments.training import train_run\n"
+        "from artwork_env.agents.registry import make_agent\n"
+        "from artwork_env.experiments.commands import train as command\n"
+        "command.main(['--agents', 'random,linucb', '--seeds', '0', '--visits', '64',\n"
+        "              '--eval-every', '64', '--eval-members', '8', '--workers', '1',\n"
+        "              '--logdir', 'runs'])\n"
+        "print(agents.MINE, experiments.MINE, make_agent.__module__)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "agents experiments artwork_env.agents.registry" in done.stdout
+    assert len(list((tmp_path / "runs").iterdir())) == 2
+
+
+@pytest.mark.slow
+def test_the_short_paths_agents_and_experiments_are_the_same_modules():
+    """`agents.X` and `experiments.X` are aliases: the very module objects of
+    `artwork_env.agents.X` and `artwork_env.experiments.X`, which keep their own names and
+    specs (so classes compare and pickle as one)."""
+    script = (
+        "import pickle\n"
+        "import agents, agents.factored, agents.zoo.ppo, experiments.training\n"
+        "from agents.registry import make_agent\n"
+        "from agents.linear import LinUCBAgent\n"
+        "import artwork_env.agents as real\n"
+        "import artwork_env.agents.factored, artwork_env.agents.zoo.ppo\n"
+        "import artwork_env.agents.linear, artwork_env.agents.registry\n"
+        "import artwork_env.experiments.training\n"
+        "assert agents is real and make_agent is real.registry.make_agent\n"
+        "assert agents.factored is artwork_env.agents.factored\n"
+        "assert agents.zoo.ppo is artwork_env.agents.zoo.ppo\n"
+        "assert experiments.training is artwork_env.experiments.training\n"
+        "assert LinUCBAgent is artwork_env.agents.linear.LinUCBAgent\n"
+        "assert agents.factored.__spec__.name == 'artwork_env.agents.factored'\n"
+        "assert pickle.loads(pickle.dumps(LinUCBAgent)) is LinUCBAgent\n"
+        "print('same')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "same"

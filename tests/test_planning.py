@@ -128,7 +128,7 @@ def test_the_planner_finds_headroom_where_the_long_term_effects_are_strong():
 
 @pytest.mark.slow
 def test_calibrate_prints_the_headroom_curve(monkeypatch, capsys):
-    from experiments.commands import calibrate
+    from artwork_env.experiments.commands import calibrate
 
     monkeypatch.setattr("sys.argv", ["calibrate.py", "--headroom", "--members", "12",
                                      "--seeds", "0", "1", "--long-term", "0", "2",
@@ -144,8 +144,8 @@ def test_calibrate_prints_the_headroom_curve(monkeypatch, capsys):
 
 @pytest.mark.parametrize("name", ["oracle", "planner"])
 def test_the_simulator_references_need_an_env(name):
-    from agents.base import ProblemSpec
-    from agents.registry import make_agent
+    from artwork_env.agents.base import ProblemSpec
+    from artwork_env.agents.registry import make_agent
 
     env = gym.make_vec("ArtworkPersonalization-v1", num_envs=2,
                        vectorization_mode="vector_entry_point")
@@ -163,9 +163,9 @@ def test_the_simulator_references_need_an_env(name):
 def test_lifetime_evaluation_gives_the_return_as_a_percentage_of_the_myopic_oracles():
     """On a lifetime env the oracle itself scores exactly 100 and random far below; on the
     one-visit bandit env there is no such metric (the per-visit % of oracle says it all)."""
-    from agents.base import ProblemSpec
-    from agents.reference import OracleAgent, RandomAgent
-    from experiments.evaluation import evaluate, myopic_oracle_return
+    from artwork_env.agents.base import ProblemSpec
+    from artwork_env.agents.reference import OracleAgent, RandomAgent
+    from artwork_env.experiments.evaluation import evaluate, myopic_oracle_return
 
     env = make_vector("ArtworkPersonalization-v1", 64, n_titles=60)
     reference = myopic_oracle_return(env)

@@ -1,4 +1,4 @@
-"""Blocks of the docs that a benchmark writes itself (`experiments.published`)."""
+"""Blocks of the docs that a benchmark writes itself (`artwork_env.experiments.published`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from experiments.published import Tee, commit_stamp, print_and_publish, write_block
+from artwork_env.experiments.published import Tee, commit_stamp, print_and_publish, write_block
 
 
 def test_a_block_is_replaced_whole_and_the_prose_around_it_kept(tmp_path):

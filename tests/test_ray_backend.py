@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from test_training import read_scalars
 
-from experiments.launch import run_many
-from experiments.training import RunConfig
+from artwork_env.experiments.launch import run_many
+from artwork_env.experiments.training import RunConfig
 
 ray = pytest.importorskip("ray", reason="pip install -e '.[ray]'")
 

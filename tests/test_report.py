@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from torch.utils.tensorboard import SummaryWriter
 
-from experiments.report import (
+from artwork_env.experiments.report import (
     RunData,
     load_runs,
     results_table,
@@ -25,7 +25,7 @@ from experiments.report import (
     win_probability,
     write_report,
 )
-from experiments.vocabulary import LIFETIME_TAG, TAGS
+from artwork_env.experiments.vocabulary import LIFETIME_TAG, TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 FINALS = {"alpha": [0.3, 0.4, 0.5], "beta": [0.1, 0.2, 0.3]}
@@ -92,7 +92,7 @@ def test_pairwise_win_probability():
 def test_one_seed_gives_no_win_probability():
     """With one seed per agent the report printed P(lints > linucb) = 1.00 from a single
     pair; now the cell is empty ("-") unless both agents have at least two seeds."""
-    from experiments.report import markdown_matrix, pairwise
+    from artwork_env.experiments.report import markdown_matrix, pairwise
 
     runs = [synthetic("lints", 0, 0.5), synthetic("linucb", 0, 0.4),
             synthetic("ucb", 0, 0.3), synthetic("ucb", 1, 0.2)]
@@ -111,8 +111,8 @@ def test_an_agent_keeps_its_colour_and_line_in_every_figure_and_no_two_look_alik
     dotted."""
     from matplotlib import colormaps
 
-    from agents.registry import agent_names, default_agents
-    from experiments.report import agent_styles
+    from artwork_env.agents.registry import agent_names, default_agents
+    from artwork_env.experiments.report import agent_styles
 
     every = agent_styles(agent_names())
     assert agent_styles(["ppo", "lints"]) == {"ppo": every["ppo"], "lints": every["lints"]}
@@ -251,7 +251,7 @@ def test_stopped_runs_and_other_eval_cadences_get_rows_of_their_own():
 
 def test_curves_are_aligned_by_visits_not_by_position():
     """Two seeds that logged at different visit counts are compared where both logged."""
-    from experiments.report import _aligned
+    from artwork_env.experiments.report import _aligned
     a = synthetic("ucb", 0, 0.3, steps=(0, 100, 200))
     b = synthetic("ucb", 1, 0.3, steps=(0, 50, 100, 150, 200))
     steps, values = _aligned([a, b], "eval/reward")
@@ -263,7 +263,7 @@ def test_curves_are_aligned_by_visits_not_by_position():
 def test_hparams_table_has_every_agents_columns(tmp_path):
     """A mixed comparison in TensorBoard's HPARAMS view: linucb's and PPO's
     hyperparameters are all columns, whichever run TensorBoard reads first."""
-    from experiments.training import RunConfig, train_run
+    from artwork_env.experiments.training import RunConfig, train_run
     runs = [train_run(RunConfig(agent=name, visits=64, eval_every=64, eval_members=8,
                                 logdir=str(tmp_path), progress=False))
             for name in ("ppo", "linucb")]

@@ -108,10 +108,10 @@ def test_pct_of_oracle_stays_between_0_and_100_when_rewards_are_negative():
     """With play_logit=-4 and bounce_penalty=1 rewards are mostly negative: random scored
     562 % of the oracle when the percentage was E / O; between the worst page and the
     oracle it is 0 <= random < greedy-by-truth = 100."""
-    from agents.base import ProblemSpec
-    from agents.registry import make_agent
+    from artwork_env.agents.base import ProblemSpec
+    from artwork_env.agents.registry import make_agent
+    from artwork_env.experiments.evaluation import evaluate
     from artwork_env.vector_env import make_vector
-    from experiments.evaluation import evaluate
     kwargs = dict(play_logit=-4.0, bounce_penalty=1.0)
     env = make_vector("ArtworkBandit-v0", 500, **kwargs)
     spec = ProblemSpec.from_env(env)

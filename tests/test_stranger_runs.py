@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.bandits import UCBAgent
-from agents.base import ProblemSpec
-from agents.linear import LinUCBAgent
-from experiments import checkpoints
-from experiments.checkpoints import read_checkpoint, rewind_event_files
-from experiments.commands import collect, compare, train
-from experiments.rundir import Refused, RunLock
-from experiments.training import load_trained_agent
-from experiments.vocabulary import AGENT_DIR
+from artwork_env.agents.bandits import UCBAgent
+from artwork_env.agents.base import ProblemSpec
+from artwork_env.agents.linear import LinUCBAgent
+from artwork_env.experiments import checkpoints
+from artwork_env.experiments.checkpoints import read_checkpoint, rewind_event_files
+from artwork_env.experiments.commands import collect, compare, train
+from artwork_env.experiments.rundir import Refused, RunLock
+from artwork_env.experiments.training import load_trained_agent
+from artwork_env.experiments.vocabulary import AGENT_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = [sys.executable, str(ROOT / "scripts" / "train.py")]
@@ -149,7 +149,7 @@ def planted(tmp_path, monkeypatch) -> Path:
     (tmp_path / "planted_mod.py").write_text(
         "from pathlib import Path\n"
         f"Path({str(tmp_path / 'IMPORTED')!r}).write_text('ran')\n"
-        "from agents.bandits import UCBAgent\n"
+        "from artwork_env.agents.bandits import UCBAgent\n"
         "class Agent(UCBAgent):\n"
         "    name = 'ucb'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -361,7 +361,7 @@ def test_compare_takes_the_largest_step_when_events_are_out_of_order(made_run, t
     the run's visits are its largest step, each step once, its last value."""
     from torch.utils.tensorboard import SummaryWriter
 
-    from experiments.report import read_run
+    from artwork_env.experiments.report import read_run
     run = tmp_path / "run"
     shutil.copytree(made_run, run)
     writer = SummaryWriter(str(run))
@@ -373,7 +373,7 @@ def test_compare_takes_the_largest_step_when_events_are_out_of_order(made_run, t
 
 
 def test_agent_names_are_escaped_in_the_report(made_run, tmp_path):
-    from experiments.report import write_report
+    from artwork_env.experiments.report import write_report
     run = tmp_path / "runs" / "run"
     shutil.copytree(made_run, run)
     _edit_json(run / "config.json", agent="<img src=x onerror=alert(1)>```")
@@ -400,7 +400,7 @@ def test_a_full_disk_during_a_checkpoint_is_one_line_and_keeps_the_last_one(
 
 
 def test_a_second_interrupt_exits_130_without_a_traceback(capsys):
-    from experiments.commands import console_command
+    from artwork_env.experiments.commands import console_command
 
     def aborted() -> None:
         raise KeyboardInterrupt

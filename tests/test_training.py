@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from experiments.checkpoints import read_checkpoint
-from experiments.training import new_run_dir
-from experiments.vocabulary import TAGS
+from artwork_env.experiments.checkpoints import read_checkpoint
+from artwork_env.experiments.training import new_run_dir
+from artwork_env.experiments.vocabulary import TAGS
 
 ROOT = Path(__file__).resolve().parents[1]
-from experiments.commands import train  # noqa: E402
+from artwork_env.experiments.commands import train  # noqa: E402
 
 
 def read_scalars(run_dir: Path) -> dict[str, list]:
@@ -58,7 +58,7 @@ def test_event_files_hold_exactly_the_documented_tags(smoke_runs):
 
 def test_closing_table_reads_back_what_the_runs_returned(smoke_runs):
     """The closing table comes from the event files; it agrees with the runs' own numbers."""
-    from experiments.report import load_runs, summarise
+    from artwork_env.experiments.report import load_runs, summarise
 
     _, results = smoke_runs
     assert {r.agent for r in results} == {"random", "linucb"}
@@ -86,7 +86,7 @@ def test_the_script_prints_the_table_and_the_tensorboard_line(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--agents", "random,alphazero"], "unknown agent 'alphazero'; available: random"),
     (["--agents", "no_such_module:Agent"], "cannot import it"),
-    (["--agents", "json:dumps"], "is not a subclass of agents.base.Agent"),
+    (["--agents", "json:dumps"], "is not a subclass of artwork_env.agents.base.Agent"),
     (["--env", "CartPole-v1"], "unknown env id 'CartPole-v1'; available: ArtworkBandit-v0"),
     (["--env-kwargs", "n_slots"], "malformed model parameter 'n_slots'"),
     (["--env-kwargs", "n_slotz=8"], "unknown model parameter 'n_slotz'"),
@@ -102,7 +102,7 @@ def test_bad_arguments_exit_2_before_training(argv, message, capsys, tmp_path):
 
 
 def test_grid_values_are_literals_and_true_or_false_are_booleans():
-    from experiments.cli import grid_points
+    from artwork_env.experiments.cli import grid_points
 
     points = grid_points(["agent.thompson=true,False", "reward=click"])
     assert [agent_kwargs for _, _, agent_kwargs in points] == [{"thompson": True},
@@ -126,7 +126,7 @@ def test_run_directories_are_never_overwritten(tmp_path):
 
 
 def test_evaluation_frequency_does_not_change_training(tmp_path):
-    from experiments.training import RunConfig, train_run
+    from artwork_env.experiments.training import RunConfig, train_run
     common = dict(agent="thompson", visits=960, eval_members=32, logdir=str(tmp_path),
                   progress=False)
     rare = train_run(RunConfig(eval_every=960, **common))
@@ -200,7 +200,7 @@ def test_hparams_leave_the_experiment_to_all_runs_and_pages_are_logged(tmp_path)
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
     from tensorboard.plugins.hparams import metadata, plugin_data_pb2
 
-    from experiments.training import RunConfig, train_run
+    from artwork_env.experiments.training import RunConfig, train_run
     result = train_run(RunConfig(agent="linucb", visits=64, eval_every=32, eval_members=8,
                                  logdir=str(tmp_path), progress=False))
     tags, hparams, images = [], {}, []

@@ -1,14 +1,15 @@
 """Offline (off-policy) evaluation the Netflix way, checked against the simulator's truth.
 
 - logged data: contexts, artworks, propensities and outcomes (`LoggedData`, Parquet via
-  `write_parquet` / `read_parquet`); `experiments.collect` runs a logging policy to make it;
+  `write_parquet` / `read_parquet`); `artwork_env.experiments.collect` runs a logging policy to
+  make it;
 - estimators: `replay`, `ips`, `snips`, `direct_method`, `doubly_robust`, per slot,
   cascade and whole page, each with a bootstrap confidence interval, and the
   `pseudoinverse` (`estimate_all`); `model_based` turns a fitted response model's
-  `ModelEvaluation` (the cascade click model, `agents.click_model`) into an estimate with
-  an influence-function interval;
+  `ModelEvaluation` (the cascade click model, `artwork_env.agents.click_model`) into an estimate
+  with an influence-function interval;
 - ground truth: `true_value`. The study of the estimators against it (repeated logs,
-  replay of a learning policy against its online curve) is `experiments.ope_study`.
+  replay of a learning policy against its online curve) is `artwork_env.experiments.ope_study`.
 
 See docs/offline_evaluation.md.
 """

@@ -20,7 +20,7 @@ would have chosen; rejection sampling makes non-uniform logs look uniform), `ips
 is), each with a bootstrap confidence interval over visits; `pseudoinverse` (Swaminathan
 et al. 2017: unbiased when the page's reward is additive over slots, not the case here);
 and `model_based`, a fitted response model's prediction of the target (with the cascade
-click model of `agents.click_model`: Li et al. 2018's click-model estimators), whose
+click model of `artwork_env.agents.click_model`: Li et al. 2018's click-model estimators), whose
 interval comes from the model's influence function.
 """
 
@@ -72,7 +72,7 @@ class ModelEvaluation:
 
 
 class ResponseModel(Protocol):
-    """A model of the member's response fitted to a log (`agents.click_model`)."""
+    """A model of the member's response fitted to a log (`artwork_env.agents.click_model`)."""
 
     def evaluate_all(self, target_dists: list[np.ndarray]) -> list[ModelEvaluation]:
         """Each target's expected reward on every logged visit, with each visit's influence."""
@@ -84,8 +84,8 @@ def target_distribution(policy: Callable[[Observation], np.ndarray] | Any, data:
                         batch_size: int = 4096) -> np.ndarray:
     """(n, K, M) probabilities of a target policy on every logged visit.
 
-    `policy` is an object with `action_distribution(obs)` (`agents.policies.Policy`) or a
-    function of the observation. Visits are processed in batches to bound memory.
+    `policy` is an object with `action_distribution(obs)` (`artwork_env.agents.policies.Policy`) or
+    a function of the observation. Visits are processed in batches to bound memory.
     """
     fn = getattr(policy, "action_distribution", policy)
     parts = [np.asarray(fn(data.observations(start, start + batch_size)), dtype=np.float64)
@@ -310,7 +310,7 @@ def model_based(evaluation: ModelEvaluation, confidence: float = CONFIDENCE,
     """The target's expected reward per visit under a response model fitted to the log
     (`evaluation`: the model's `evaluate_all` for the target).
 
-    With a cascade click model (`agents.click_model`) this is the click-model estimator:
+    With a cascade click model (`artwork_env.agents.click_model`) this is the click-model estimator:
     unbiased as far as the model's form holds, and it uses every logged event, where the
     weighting estimators keep the events the target would have produced. The interval is
     normal, from the influence function phi_i = v_i - V + (the visit's influence through

@@ -2,7 +2,7 @@
 
 `true_value`: a fixed policy's exact expected reward per visit on fresh members (the member
 distribution the bandit logs come from), from the simulator's page model. The study that
-compares the estimators with it lives in the harness (`experiments.ope_study`).
+compares the estimators with it lives in the harness (`artwork_env.experiments.ope_study`).
 """
 
 from __future__ import annotations

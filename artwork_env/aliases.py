@@ -1,0 +1,59 @@
+"""Short import paths kept for users: `agents` is `artwork_env.agents` and `experiments`
+is `artwork_env.experiments`, module for module.
+
+The library itself imports only `artwork_env.*`, so a user's own `agents.py` or
+`experiments.py` in the working folder (the most common file names in a research folder)
+shadows at most these aliases, never the library. The top-level `agents/` and
+`experiments/` packages each call `alias` in their `__init__`; after it, `import
+agents.factored` gives the module object `artwork_env.agents.factored` itself (one module
+under two names: its classes, globals and pickles are the same), loaded on first use as
+any import is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Hands over an already imported real module for an alias name."""
+
+    def __init__(self, real: ModuleType) -> None:
+        self.real, self.real_spec = real, real.__spec__
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        """The real module, not a new one."""
+        return self.real
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Nothing to run: only give the real module back its own spec (the import system
+        set the alias's on it)."""
+        module.__spec__ = self.real_spec
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder):
+    """Finds `alias.X` as the real module `target.X`."""
+
+    def __init__(self, alias: str, target: str) -> None:
+        self.alias, self.target = alias, target
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        """A spec whose loader hands over the real module, for names under the alias."""
+        if not fullname.startswith(self.alias + "."):
+            return None
+        real = importlib.import_module(self.target + fullname[len(self.alias):])
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(real),
+                                              is_package=hasattr(real, "__path__"))
+
+
+def alias(name: str, target: str) -> None:
+    """Make the package `name` (being imported) and every module under it the package
+    `target` and its modules."""
+    if not any(isinstance(f, _AliasFinder) and f.alias == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _AliasFinder(name, target))
+    sys.modules[name] = importlib.import_module(target)
