@@ -192,6 +192,12 @@ def test_a_users_own_agents_py_and_experiments_py_leave_the_library_working(tmp_
     evaluates beside them. Before the packages moved under `artwork_env`, this failed with
     "'agents' is not a package"."""
     (tmp_path / "agents.py").write_text("MINE = 'agents'\n")
+    reported = subprocess.run(  # the issue's reproduction: "'agents' is not a package"
+        [sys.executable, "-c", "from experiments.training import train_run; import agents; "
+         "print(agents.MINE, train_run.__module__)"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=300)
+    assert reported.returncode == 0, reported.stderr[-2000:]
+    assert reported.stdout.split() == ["agents", "artwork_env.experiments.training"]
     (tmp_path / "experiments.py").write_text("MINE = 'experiments'\n")
     script = (
         "import agents, experiments\n"
