@@ -10,8 +10,8 @@ adds the best fixed priced policy of the planner's family (cheating: the oracle'
 programme with a price on the misrepresentation a click uncovers, exact expected returns;
 its price chosen on pilot members of their own, `artwork_env.planning.best_fixed_price`,
 then followed by fresh members of three numbered streams). With `--write-docs` the table
-becomes the block `lifetime_curve` of docs/lifetimes.md and the figure
-docs/lifetime_curve.png.
+becomes the block `lifetime_curve` of docs/lifetimes.md, and the figure (`FIGURE`) is
+saved beside it.
 """
 
 from __future__ import annotations
