@@ -78,13 +78,16 @@ def cell(values: np.ndarray) -> str:
     return f"{values.mean():.1f} [{low:.1f}, {high:.1f}]"
 
 
-def tables(runs: list[RunData], members: int) -> dict[str, dict[float, np.ndarray]]:
-    """Print the curve as Markdown; the per-seed percentages of every row and `long_term`."""
+def tables(runs: list[RunData], members: int, visits: int
+           ) -> dict[str, dict[float, np.ndarray]]:
+    """Print the curve as Markdown from the runs evaluated after `visits` (ceilings: any
+    budget); the per-seed percentages of every row and `long_term`."""
     rows: dict[str, dict[float, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     returns: dict[str, dict[float, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for run in runs:
         name = kind(run)
-        if name is not None and LIFETIME_TAG in run.curves:
+        finished = run.visits == visits or run.agent == "ceiling"
+        if name is not None and LIFETIME_TAG in run.curves and finished:
             rows[name][long_term(run)][run.seed] = run.final(LIFETIME_TAG)
             returns[name][long_term(run)][run.seed] = run.final("eval/return")
     grid = sorted({lt for by_lt in rows.values() for lt in by_lt})
@@ -139,6 +142,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", help="directories of run directories")
+    parser.add_argument("--visits", type=int, default=100_000,
+                        help="the learners' budget: runs evaluated last at another are left out")
     parser.add_argument("--members", type=int, default=4000,
                         help="members per seed for the priced policy")
     parser.add_argument("--write-docs", action="store_true",
@@ -153,10 +158,12 @@ def main() -> None:
     curve: dict[str, dict[float, np.ndarray]] = {}
 
     def table() -> None:
-        curve.update(tables(runs, args.members))
+        curve.update(tables(runs, args.members, args.visits))
 
     command = "python benchmarks/lifetime_curve.py " + " ".join(args.runs)
-    print_and_publish(table, "lifetime_curve", command, args.write_docs, PAGE)
+    print_and_publish(table, "lifetime_curve", command, args.write_docs, PAGE,
+                      note="Each learner's figure is its run's last evaluation; an empty "
+                           "cell is a run not made yet.")
     if args.write_docs:
         plot(curve, FIGURE)
 

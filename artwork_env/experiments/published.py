@@ -63,9 +63,14 @@ def _markers(name: str) -> tuple[str, str]:
     return f"<!-- begin {name} -->", f"<!-- end {name} -->"
 
 
-def write_block(page: Path, name: str, text: str, command: str) -> None:
+SPEED_NOTE = "Read the ratios, measured in the same process: a shared machine's speed drifts."
+"""What the stamp of a timing block adds (the default `note`)."""
+
+
+def write_block(page: Path, name: str, text: str, command: str,
+                note: str = SPEED_NOTE) -> None:
     """Replace the block `name` of the Markdown `page` with `text`, headed by the command,
-    the commit, the machine and the date; the rest of the page is left as it is.
+    the commit, the machine, the date and `note`; the rest of the page is left as it is.
 
     Raises ValueError when the page lacks the block's two markers, in order, once each.
     """
@@ -76,9 +81,7 @@ def write_block(page: Path, name: str, text: str, command: str) -> None:
             content.index(begin) > content.index(end):
         raise ValueError(f"{page}: expected one '{begin}' followed by one '{end}'")
     day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    stamp = (f"Written by `{command}` at commit {commit_stamp()} on {machine()}, {day}. "
-             "Read the ratios, measured in the same process: a shared machine's speed "
-             "drifts.")
+    stamp = f"Written by `{command}` at commit {commit_stamp()} on {machine()}, {day}. {note}"
     head, rest = content.split(begin, 1)
     tail = rest.split(end, 1)[1]
     block = f"{begin}\n{stamp}\n\n{text.strip()}\n{end}"
@@ -88,13 +91,14 @@ def write_block(page: Path, name: str, text: str, command: str) -> None:
 
 
 def print_and_publish(tables: Callable[[], None], name: str, command: str,
-                      write: bool, page: Path = PERFORMANCE_PAGE) -> None:
+                      write: bool, page: Path = PERFORMANCE_PAGE,
+                      note: str = SPEED_NOTE) -> None:
     """Run `tables` (it prints Markdown); with `write`, also make what it printed the
-    block `name` of `page` (`write_block`), headed by `command`."""
+    block `name` of `page` (`write_block`), headed by `command` and `note`."""
     with Tee() as out:
         tables()
     if write:
-        write_block(page, name, out.getvalue(), command)
+        write_block(page, name, out.getvalue(), command, note)
 
 
 class Tee(io.StringIO):
