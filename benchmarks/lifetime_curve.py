@@ -49,11 +49,10 @@ def long_term(run: RunData) -> float:
 
 def kind(run: RunData) -> str | None:
     """The row a run belongs to, None for a run the curve does not show."""
-    agent = run.setup
     if run.agent == "ltv":
-        return LTV if float(agent.get("agent.gamma", 1.0)) > 0 else TWIN
+        return LTV if float(run.setup.get("agent.gamma", 1.0)) > 0 else TWIN
     if run.agent == "ceiling":
-        priced = float(agent.get("agent.price", 0.0)) > 0
+        priced = float(run.setup.get("agent.price", 0.0)) > 0
         return "lifetime ceiling (cheating labels)" if priced else "ceiling (myopic labels)"
     if run.agent == "lints":
         return "`lints`"

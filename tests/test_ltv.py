@@ -9,6 +9,7 @@ import torch
 
 from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.registry import make_agent
+from artwork_env.arrays import sigmoid
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
 
@@ -75,7 +76,6 @@ def test_ltv_compares_a_click_with_a_click_on_the_page_average_candidate(env):
     f0, kappa, value = agent.state_values(np.asarray(obs["member"], dtype=np.float32))
     phibar = (phi * valid).sum(axis=(1, 2)) / valid.sum(axis=(1, 2))
     base = (f0 + kappa)[:, None, None]
-    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
     expected = -(sigmoid(base + phi) - sigmoid(base + phibar[:, None, None])) \
         * value[:, None, None]
     assert np.abs(phibar).max() > 1e-4  # the baseline matters
