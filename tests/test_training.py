@@ -134,6 +134,41 @@ def test_evaluation_frequency_does_not_change_training(tmp_path):
     assert rare.metrics == often.metrics and rare.cumulative_regret == often.cumulative_regret
 
 
+def test_the_harness_evaluates_between_training_visits_not_beneath_them(tmp_path, monkeypatch):
+    """One flow for a run: the training loop yields each visit to the harness, which
+    evaluates while that loop is suspended. So while the held-out members are evaluated
+    one rollout loop runs (the evaluation's; before, the training's ran beneath it, and
+    beneath the rendered first page), and
+    the training's env is attached when the training starts and again after each
+    evaluation and each rendered page, not on every visit (before: once a visit)."""
+    import inspect
+
+    from artwork_env import rollout as rollout_module
+    from artwork_env.agents.bandits import EpsilonGreedyAgent
+    from artwork_env.experiments.training import RunConfig, train_run
+
+    attached: list[int] = []
+    loops_while_evaluating: list[int] = []
+    real_act = EpsilonGreedyAgent.act
+
+    def act(self, obs, explore=True):
+        if not explore:
+            loops_while_evaluating.append(sum(
+                frame.filename == rollout_module.__file__ for frame in inspect.stack(0)))
+        return real_act(self, obs, explore)
+
+    monkeypatch.setattr(EpsilonGreedyAgent, "attach", lambda self, env: attached.append(
+        env.num_envs))
+    monkeypatch.setattr(EpsilonGreedyAgent, "act", act)
+    train_run(RunConfig(agent="egreedy", visits=960, eval_every=320, num_envs=16,
+                        eval_members=24, logdir=str(tmp_path), progress=False))
+    evaluations = 4  # at the start, then after 320, 640 and 960 visits
+    assert attached.count(24) == evaluations and attached.count(1) == evaluations
+    assert attached.count(16) == 1 + 2 * (evaluations - 1)  # 960 / 16 = 60 visits
+    # the evaluation's own loop (1), or none for the page rendered after it (0)
+    assert loops_while_evaluating == [1, 0] * evaluations
+
+
 @pytest.mark.parametrize("agent", ["linucb", "ppo"])
 def test_resume_continues_the_step_counter_in_the_same_event_files(agent, tmp_path):
     first = train.main(["--seeds", "0", "--agents", agent, "--visits", "320", "--eval-every", "160",

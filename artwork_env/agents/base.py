@@ -3,7 +3,10 @@
 Every agent is batched over N members: `act` takes an observation whose arrays have the
 members on axis 0 and returns (N, K) artwork indices; `update` learns from the visit that
 followed; `learn` trains for a budget of visits in an env (bandits: act, step, update in
-the one rollout loop; deep agents: their library's own loop); `save(dir)` / `load(dir)`
+the one rollout loop, `training_visits`, which yields each visit to `learn` and so to the
+harness's report between visits; deep agents: their library's own loop, reporting from its
+callback); `acting_in(env)` attaches the agent to an env for a block and back to the one it
+acted in before (an evaluation between training visits); `save(dir)` / `load(dir)`
 keep what was learned. The harness calls these and never asks what kind an agent is.
 The observation an agent sees is the environment's `Dict` observation plus `title_ids`
 (N, K), the ids of the titles in each row, which Netflix knows and which the env reports
@@ -15,7 +18,8 @@ from __future__ import annotations
 import inspect
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +36,7 @@ from artwork_env.errors import Refused, short
 from artwork_env.layout import ObservationLayout
 from artwork_env.rewards import slot_rewards
 from artwork_env.rng import spawn_seeds
-from artwork_env.rollout import Visit, rollout
+from artwork_env.rollout import Visit, visit_stream
 from artwork_env.vector_env import make_vector
 
 VisitReport = Callable[[np.ndarray, np.ndarray, dict[str, Any]], bool]
@@ -192,7 +196,23 @@ class Agent(ABC):
                             f"{sorted(hyperparameters)}")
 
     def attach(self, env: Any) -> None:  # noqa: B027  (a hook; most agents need nothing)
-        """Called with the env the agent is about to act in (references read its truth)."""
+        """Called with the env the agent is about to act in (references read its truth);
+        callers use `acting_in`, which also attaches back afterwards."""
+
+    @contextmanager
+    def acting_in(self, env: Any) -> Iterator[None]:
+        """Attach the agent to `env` for the block, then again to the env it was acting
+        in before, if any: an evaluation between two training visits leaves the training's
+        env attached, without the training loop attaching it on every visit."""
+        previous = getattr(self, "_acting_in", None)
+        self._acting_in = env
+        self.attach(env)
+        try:
+            yield
+        finally:
+            self._acting_in = previous
+            if previous is not None:
+                self.attach(previous)
 
     @abstractmethod
     def act(self, obs: Observation, explore: bool = True) -> np.ndarray:
@@ -207,29 +227,39 @@ class Agent(ABC):
     def prepare(self, env: TrainingEnv) -> None:  # noqa: B027  (a hook; bandits need nothing)
         """Get ready to act and learn in `env` (deep agents build their model on it)."""
 
+    def training_visits(self, env: TrainingEnv, visits: int) -> Iterator[Visit]:
+        """Up to `visits` training visits on the native vector env of `env`: act
+        (exploring), step, `update`, then yield the visit; the caller may stop early by
+        no longer asking. The env is made at the first visit and closed with the
+        generator."""
+        if visits <= 0:
+            return
+        venv = env.make()
+        done = 0
+        try:
+            with self.acting_in(venv):
+                for visit in visit_stream(venv, lambda obs: self.act(obs, explore=True),
+                                            seed=env.member_seeds, options=env.reset_options):
+                    self.update(visit.obs, visit.actions, visit.reward, visit.info)
+                    done += len(visit.reward)
+                    yield visit
+                    if done >= visits:
+                        return
+        finally:
+            venv.close()
+
     def learn(self, env: TrainingEnv, visits: int, report: VisitReport) -> None:
         """Train for `visits` more visits in `env`, calling `report` after every batched
         visit (it may stop the training early).
 
-        Default: the rollout loop on the native vector env, `act(explore=True)` then
-        `update` on every visit.
+        Default: `training_visits`, each visit reported between two of the loop's steps
+        (the loop is suspended while `report` runs, so an evaluation in `report` runs
+        beside it, not inside it).
         """
-        venv = env.make()
-        done = 0
-
-        def choose(obs: Observation) -> np.ndarray:
-            self.attach(venv)  # an evaluation in between attached its own env
-            return self.act(obs, explore=True)
-
-        def on_visit(visit: Visit) -> bool:
-            nonlocal done
-            self.update(visit.obs, visit.actions, visit.reward, visit.info)
-            done += len(visit.reward)
-            return report(visit.reward, visit.ended, visit.info) and done < visits
-
-        if visits > 0:
-            rollout(venv, choose, on_visit, seed=env.member_seeds, options=env.reset_options)
-        venv.close()
+        with closing(self.training_visits(env, visits)) as stream:
+            for visit in stream:
+                if not report(visit.reward, visit.ended, visit.info):
+                    break
 
     def hyperparameters(self) -> dict[str, Any]:
         """The agent's hyperparameters (logged with every run): its configuration, or for

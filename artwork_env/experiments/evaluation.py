@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ from artwork_env.agents.base import Agent, ProblemSpec
 from artwork_env.agents.reference import OracleAgent
 from artwork_env.env import Observation, agent_observation
 from artwork_env.experiments.vocabulary import EVAL_SEED, LIFETIME_TAG, tagged
-from artwork_env.rollout import Visit, rollout
+from artwork_env.rollout import visit_stream
 
 
 def first_page(agent: Agent, env: Any) -> np.ndarray:
@@ -18,9 +19,9 @@ def first_page(agent: Agent, env: Any) -> np.ndarray:
     visit, rendered (`rgb_array`): `env` is a one-member vector env made with
     `render_mode="rgb_array"`, reset with `EVAL_SEED` (the same member every time)."""
     rng_state = agent.rng.bit_generator.state
-    agent.attach(env)
-    obs, info = env.reset(seed=EVAL_SEED)
-    env.step(agent.act(agent_observation(obs, info), explore=False))
+    with agent.acting_in(env):
+        obs, info = env.reset(seed=EVAL_SEED)
+        env.step(agent.act(agent_observation(obs, info), explore=False))
     agent.rng.bit_generator.state = rng_state
     return env.render()
 
@@ -50,12 +51,12 @@ def evaluate(agent: Agent, env: Any, oracle_return: float | None = None) -> dict
     The env is reset with `EVAL_SEED` every time, so every evaluation (of every agent)
     meets the same members, and the same random outcomes (paired comparisons). The agent's
     random state is restored afterwards: how often a run evaluates never changes how it
-    trains. With `oracle_return` (`myopic_oracle_return` of the same env) the metrics add
+    trains, and the env it was acting in is attached again (`Agent.acting_in`). With
+    `oracle_return` (`myopic_oracle_return` of the same env) the metrics add
     `eval/return_vs_oracle`, the return as a percentage of the myopic oracle's on the same
     members (100: the oracle's; above 100: a policy that plans).
     """
     rng_state = agent.rng.bit_generator.state
-    agent.attach(env)
     n = env.num_envs
     active = np.ones(n, dtype=bool)
     totals = dict(reward=np.zeros(n), visits=np.zeros(n), plays=0.0, impressions=0.0,
@@ -65,18 +66,18 @@ def evaluate(agent: Agent, env: Any, oracle_return: float | None = None) -> dict
         totals["worst"] += float(env.worst()[0][active].sum())  # the pages about to be shown
         return agent.act(obs, explore=False)
 
-    def account(visit: Visit) -> bool:
-        info = visit.info
-        totals["reward"] += visit.reward * active
-        totals["visits"] += active
-        totals["plays"] += float(info["n_plays"][active].sum())
-        totals["impressions"] += float(info["n_impressions"][active].sum())
-        totals["expected"] += float(info["expected_reward"][active].sum())
-        totals["oracle"] += float(info["oracle_expected_reward"][active].sum())
-        active[visit.ended] = False
-        return bool(active.any())
-
-    rollout(env, choose, account, seed=EVAL_SEED)
+    with agent.acting_in(env), closing(visit_stream(env, choose, seed=EVAL_SEED)) as stream:
+        for visit in stream:
+            info = visit.info
+            totals["reward"] += visit.reward * active
+            totals["visits"] += active
+            totals["plays"] += float(info["n_plays"][active].sum())
+            totals["impressions"] += float(info["n_impressions"][active].sum())
+            totals["expected"] += float(info["expected_reward"][active].sum())
+            totals["oracle"] += float(info["oracle_expected_reward"][active].sum())
+            active[visit.ended] = False
+            if not active.any():
+                break
     agent.rng.bit_generator.state = rng_state
     visits = totals["visits"].sum()
     relative = ({} if oracle_return is None else
