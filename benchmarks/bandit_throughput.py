@@ -6,13 +6,13 @@
 Part 1: act + update of `linucb`, `lints` and `thompson` on real ArtworkBandit-v0 pages, at
 N = 1 member per call and in a batch of N = 1024; a decision is one slot's artwork.
 
-Part 2: one synthetic linear contextual problem with action-dependent features (d = 20,
-10 arms, Bernoulli rewards with P(r=1) = 0.3 + z_a . beta + u_a, `--rounds` rounds, one
-decision per round): our hybrid LinUCB (`artwork_env.agents.linear.HybridLinearModel`), Vowpal
-Wabbit's `--cb_explore_adf` (epsilon-greedy 0.05, its default) and MABWiser's LinUCB in the
-same process. MABWiser has no action-dependent features: it sees the 10 arms' feature
-vectors side by side (a 200-d context) and learns one disjoint model per arm.
-"""
+Part 2: one synthetic linear contextual problem with action-dependent features (d = 20, 10
+arms, Bernoulli rewards with P(r=1) = 0.3 + z_a . beta + u_a, `--rounds` rounds, one
+decision per round): our hybrid LinUCB
+(`artwork_env.agents.contextual.linear.HybridLinearModel`), Vowpal Wabbit's
+`--cb_explore_adf` (epsilon-greedy 0.05, its default) and MABWiser's LinUCB in the same
+process. MABWiser has no action-dependent features: it sees the 10 arms' feature vectors
+side by side (a 200-d context) and learns one disjoint model per arm. """
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from artwork_env.agents.base import ProblemSpec
-from artwork_env.agents.linear import HybridLinearModel
+from artwork_env.agents.contextual.linear import HybridLinearModel
 from artwork_env.agents.registry import make_agent
 from artwork_env.env import agent_observation
 from artwork_env.experiments.published import print_and_publish

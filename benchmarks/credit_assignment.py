@@ -12,7 +12,7 @@ critic, no clipping) two ways, on the same members:
     python benchmarks/credit_assignment.py [--visits 200000] [--learning-rate 0.001]
 
 Prints the greedy % of the oracle on 2,000 held-out members four times per run. The agent
-`slot_ppo` (`artwork_env/agents/slot_ppo.py`) is the `slot` credit inside SB3's PPO.
+`slot_ppo` (`artwork_env/agents/deep/slot_ppo.py`) is the `slot` credit inside SB3's PPO.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from artwork_env.agents.base import ProblemSpec, slot_feedback
-from artwork_env.agents.feature_obs import CandidateFeatureVecEnv, with_features
-from artwork_env.agents.networks import CandidateScorer
+from artwork_env.agents.deep.feature_obs import CandidateFeatureVecEnv, with_features
+from artwork_env.agents.deep.networks import CandidateScorer
 from artwork_env.experiments.evaluation import evaluate
 from artwork_env.sb3 import ArtworkSB3VecEnv
 from artwork_env.vector_env import make_vector

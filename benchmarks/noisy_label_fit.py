@@ -9,15 +9,15 @@ evaluated greedily like any agent.
 
 The labels are what a bandit learns from: the per-slot share of the drawn reward on the
 slots the member examined (`artwork_env.agents.base.slot_feedback`), noisy Bernoulli outcomes. The
-`ceiling` fits the same network shape on *exact* expected gains; the difference between
-the two is what the noise of V visits costs. The neural bandit regresses each slot's
-reward; the factored bandit (`artwork_env.agents.factored`) fits the same visits' clicks (every
+`ceiling` fits the same network shape on *exact* expected gains; the difference between the
+two is what the noise of V visits costs. The neural bandit regresses each slot's reward; the
+factored bandit (`artwork_env.agents.neural.factored`) fits the same visits' clicks (every
 examined slot) and plays (the clicked slots) by logistic loss, with the same optimiser,
 batch size and epochs: each epoch one pass over each. By default it fits one pair of
 networks, as the neural bandit has one network; `--ensemble E` fits the agent's ensemble
 of E pairs, member i reading each batch through a fixed permutation of its own (its own
 order of the rows). `--interaction-rank 0` fits the factored bandit's networks without
-their two towers (`artwork_env.agents.factored.TwoTowerNetwork`).
+their two towers (`artwork_env.agents.neural.factored.TwoTowerNetwork`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import numpy as np
 import torch
 
 from artwork_env.agents.base import Agent, ProblemSpec
-from artwork_env.agents.factored import FactoredBanditAgent
-from artwork_env.agents.neural import NeuralBanditAgent
+from artwork_env.agents.neural.bandit import NeuralBanditAgent
+from artwork_env.agents.neural.factored import FactoredBanditAgent
 from artwork_env.agents.registry import make_agent
 from artwork_env.arrays import random_allowed
 from artwork_env.env import agent_observation

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from artwork_env.agents.base import ProblemSpec, slot_feedback
-from artwork_env.agents.linear import HybridLinearModel
+from artwork_env.agents.contextual.linear import HybridLinearModel
 from artwork_env.agents.registry import agent_class, agent_names, make_agent
 from artwork_env.env import agent_observation
 from artwork_env.vector_env import make_vector
@@ -339,7 +339,7 @@ def agent_inputs(agent, obs):
     """The factored bandit's (inputs, arms) tensors of every candidate in `obs`."""
     import torch
 
-    from artwork_env.agents.linear import arm_ids
+    from artwork_env.agents.contextual.linear import arm_ids
     from artwork_env.agents.modules import candidate_inputs
 
     inputs = candidate_inputs(agent.spec, obs).reshape(-1, agent.n_in)
@@ -450,7 +450,7 @@ def test_factored_bandit_rejects_bad_settings(env):
 def test_replay_buffer_keeps_the_newest_rows_and_restores_them():
     """A capacity-5 ring after 7 rows holds rows 2-6 (the oldest overwritten first),
     `recent` lists the newest first, and `filled` + `restore` give the same buffer back."""
-    from artwork_env.agents.replay import ReplayBuffer
+    from artwork_env.agents.neural.replay import ReplayBuffer
 
     buffer = ReplayBuffer(5, x=((2,), np.float32), y=((), np.int64))
     buffer.push(x=np.zeros((3, 2)), y=np.arange(3))
@@ -534,7 +534,7 @@ def test_an_agent_of_ones_own_is_found_in_the_working_folder(tmp_path, monkeypat
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "agents.py").write_text(
-        "from artwork_env.agents.bandits import EpsilonGreedyAgent\n\n\n"
+        "from artwork_env.agents.bandits.multi_armed import EpsilonGreedyAgent\n\n\n"
         "class SoftmaxAgent(EpsilonGreedyAgent):\n    name = 'softmax'\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])

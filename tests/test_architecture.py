@@ -98,10 +98,63 @@ def test_no_import_cycle():
 def test_agents_run_no_experiments():
     """artwork_env/agents/ holds the interface and the agents: no TensorBoard writers, no run
     directories, no process pools."""
-    for path in (ROOT / "artwork_env" / "agents").glob("*.py"):
+    for path in (ROOT / "artwork_env" / "agents").rglob("*.py"):
         text = path.read_text()
         for word in ("SummaryWriter", "ProcessPoolExecutor", "import ray", "run_dir"):
             assert word not in text, f"{path.name} uses {word}"
+
+
+FAMILIES = ("bandits", "contextual", "neural", "deep", "references")
+FAMILY_IMPORTS = {("neural", "contextual")}
+"""The one import between agent families: the neural bandits number the (title, artwork)
+arms as the linear ones do (`contextual.linear.arm_ids`)."""
+
+
+def family(module: str) -> str | None:
+    """The agent family a module belongs to, if any."""
+    parts = module.split(".")
+    return parts[2] if parts[:2] == ["artwork_env", "agents"] and len(parts) > 2 \
+        and parts[2] in FAMILIES else None
+
+
+def test_agents_live_in_families_that_import_only_what_they_share():
+    """Every registered agent is defined in a family folder; a family imports the shared
+    modules of `artwork_env.agents` (interface, configurations, features, torch modules)
+    and no other family, but for the one edge listed; the shared modules import no
+    family, so the deep agents' networks and the neural bandits each stand alone."""
+    from artwork_env.agents.registry import _AGENTS
+
+    assert {family(path.partition(":")[0]) for path, _ in _AGENTS.values()} == set(FAMILIES)
+    shared = {"artwork_env.agents.base", "artwork_env.agents.config", "artwork_env.agents.features",
+              "artwork_env.agents.modules", "artwork_env.agents.hyperparams"}
+    edges = {(module, target) for module, targets in project_imports().items()
+             for target in targets if family(target) and family(target) != family(module)
+             and (family(module) or module in shared)}
+    assert {(family(a) or a, family(b)) for a, b in edges} == FAMILY_IMPORTS
+    flat = [path.name for path in (ROOT / "artwork_env" / "agents").glob("*.py")
+            if path.stem not in {m.rpartition(".")[2] for m in shared}
+            | {"__init__", "registry", "policies", "click_model", "reward_model"}]
+    assert flat == [], "an agent module outside the families"
+
+
+def test_the_modules_moved_into_families_still_import_by_their_old_paths():
+    """`artwork_env.agents.ltv` (and `agents.ltv`, and the RL Zoo's `agents.zoo.ppo`) is
+    the module `artwork_env.agents.neural.ltv` itself; the modules that became family
+    packages give their old names."""
+    import importlib
+
+    import artwork_env.agents.deep.zoo.ppo
+    import artwork_env.agents.neural.ltv
+    from artwork_env.agents.bandits.multi_armed import UCBAgent
+    from artwork_env.agents.neural.bandit import NeuralBanditAgent
+
+    assert importlib.import_module("artwork_env.agents.ltv") is artwork_env.agents.neural.ltv
+    assert importlib.import_module("agents.ltv") is artwork_env.agents.neural.ltv
+    assert importlib.import_module("agents.zoo.ppo") is artwork_env.agents.deep.zoo.ppo
+    assert importlib.import_module("artwork_env.agents.bandits").UCBAgent is UCBAgent
+    assert importlib.import_module("artwork_env.agents.neural").NeuralBanditAgent \
+        is NeuralBanditAgent
+    assert artwork_env.agents.neural.ltv.__spec__.name == "artwork_env.agents.neural.ltv"
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 
 from artwork_env import ModelConfig, rng
 from artwork_env.agents.base import ProblemSpec
-from artwork_env.agents.ceiling import CeilingAgent, simulated_pages
+from artwork_env.agents.references.ceiling import CeilingAgent, simulated_pages
 from artwork_env.core import ArtworkSimulator
 from artwork_env.experiments.evaluation import pct_of_oracle
 from artwork_env.rewards import slot_gain

@@ -10,9 +10,9 @@ import pytest
 from test_training import read_scalars
 
 from artwork_env.agents.base import ProblemSpec
-from artwork_env.agents.deep import resolve_device
+from artwork_env.agents.deep.sb3 import resolve_device
+from artwork_env.agents.deep.slot_decisions import SlotDecisionVecEnv
 from artwork_env.agents.registry import agent_names, make_agent
-from artwork_env.agents.slot_decisions import SlotDecisionVecEnv
 from artwork_env.env import agent_observation
 from artwork_env.experiments.checkpoints import read_checkpoint
 from artwork_env.experiments.training import RunConfig, train_run
@@ -195,7 +195,7 @@ def test_candidate_scorer_gives_each_arm_its_own_appeal():
     titles score differently (the arm embedding); without them they cannot."""
     import torch
 
-    from artwork_env.agents.networks import CandidateScorer
+    from artwork_env.agents.deep.networks import CandidateScorer
 
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=2, title_ids=True)
     obs = venv.reset()
@@ -214,10 +214,10 @@ def test_candidate_scorer_gives_each_arm_its_own_appeal():
 def test_candidate_scorer_adds_the_two_towers_to_each_score():
     """With `interaction_rank`, each candidate's score is the MLP's plus the dot product of
     the member tower on the `member` row and the item tower on the candidate's `titles`
-    and `artworks` rows (`artwork_env.agents.neural.TwoTowers`); masked candidates keep -10."""
+    and `artworks` rows (`artwork_env.agents.modules.TwoTowers`); masked candidates keep -10."""
     import torch
 
-    from artwork_env.agents.networks import CandidateScorer
+    from artwork_env.agents.deep.networks import CandidateScorer
 
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=3, title_ids=True)
     obs = {k: torch.as_tensor(v).float() for k, v in venv.reset().items()}
@@ -273,7 +273,7 @@ def test_per_slot_distribution_splits_the_page_log_probability_and_entropy():
     import torch
     from stable_baselines3.common.distributions import MultiCategoricalDistribution
 
-    from artwork_env.agents.slot_ppo import PerSlotCategorical
+    from artwork_env.agents.deep.slot_ppo import PerSlotCategorical
 
     logits = torch.randn(5, 4 * 3, generator=torch.Generator().manual_seed(0))
     actions = torch.tensor([[0, 1, 2, 0]] * 5)
@@ -322,7 +322,7 @@ def _slot_buffer(gamma: float, gae_lambda: float, steps: int, envs: int, slots: 
     """An empty SlotRolloutBuffer of `steps` x `envs` pages of `slots` slots."""
     from gymnasium import spaces
 
-    from artwork_env.agents.slot_ppo import SlotRolloutBuffer
+    from artwork_env.agents.deep.slot_ppo import SlotRolloutBuffer
 
     return SlotRolloutBuffer(steps, spaces.Dict({"x": spaces.Box(0, 1, (1,))}),
                              spaces.MultiDiscrete([3] * slots), n_envs=envs, gamma=gamma,

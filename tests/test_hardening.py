@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-from artwork_env.agents.bandits import UCBAgent as UCB
+from artwork_env.agents.bandits.multi_armed import UCBAgent as UCB
 from artwork_env.agents.base import TrainingEnv
 from artwork_env.experiments import interrupts
 from artwork_env.experiments.checkpoints import read_checkpoint, write_checkpoint

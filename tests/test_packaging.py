@@ -95,12 +95,12 @@ def test_an_installed_console_command_runs():
 @pytest.mark.slow
 @pytest.mark.parametrize("algo", ["ppo", "a2c"])
 def test_rl_zoo_trains_with_the_shipped_hyperparameters(algo, tmp_path):
-    """The documented RL Zoo command (`artwork_env/agents/zoo`), where rl_zoo3 is installed
+    """The documented RL Zoo command (`artwork_env/agents/deep/zoo`), where rl_zoo3 is installed
     (`pip install -e ".[zoo]"`): it trains and saves a model."""
     pytest.importorskip("rl_zoo3")
     done = subprocess.run(
         [sys.executable, "-m", "rl_zoo3.train", "--algo", algo, "--env", "ArtworkBandit-v0",
-         "--gym-packages", "artwork_env", "--conf-file", f"artwork_env.agents.zoo.{algo}",
+         "--gym-packages", "artwork_env", "--conf-file", f"artwork_env.agents.deep.zoo.{algo}",
          "-n", "512", "--eval-freq", "-1", "-f", str(tmp_path)], capture_output=True, text=True,
         cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -168,10 +168,10 @@ def test_a_video_of_pages_is_recorded_with_the_video_extra(tmp_path):
 
 @pytest.mark.parametrize("algo", ["ppo", "a2c"])
 def test_the_zoo_conf_covers_every_environment(algo):
-    """`--env ArtworkPersonalization-v1 --conf-file artwork_env.agents.zoo.ppo` once failed with
-    "Hyperparameters not found": the conf left out the headline sequential env."""
+    """`--env ArtworkPersonalization-v1 --conf-file artwork_env.agents.deep.zoo.ppo` once
+    failed with "Hyperparameters not found": the conf left out the headline sequential env."""
     import artwork_env
-    from artwork_env.agents.zoo import zoo_hyperparameters
+    from artwork_env.agents.deep.zoo import zoo_hyperparameters
 
     table = zoo_hyperparameters(algo)
     assert set(table) == set(artwork_env.ENV_IDS)
@@ -226,15 +226,15 @@ def test_the_short_paths_agents_and_experiments_are_the_same_modules():
         "from agents.registry import make_agent\n"
         "from agents.linear import LinUCBAgent\n"
         "import artwork_env.agents as real\n"
-        "import artwork_env.agents.factored, artwork_env.agents.zoo.ppo\n"
-        "import artwork_env.agents.linear, artwork_env.agents.registry\n"
+        "import artwork_env.agents.neural.factored, artwork_env.agents.deep.zoo.ppo\n"
+        "import artwork_env.agents.contextual.linear, artwork_env.agents.registry\n"
         "import artwork_env.experiments.training\n"
         "assert agents is real and make_agent is real.registry.make_agent\n"
-        "assert agents.factored is artwork_env.agents.factored\n"
-        "assert agents.zoo.ppo is artwork_env.agents.zoo.ppo\n"
+        "assert agents.factored is artwork_env.agents.neural.factored\n"
+        "assert agents.zoo.ppo is artwork_env.agents.deep.zoo.ppo\n"
         "assert experiments.training is artwork_env.experiments.training\n"
-        "assert LinUCBAgent is artwork_env.agents.linear.LinUCBAgent\n"
-        "assert agents.factored.__spec__.name == 'artwork_env.agents.factored'\n"
+        "assert LinUCBAgent is artwork_env.agents.contextual.linear.LinUCBAgent\n"
+        "assert agents.factored.__spec__.name == 'artwork_env.agents.neural.factored'\n"
         "assert pickle.loads(pickle.dumps(LinUCBAgent)) is LinUCBAgent\n"
         "print('same')\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,

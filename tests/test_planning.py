@@ -164,7 +164,7 @@ def test_lifetime_evaluation_gives_the_return_as_a_percentage_of_the_myopic_orac
     """On a lifetime env the oracle itself scores exactly 100 and random far below; on the
     one-visit bandit env there is no such metric (the per-visit % of oracle says it all)."""
     from artwork_env.agents.base import ProblemSpec
-    from artwork_env.agents.reference import OracleAgent, RandomAgent
+    from artwork_env.agents.references.exact import OracleAgent, RandomAgent
     from artwork_env.experiments.evaluation import evaluate, myopic_oracle_return
 
     env = make_vector("ArtworkPersonalization-v1", 64, n_titles=60)

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from artwork_env.agents.bandits import UCBAgent
+from artwork_env.agents.bandits.multi_armed import UCBAgent
 from artwork_env.agents.base import ProblemSpec
-from artwork_env.agents.linear import LinUCBAgent
+from artwork_env.agents.contextual.linear import LinUCBAgent
 from artwork_env.experiments import checkpoints
 from artwork_env.experiments.checkpoints import read_checkpoint, rewind_event_files
 from artwork_env.experiments.commands import collect, compare, train
@@ -149,7 +149,7 @@ def planted(tmp_path, monkeypatch) -> Path:
     (tmp_path / "planted_mod.py").write_text(
         "from pathlib import Path\n"
         f"Path({str(tmp_path / 'IMPORTED')!r}).write_text('ran')\n"
-        "from artwork_env.agents.bandits import UCBAgent\n"
+        "from artwork_env.agents.bandits.multi_armed import UCBAgent\n"
         "class Agent(UCBAgent):\n"
         "    name = 'ucb'\n")
     monkeypatch.syspath_prepend(str(tmp_path))

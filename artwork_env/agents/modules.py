@@ -1,6 +1,6 @@
 """The torch modules and network inputs both agent families share: the neural bandits'
 reward networks (`neural_bandit`, `factored_bandit`, `ltv`, `ceiling`) and the deep RL
-agents' candidate scorer (`artwork_env.agents.networks`) import them from here."""
+agents' candidate scorer (`artwork_env.agents.deep.networks`) import them from here."""
 
 from __future__ import annotations
 

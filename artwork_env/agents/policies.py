@@ -11,7 +11,7 @@ the propensity of each choice:
 - `EpsilonGreedyPolicy(agent, epsilon)`: the agent's greedy choice, or with probability
   epsilon a uniformly random allowed artwork ("egreedy over any agent");
 - `ThompsonPolicy(agent)`: Beta-Bernoulli Thompson sampling
-(`artwork_env.agents.bandits.ThompsonAgent`);
+(`artwork_env.agents.bandits.multi_armed.ThompsonAgent`);
   its propensities are the probabilities that each arm's posterior draw is the largest,
   computed by quadrature (`beta_win_probabilities`), not by Monte Carlo.
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from artwork_env.agents.bandits import ThompsonAgent
+from artwork_env.agents.bandits.multi_armed import ThompsonAgent
 from artwork_env.agents.base import Agent, Observation, ProblemSpec
 from artwork_env.agents.registry import make_agent
 from artwork_env.arrays import uniform_over_allowed

@@ -1,7 +1,7 @@
 """The reward model of the direct method and doubly robust estimators.
 
 `LinearRewardModel` is LinUCB's hybrid ridge regression
-(`artwork_env.agents.linear.HybridLinearModel`:
+(`artwork_env.agents.contextual.linear.HybridLinearModel`:
 shared coefficients over the 42 candidate features plus a per-(title, artwork) intercept)
 fitted to every logged slot's reward, including the zeros of slots after a quality play
 (what the slot earned under the logged row). `reward_estimates` cross-fits it: each fold's
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from artwork_env.agents.base import Observation, ProblemSpec
+from artwork_env.agents.contextual.linear import HybridLinearModel, arm_ids
 from artwork_env.agents.features import candidate_features, n_features
-from artwork_env.agents.linear import HybridLinearModel, arm_ids
 from artwork_env.ope.dataset import LoggedData
 
 

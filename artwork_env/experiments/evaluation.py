@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from artwork_env.agents.base import Agent, ProblemSpec
-from artwork_env.agents.reference import OracleAgent
+from artwork_env.agents.references.exact import OracleAgent
 from artwork_env.env import Observation, agent_observation
 from artwork_env.experiments.vocabulary import EVAL_SEED, LIFETIME_TAG, tagged
 from artwork_env.rollout import visit_stream

@@ -16,7 +16,7 @@ Tags (x-axis: visits trained on):
   impression), `train/return` (episodes ended in the window) over the visits since the last
   log; `train/cumulative_regret` summed over all training visits.
 - `sb3/...`: the deep agents' SB3 scalars (`sb3/train/loss`, `sb3/time/fps`), written by
-  SB3's own logger into the run's `sb3/` folder (`artwork_env.agents.deep.PrefixedLogger`).
+  SB3's own logger into the run's `sb3/` folder (`artwork_env.agents.deep.sb3.PrefixedLogger`).
 """
 
 from __future__ import annotations

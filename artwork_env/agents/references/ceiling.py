@@ -15,8 +15,9 @@ squares to map [member, title, artwork] observation features plus a learned embe
 the (title, artwork) arm to g. It then shows the artwork of highest predicted gain in
 each slot. Greedy per slot on the *true* gains reaches about 99 % of the oracle, so the
 shortfall is the observation's (and the fit's): a lower bound on what is learnable.
-`interaction_rank` > 0 adds the factored bandit's two towers (`artwork_env.agents.neural.TwoTowers`)
-to the network (off by default: the published tables were made without them).
+`interaction_rank` > 0 adds the factored bandit's two towers
+(`artwork_env.agents.modules.TwoTowers`) to the network (off by default: the published
+tables were made without them).
 
 On a lifetime the gain above is myopic. With `price` s > 0 the labels are the gains of
 the planner's base policy pi_s instead (`artwork_env.planning`): the oracle's surrogate

@@ -13,11 +13,11 @@ When the observation holds `title_ids` (`ArtworkSB3VecEnv(title_ids=True)`), eac
 candidate also gets a learned embedding of its (title, artwork) arm: an image's own appeal
 is not in its visible features, and the linear bandits' per-arm intercepts show how much it
 is worth (the best non-personalised artwork per title alone reaches 82 % of the oracle).
-When it holds `features` (`artwork_env.agents.feature_obs`), the linear bandits' feature map of each
-candidate joins its columns. With `interaction_rank` > 0 (`--grid agent.interaction_rank=16`
-for any deep agent; off by default) each score adds the factored bandit's two towers
-(`artwork_env.agents.neural.TwoTowers`): a member embedding dotted with an embedding of the
-candidate's title and artwork columns.
+When it holds `features` (`artwork_env.agents.deep.feature_obs`), the linear bandits'
+feature map of each candidate joins its columns. With `interaction_rank` > 0 (`--grid
+agent.interaction_rank=16` for any deep agent; off by default) each score adds the factored
+bandit's two towers (`artwork_env.agents.modules.TwoTowers`): a member embedding dotted with
+an embedding of the candidate's title and artwork columns.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class CandidateScorer(BaseFeaturesExtractor):
                  obs["titles"][:, :, None, :].expand(batch, k, m, -1), artworks]
         if self.slot_mode:  # was this artwork already chosen for its slot (DQN decisions)?
             parts.append(obs["chosen"].reshape(batch, k, m, 1))
-        if self.with_features:  # the linear bandits' crosses (`artwork_env.agents.feature_obs`)
+        if self.with_features:  # the linear bandits' crosses (`deep.feature_obs`)
             parts.append(obs["features"])
         if self.arm is not None:  # the (title, artwork) arm's own appeal
             arms = obs["title_ids"].long()[:, :, None] * m + torch.arange(

@@ -5,8 +5,8 @@ member's leaving.
 On a lifetime (`ArtworkPersonalization-v1`) a click does more than earn this visit's
 reward: it tells the member whether the image told the truth, and an oversold title costs
 trust and may make the member leave (docs/model.md, section 4b). The factored bandit
-(`artwork_env.agents.factored`) scores a candidate by this visit's expected gain only. `ltv` adds
-what the click does to the rest of the lifetime.
+(`artwork_env.agents.neural.factored`) scores a candidate by this visit's expected gain
+only. `ltv` adds what the click does to the rest of the lifetime.
 
 Write s for the member's observed state at a visit, C for the set of candidates clicked
 on it and y for the return after the visit, discounted by `gamma`
@@ -87,10 +87,10 @@ import torch
 from torch import nn
 
 from artwork_env.agents.base import Observation, ProblemSpec, TrainingEnv, VisitReport
-from artwork_env.agents.factored import FactoredBanditAgent, FactoredConfig
 from artwork_env.agents.modules import candidate_inputs, input_columns
-from artwork_env.agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
-from artwork_env.agents.replay import ReplayBuffer
+from artwork_env.agents.neural.factored import FactoredBanditAgent, FactoredConfig
+from artwork_env.agents.neural.optimiser_state import load_optimiser_arrays, optimiser_arrays
+from artwork_env.agents.neural.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen
 from artwork_env.rewards import slot_gain
 from artwork_env.validation import check_integer, check_positive, check_real

@@ -2,7 +2,7 @@
 home of its defaults (`artwork_env.agents.config`).
 
 Each holds the candidate scorer's shape (`hidden`, `interaction_rank`:
-`artwork_env.agents.networks`)
+`artwork_env.agents.deep.networks`)
 and the algorithm's keyword arguments that matter here, with the values tuned on
 `ArtworkBandit-v0` as defaults; `artwork_env/agents/hyperparams.yaml` keeps only what another env id
 changes (the lifetimes' discount, say). `learning_rate` and `clip_range` may be RL Zoo's

@@ -3,7 +3,7 @@ examined image get the click, and does the click end in a quality play?
 
 Two networks output logits, and a candidate z of arm a is scored with its expected slot
 gain (`artwork_env.rewards.slot_gain`). Each is the neural bandit's network
-(`artwork_env.agents.neural.RewardNetwork` on `candidate_inputs`: the LinUCB feature map, the raw
+(`artwork_env.agents.modules.RewardNetwork` on `candidate_inputs`: the LinUCB feature map, the raw
 candidate columns and an embedding of the (title, artwork) arm, plus a per-arm intercept)
 plus a two-tower term, the dot product of a member embedding and a candidate embedding
 (`TwoTowerNetwork`; `interaction_rank=0` leaves it out):
@@ -61,11 +61,11 @@ from artwork_env.agents.base import (
     slot_feedback,
 )
 from artwork_env.agents.config import AgentConfig
+from artwork_env.agents.contextual.linear import arm_ids
 from artwork_env.agents.hyperparams import TunedPerEnv, with_schedules
-from artwork_env.agents.linear import arm_ids
 from artwork_env.agents.modules import RewardNetwork, TwoTowers, candidate_inputs, input_columns
-from artwork_env.agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
-from artwork_env.agents.replay import ReplayBuffer
+from artwork_env.agents.neural.optimiser_state import load_optimiser_arrays, optimiser_arrays
+from artwork_env.agents.neural.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
 from artwork_env.layout import Columns
 from artwork_env.rewards import slot_gain
@@ -73,7 +73,7 @@ from artwork_env.validation import check_integer, check_positive, check_real
 
 
 class TwoTowerNetwork(nn.Module):
-    """The neural bandit's network plus two towers (`artwork_env.agents.neural.TwoTowers`) on the
+    """The neural bandit's network plus two towers (`artwork_env.agents.modules.TwoTowers`) on the
     member's columns and the candidate's title and artwork columns of the inputs:
 
         f(z, a) = RewardNetwork(z, a) + < g(member), W [title, artwork] >

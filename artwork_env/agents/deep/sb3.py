@@ -2,16 +2,17 @@
 
 `ppo`, `a2c` (MultiInputPolicy on the Dict observation, MultiDiscrete page action),
 `slot_ppo` (PPO crediting each slot with its own share of the reward,
-`artwork_env.agents.slot_ppo`),
+`artwork_env.agents.deep.slot_ppo`),
 `maskable_ppo` (sb3-contrib, masks the missing artworks), `recurrent_ppo` (sb3-contrib,
 an LSTM policy for the member-lifetime env) and `dqn` (on `SlotDecisionVecEnv`: a page is
 K Discrete(M) decisions). `learn` trains them through SB3's own loop on the native vector
 env (`ArtworkSB3VecEnv` with the rows' `title_ids`, plus the candidates' feature map of
-`artwork_env.agents.feature_obs`; the policies score candidates with `artwork_env.agents.networks`)
-and reports every page shown through a callback, so the harness logs them in the same TensorBoard
-vocabulary as the bandits. Each agent's hyperparameters are a typed configuration
-(`artwork_env.agents.sb3_config`) whose defaults `artwork_env/agents/hyperparams.yaml` overrides
-per env id; keyword arguments override both.
+`artwork_env.agents.deep.feature_obs`; the policies score candidates with
+`artwork_env.agents.deep.networks`) and reports every page shown through a callback, so the
+harness logs them in the same TensorBoard vocabulary as the bandits. Each agent's
+hyperparameters are a typed configuration (`artwork_env.agents.deep.sb3_config`) whose
+defaults `artwork_env/agents/hyperparams.yaml` overrides per env id; keyword arguments
+override both.
 """
 
 from __future__ import annotations
@@ -42,10 +43,9 @@ from artwork_env.agents.base import (
     VisitReport,
     slot_feedback,
 )
-from artwork_env.agents.feature_obs import CandidateFeatureVecEnv, with_features
-from artwork_env.agents.hyperparams import TunedPerEnv, with_schedules
-from artwork_env.agents.networks import CandidateScorer, scores_as_logits, scores_past_the_lstm
-from artwork_env.agents.sb3_config import (
+from artwork_env.agents.deep.feature_obs import CandidateFeatureVecEnv, with_features
+from artwork_env.agents.deep.networks import CandidateScorer, scores_as_logits, scores_past_the_lstm
+from artwork_env.agents.deep.sb3_config import (
     SCORER_KEYS,
     A2CConfig,
     DQNConfig,
@@ -53,8 +53,13 @@ from artwork_env.agents.sb3_config import (
     SB3Config,
     SlotPPOConfig,
 )
-from artwork_env.agents.slot_decisions import SlotDecisionVecEnv, allowed_choice, slot_observation
-from artwork_env.agents.slot_ppo import SlotPPO, per_slot_values
+from artwork_env.agents.deep.slot_decisions import (
+    SlotDecisionVecEnv,
+    allowed_choice,
+    slot_observation,
+)
+from artwork_env.agents.deep.slot_ppo import SlotPPO, per_slot_values
+from artwork_env.agents.hyperparams import TunedPerEnv, with_schedules
 from artwork_env.sb3 import ArtworkSB3VecEnv
 
 MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
@@ -310,8 +315,8 @@ class PPOAgent(ScoreLogitsAgent):
 
 
 class SlotPPOAgent(ScoreLogitsAgent):
-    """PPO whose advantages are per slot (`artwork_env.agents.slot_ppo`): each artwork choice is
-    credited with its own slot's share of the reward, as the bandits are, instead of the
+    """PPO whose advantages are per slot (`artwork_env.agents.deep.slot_ppo`): each artwork
+    choice is credited with its own slot's share of the reward, as the bandits are, instead of the
     whole page's; with gamma > 0 the rest of the lifetime is credited to the page, every
     slot alike."""
 

@@ -37,8 +37,8 @@ import torch
 
 from artwork_env.agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from artwork_env.agents.config import AgentConfig
+from artwork_env.agents.contextual.linear import arm_ids
 from artwork_env.agents.hyperparams import TunedPerEnv
-from artwork_env.agents.linear import arm_ids
 from artwork_env.agents.modules import (  # noqa: F401  (also importable from here, as before)
     RewardNetwork,
     TwoTowers,
@@ -46,8 +46,8 @@ from artwork_env.agents.modules import (  # noqa: F401  (also importable from he
     input_columns,
     n_inputs,
 )
-from artwork_env.agents.optimiser_state import load_optimiser_arrays, optimiser_arrays
-from artwork_env.agents.replay import ReplayBuffer
+from artwork_env.agents.neural.optimiser_state import load_optimiser_arrays, optimiser_arrays
+from artwork_env.agents.neural.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax
 from artwork_env.validation import check_integer, check_positive, check_real
 

@@ -1,10 +1,10 @@
 """Hyperparameters for RL Baselines3 Zoo, in its python conf-file format: one module per
-algorithm (`artwork_env.agents.zoo.ppo`, `artwork_env.agents.zoo.a2c`) with a `hyperparams` dict
-keyed by env id.
+algorithm (`artwork_env.agents.deep.zoo.ppo`, `artwork_env.agents.deep.zoo.a2c`) with a
+`hyperparams` dict keyed by env id.
 
     pip install rl_zoo3
     python -m rl_zoo3.train --algo ppo --env ArtworkBandit-v0 --gym-packages artwork_env \\
-        --conf-file artwork_env.agents.zoo.ppo
+        --conf-file artwork_env.agents.deep.zoo.ppo
 
 The values are the project's own (each agent's configuration with the per-env overrides of
 `artwork_env/agents/hyperparams.yaml`, what `scripts/train.py` uses)
@@ -28,8 +28,8 @@ def zoo_hyperparameters(algo: str, n_timesteps: int = 50_000,
                         n_envs: int = 16) -> dict[str, dict[str, Any]]:
     """{env id: the zoo's hyperparameters of `algo`} (`policy`, `n_timesteps`, `n_envs`,
     the algorithm's keywords, `policy_kwargs` with the candidate scorer)."""
-    from artwork_env.agents.deep import A2CAgent, PPOAgent
-    from artwork_env.agents.networks import CandidateScorer
+    from artwork_env.agents.deep.networks import CandidateScorer
+    from artwork_env.agents.deep.sb3 import A2CAgent, PPOAgent
 
     agent = {"ppo": PPOAgent, "a2c": A2CAgent}[algo]
     table = {}

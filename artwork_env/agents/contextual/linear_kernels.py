@@ -1,5 +1,5 @@
 """Compiled per-decision path of the hybrid linear model
-(`artwork_env.agents.linear.HybridLinearModel`):
+(`artwork_env.agents.contextual.linear.HybridLinearModel`):
 scoring candidates and the rank-one update, as numba loops, so a decision for one member is
 not bound by numpy's per-call overhead. Same formulas as the numpy methods they replace."""
 
