@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import gymnasium
 
-from artwork_env.config import ModelConfig, parameter_names
-from artwork_env.core import ArtworkSimulator, PageModel
-from artwork_env.env import ArtworkEnv
+from artwork_env.aliases import moved
+from artwork_env.compiled.core import ArtworkSimulator, PageModel
+from artwork_env.envs.env import ArtworkEnv
+from artwork_env.model.config import ModelConfig, parameter_names
+from artwork_env.model.world import World, build_world
 from artwork_env.reference import best_nonpersonalised_artworks
-from artwork_env.world import World, build_world
 
 __version__ = "0.1.0"
 ENV_KWARGS = {
@@ -32,10 +33,22 @@ ENV_KWARGS = {
 ENV_IDS = tuple(ENV_KWARGS)
 
 for _env_id, _kwargs in ENV_KWARGS.items():
-    gymnasium.register(id=_env_id, entry_point="artwork_env.env:ArtworkEnv",
-                       vector_entry_point="artwork_env.vector_env:ArtworkVectorEnv",
+    gymnasium.register(id=_env_id, entry_point="artwork_env.envs.env:ArtworkEnv",
+                       vector_entry_point="artwork_env.envs.vector_env:ArtworkVectorEnv",
                        kwargs=_kwargs)
 
 __all__ = ["ENV_IDS", "ENV_KWARGS", "ArtworkEnv", "ArtworkSimulator", "ModelConfig",
            "PageModel", "World", "best_nonpersonalised_artworks", "build_world",
            "parameter_names"]
+
+# the modules' paths before they were grouped (`artwork_env.config`, `artwork_env.core`, ...)
+# still import, as the very same modules
+moved(__name__, {
+    "config": "model.config", "world": "model.world", "demo_catalog": "model.demo_catalog",
+    "members": "model.members", "page": "model.page", "rewards": "model.rewards",
+    "state": "model.state", "rng": "model.rng", "elementary": "model.elementary",
+    "numpy_core": "model.numpy_core", "layout": "model.layout",
+    "kernels": "compiled.kernels", "core": "compiled.core", "threads": "compiled.threads",
+    "env": "envs.env", "vector_env": "envs.vector_env", "sb3": "envs.sb3",
+    "rendering": "envs.rendering", "rollout": "envs.rollout",
+})

@@ -31,11 +31,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from artwork_env import rng
-from artwork_env.config import ModelConfig
-from artwork_env.core import ArtworkSimulator
-from artwork_env.numpy_core import NumpySimulator
-from artwork_env.page import VisitOutcome
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.model import rng
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.numpy_core import NumpySimulator
+from artwork_env.model.page import VisitOutcome
 
 PRICES = (0.0, 0.1, 0.3, 1.0, 3.0)
 """The planner's family: prices per unit of uncovered misrepresentation per visit left."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from artwork_env import rng
 from artwork_env.arrays import random_allowed
-from artwork_env.config import ModelConfig
-from artwork_env.core import ArtworkSimulator, cascade_expected_reward
-from artwork_env.page import chosen_probabilities
-from artwork_env.rewards import slot_gain
+from artwork_env.compiled.core import ArtworkSimulator, cascade_expected_reward
+from artwork_env.model import rng
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.page import chosen_probabilities
+from artwork_env.model.rewards import slot_gain
 
 
 def best_nonpersonalised_artworks(config: ModelConfig, n_members: int = 20_000,

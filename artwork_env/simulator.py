@@ -1,11 +1,11 @@
 """What the two simulator cores share: the protocol every env and tool calls, and the
 plumbing that is not an equation.
 
-`NumpySimulator` (the numpy specification, `artwork_env.numpy_core`) and `ArtworkSimulator`
-(the compiled core the envs run, `artwork_env.core`) are siblings: each implements the
+`NumpySimulator` (the numpy specification, `artwork_env.model.numpy_core`) and `ArtworkSimulator`
+(the compiled core the envs run, `artwork_env.compiled.core`) are siblings: each implements the
 protocol's equations its own way, and neither inherits the other. What they share lives
 here: the world and member population, the sizes, the observation layout, the members'
-state (`artwork_env.state`), the current rows and the cached page model.
+state (`artwork_env.model.state`), the current rows and the cached page model.
 
 The protocol, as the envs, the planner and the references use it:
 `reset_members(index, keys)` draws fresh members; `page_model()` gives the exact click and
@@ -23,12 +23,12 @@ from typing import TypeVar
 
 import numpy as np
 
-from artwork_env.config import ModelConfig
-from artwork_env.layout import ObservationLayout
-from artwork_env.members import Population, build_population, history_length
-from artwork_env.page import PageModel, VisitOutcome
-from artwork_env.state import allocate, state_sizes, take
-from artwork_env.world import World, build_world
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.layout import ObservationLayout
+from artwork_env.model.members import Population, build_population, history_length
+from artwork_env.model.page import PageModel, VisitOutcome
+from artwork_env.model.state import allocate, state_sizes, take
+from artwork_env.model.world import World, build_world
 
 Self = TypeVar("Self", bound="Simulator")
 

@@ -24,9 +24,9 @@ import numpy as np
 from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.contextual.linear import HybridLinearModel
 from artwork_env.agents.registry import make_agent
-from artwork_env.env import agent_observation
+from artwork_env.envs.env import agent_observation
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.experiments.published import print_and_publish
-from artwork_env.vector_env import make_vector
 
 D, ARMS = 20, 10
 

@@ -26,9 +26,9 @@ import torch
 from artwork_env.agents.base import ProblemSpec, slot_feedback
 from artwork_env.agents.deep.feature_obs import CandidateFeatureVecEnv, with_features
 from artwork_env.agents.deep.networks import CandidateScorer
+from artwork_env.envs.sb3 import ArtworkSB3VecEnv
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.experiments.evaluation import evaluate
-from artwork_env.sb3 import ArtworkSB3VecEnv
-from artwork_env.vector_env import make_vector
 
 MEMBERS = 64  # members per batched step (one gradient step each)
 ENTROPY = 0.003  # as the deep agents' ent_coef

@@ -7,7 +7,7 @@ gymnasium's CartPole-v1 stepped in the same process (the envs take turns), as ra
 compiled core against the numpy specification (`NumpySimulator`) at N = 1024, each
 kernel's cost per member at N = 1024 on one thread and on all, with the sum of the four a
 bandit step runs (the rate the step could reach if nothing else ran), and the written-out
-float32 functions of `artwork_env/elementary.py` against the C library's. Part 2: the
+float32 functions of `artwork_env/model/elementary.py` against the C library's. Part 2: the
 native vector env against gymnasium's SyncVectorEnv and AsyncVectorEnv over the same env
 (ArtworkBandit-v0, SAME_STEP autoreset), with peak memory per member, and the native
 vector env of the lifetime envs at N = 1024; a full PPO
@@ -35,11 +35,13 @@ import numba
 import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
-from artwork_env import ModelConfig, elementary, kernels, rng
-from artwork_env.core import ArtworkSimulator
+from artwork_env import ModelConfig
+from artwork_env.compiled import kernels
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.experiments.published import print_and_publish
-from artwork_env.numpy_core import NumpySimulator
-from artwork_env.vector_env import make_vector
+from artwork_env.model import elementary, rng
+from artwork_env.model.numpy_core import NumpySimulator
 
 STARTUP = ("import time; t = time.perf_counter(); import gymnasium as gym; import artwork_env; "
            "env = gym.make('ArtworkBandit-v0'); env.reset(seed=0); "
@@ -234,7 +236,7 @@ def ppo_iteration_seconds(native: bool, n: int, n_steps: int = 4) -> float:
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.logger import Logger
 
-    from artwork_env.sb3 import ArtworkSB3VecEnv
+    from artwork_env.envs.sb3 import ArtworkSB3VecEnv
 
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=n) if native else \
         make_vec_env("ArtworkBandit-v0", n_envs=n, env_kwargs={"render_mode": None})
@@ -254,7 +256,7 @@ def linucb_loop_visits_per_second(n: int, seconds: float, blas_threads: int | No
 
     from artwork_env.agents.base import ProblemSpec
     from artwork_env.agents.registry import make_agent
-    from artwork_env.env import agent_observation
+    from artwork_env.envs.env import agent_observation
 
     env = make_vector("ArtworkBandit-v0", n)
     agent = make_agent("linucb", ProblemSpec.from_env(env), seed=0)
@@ -363,7 +365,7 @@ def tables(args: argparse.Namespace) -> None:
               + f" per member; a bandit step's four (visit, two observations, draw) {step:.2f}"
               f" us: {1e6 / step:,.0f} visits/s if nothing else ran")
     numba.set_num_threads(threads)
-    print("\nThe float32 exp, log, sin and cos written out (`artwork_env/elementary.py`) "
+    print("\nThe float32 exp, log, sin and cos written out (`artwork_env/model/elementary.py`) "
           "against the C library's, one thread: "
           + ", ".join(f"{name} {ours:.3f} us against {library:.3f} ({library / ours:.1f}x)"
                       for name, (ours, library) in elementary_microseconds().items()))

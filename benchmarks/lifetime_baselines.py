@@ -17,11 +17,12 @@ import argparse
 
 import numpy as np
 
-from artwork_env import ENV_KWARGS, ModelConfig, rng
+from artwork_env import ENV_KWARGS, ModelConfig
 from artwork_env.arrays import random_allowed
-from artwork_env.core import ArtworkSimulator
-from artwork_env.numpy_core import NumpySimulator
-from artwork_env.page import VisitOutcome
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.model import rng
+from artwork_env.model.numpy_core import NumpySimulator
+from artwork_env.model.page import VisitOutcome
 from artwork_env.planning import run_lifetimes
 
 

@@ -27,10 +27,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from artwork_env import ENV_KWARGS  # noqa: E402
-from artwork_env.config import ModelConfig  # noqa: E402
 from artwork_env.experiments.published import REPOSITORY, print_and_publish  # noqa: E402
 from artwork_env.experiments.report import RunData, load_runs, seed_interval  # noqa: E402
 from artwork_env.experiments.vocabulary import LIFETIME_TAG  # noqa: E402
+from artwork_env.model.config import ModelConfig  # noqa: E402
 from artwork_env.planning import best_fixed_price, fixed_price_returns  # noqa: E402
 
 PAGE = REPOSITORY / "docs" / "lifetimes.md"

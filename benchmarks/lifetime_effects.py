@@ -17,7 +17,7 @@ import argparse
 
 import numpy as np
 
-from artwork_env.config import ModelConfig
+from artwork_env.model.config import ModelConfig
 from artwork_env.planning import fixed_price_returns
 
 WORLDS = {"both effects": {}, "leaving only": {"overpromise_trust_loss": 0.0},

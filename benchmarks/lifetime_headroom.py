@@ -28,11 +28,11 @@ import argparse
 import numpy as np
 
 from artwork_env.arrays import masked_argmax
-from artwork_env.env import agent_observation
+from artwork_env.envs.env import agent_observation
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.experiments.training import load_trained_agent
 from artwork_env.experiments.vocabulary import EVAL_SEED
-from artwork_env.rewards import slot_gain
-from artwork_env.vector_env import make_vector
+from artwork_env.model.rewards import slot_gain
 
 
 def priced_returns(agent, env, price: float, exact: bool) -> tuple[np.ndarray, float]:

@@ -34,9 +34,9 @@ from artwork_env.agents.neural.bandit import NeuralBanditAgent
 from artwork_env.agents.neural.factored import FactoredBanditAgent
 from artwork_env.agents.registry import make_agent
 from artwork_env.arrays import random_allowed
-from artwork_env.env import agent_observation
+from artwork_env.envs.env import agent_observation
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.experiments.evaluation import evaluate
-from artwork_env.vector_env import make_vector
 
 BATCH_MEMBERS = 1_000
 FIT_SEED = 10_000  # the logged members: apart from training (0-199) and held-out seeds

@@ -30,11 +30,11 @@ import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.policies import GreedyPolicy
 from artwork_env.agents.registry import make_agent
-from artwork_env.config import ModelConfig
-from artwork_env.env import agent_observation
+from artwork_env.envs.env import agent_observation
 from artwork_env.experiments.ope_study import online_curve
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.rng import spawn_seeds
 from artwork_env.ope import true_value
-from artwork_env.rng import spawn_seeds
 
 
 def one_log(target: GreedyPolicy, n_visits: int, seed: int) -> dict[str, float]:

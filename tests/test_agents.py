@@ -10,8 +10,8 @@ import pytest
 from artwork_env.agents.base import ProblemSpec, slot_feedback
 from artwork_env.agents.contextual.linear import HybridLinearModel
 from artwork_env.agents.registry import agent_class, agent_names, make_agent
-from artwork_env.env import agent_observation
-from artwork_env.vector_env import make_vector
+from artwork_env.envs.env import agent_observation
+from artwork_env.envs.vector_env import make_vector
 
 N = 8
 LEARNERS = agent_names("reference") + agent_names("bandit")  # deep: tests of their own
@@ -153,7 +153,7 @@ def test_factored_bandit_scores_the_expected_slot_gain(env):
     c (p - b (1 - p)) is the larger, though artwork 0 wins more clicks."""
     import torch
 
-    from artwork_env.rewards import slot_gain
+    from artwork_env.model.rewards import slot_gain
 
     agent, obs = trained("factored_bandit", env)
     logits = {"click": (0.0, -1.0), "play": (-4.0, 3.0)}
@@ -242,7 +242,7 @@ def test_factored_bandit_ensemble_scores_the_mean_gain_and_members_draw_their_ow
     gain; in training each member gets rows of its own."""
     import torch
 
-    from artwork_env.rewards import slot_gain
+    from artwork_env.model.rewards import slot_gain
 
     agent = make_agent("factored_bandit", ProblemSpec.from_env(env), seed=0, ensemble=2)
     agent.attach(env)

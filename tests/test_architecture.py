@@ -157,6 +157,27 @@ def test_the_modules_moved_into_families_still_import_by_their_old_paths():
     assert artwork_env.agents.neural.ltv.__spec__.name == "artwork_env.agents.neural.ltv"
 
 
+def test_the_package_is_grouped_by_part_and_the_old_module_paths_still_import():
+    """`artwork_env/` shows its architecture: the model and its numpy specification
+    (`model/`), the compiled core (`compiled/`), the envs and adapters (`envs/`), offline
+    evaluation (`ope/`), and at the top only what they share; `artwork_env.config` and
+    every other flat path of before is the grouped module itself."""
+    import importlib
+
+    import artwork_env.compiled.core
+    import artwork_env.envs.rollout
+    import artwork_env.model.config
+
+    top = {path.stem for path in (ROOT / "artwork_env").glob("*.py")}
+    assert top == {"__init__", "aliases", "arrays", "errors", "planning", "reference",
+                   "simulator", "validation"}
+    assert importlib.import_module("artwork_env.config") is artwork_env.model.config
+    assert importlib.import_module("artwork_env.core") is artwork_env.compiled.core
+    assert importlib.import_module("artwork_env.rollout") is artwork_env.envs.rollout
+    from artwork_env.config import ModelConfig
+    assert ModelConfig.__module__ == "artwork_env.model.config"
+
+
 @pytest.mark.slow
 def test_compare_script_runs_without_torch(tmp_path):
     """Reading reports imports neither torch nor stable-baselines3."""
@@ -203,8 +224,8 @@ def test_the_two_cores_are_siblings():
     """The compiled core and the numpy specification implement one protocol
     (`artwork_env.simulator.Simulator`); neither inherits the other, and nothing of the
     specification's equations is reachable on the compiled core."""
-    from artwork_env.core import ArtworkSimulator
-    from artwork_env.numpy_core import NumpySimulator
+    from artwork_env.compiled.core import ArtworkSimulator
+    from artwork_env.model.numpy_core import NumpySimulator
     from artwork_env.simulator import Simulator
     assert ArtworkSimulator.__mro__[1] is Simulator and NumpySimulator.__mro__[1] is Simulator
     assert not issubclass(ArtworkSimulator, NumpySimulator)

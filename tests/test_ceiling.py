@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from artwork_env import ModelConfig, rng
+from artwork_env import ModelConfig
 from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.references.ceiling import CeilingAgent, simulated_pages
-from artwork_env.core import ArtworkSimulator
+from artwork_env.compiled.core import ArtworkSimulator
 from artwork_env.experiments.evaluation import pct_of_oracle
-from artwork_env.rewards import slot_gain
+from artwork_env.model import rng
+from artwork_env.model.rewards import slot_gain
 
 
 def held_out(config: ModelConfig, n: int = 2000) -> ArtworkSimulator:

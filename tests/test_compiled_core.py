@@ -1,8 +1,8 @@
-"""The compiled core against the numpy specification (`artwork_env.numpy_core`).
+"""The compiled core against the numpy specification (`artwork_env.model.numpy_core`).
 
 For the same member keys and actions, both give the same member draws, rows, clicks,
 plays and bounces, and the same continuous values to float rounding (both use the compiled
-exp, log, sin, cos and pow of `artwork_env.elementary`; some sums run in another order), so
+exp, log, sin, cos and pow of `artwork_env.model.elementary`; some sums run in another order), so
 values are compared with `rtol = atol = 1e-6` (float32 rounding is 6e-8 relative).
 """
 
@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import configs
 
-from artwork_env import ModelConfig, kernels, rng
-from artwork_env.core import ArtworkSimulator
-from artwork_env.numpy_core import NumpySimulator
-from artwork_env.state import MEMBER_STATE, STATE_NAMES, allocate, state_sizes
+from artwork_env import ModelConfig
+from artwork_env.compiled import kernels
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.model import rng
+from artwork_env.model.numpy_core import NumpySimulator
+from artwork_env.model.state import MEMBER_STATE, STATE_NAMES, allocate, state_sizes
 
 TOLERANCE = dict(rtol=1e-6, atol=1e-6)
 OUTCOME_EVENTS = ("clicks", "plays", "bounces", "examined", "titles", "terminated", "churned")

@@ -13,11 +13,11 @@ from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.deep.sb3 import resolve_device
 from artwork_env.agents.deep.slot_decisions import SlotDecisionVecEnv
 from artwork_env.agents.registry import agent_names, make_agent
-from artwork_env.env import agent_observation
+from artwork_env.envs.env import agent_observation
+from artwork_env.envs.sb3 import ArtworkSB3VecEnv
 from artwork_env.experiments.checkpoints import read_checkpoint
 from artwork_env.experiments.training import RunConfig, train_run
 from artwork_env.experiments.vocabulary import AGENT_DIR, TAGS
-from artwork_env.sb3 import ArtworkSB3VecEnv
 
 DEEP_AGENTS = agent_names("deep")
 
@@ -169,7 +169,7 @@ def test_deep_agents_train_on_their_runs_member_streams(name):
     """The first members a deep agent trains on are those of its run's seed (SB3 reseeds
     its env with seed + i when the model is built; the run's streams must win)."""
     from artwork_env.agents.base import TrainingEnv
-    from artwork_env.vector_env import make_vector
+    from artwork_env.envs.vector_env import make_vector
     env = TrainingEnv("ArtworkBandit-v0", 4, seed=7)
     agent = make_agent(name, ProblemSpec.of("ArtworkBandit-v0"), seed=7)
     agent.prepare(env)
@@ -250,7 +250,7 @@ def test_recurrent_policy_starts_as_the_scores_and_learns_a_memory_term():
     that starts at zero: at build time the logits equal the scorer's scores exactly."""
     import torch
 
-    from artwork_env.vector_env import make_vector
+    from artwork_env.envs.vector_env import make_vector
 
     env = make_vector("ArtworkPersonalization-v1", 3)
     agent = make_agent("recurrent_ppo", ProblemSpec.from_env(env), seed=0)

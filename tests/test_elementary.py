@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from numba import njit, prange
 
-from artwork_env import kernels, rng
-from artwork_env.elementary import (
+from artwork_env.compiled import kernels
+from artwork_env.model import rng
+from artwork_env.model.elementary import (
     EXP2F_TABLE,
     base,
     expf,

@@ -15,8 +15,8 @@ from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import artwork_env
-from artwork_env.config import ModelConfig, parameter_names
-from artwork_env.core import ArtworkSimulator
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.model.config import ModelConfig, parameter_names
 
 
 def test_gymnasium_check_env(env_id):
@@ -160,7 +160,7 @@ def test_single_env_gives_the_next_row_like_the_vector_env():
     `agent_observation` and chooses the same artworks for the same member."""
     from artwork_env.agents.base import ProblemSpec
     from artwork_env.agents.registry import make_agent
-    from artwork_env.env import agent_observation
+    from artwork_env.envs.env import agent_observation
 
     single = gym.make("ArtworkPersonalization-v0")
     vector = gym.make_vec("ArtworkPersonalization-v0", num_envs=1,
@@ -217,7 +217,7 @@ def test_the_observation_layout_names_what_the_env_writes():
 def test_the_single_env_info_is_the_batched_info_row():
     """`step_info` builds one member's info directly; it equals `batched_info`'s row, with
     the same Python types (arrays copied, scalars as Python numbers)."""
-    from artwork_env.env import batched_info
+    from artwork_env.envs.env import batched_info
     env = gym.make("ArtworkPersonalization-v0", n_artworks=(2, 6))
     env.reset(seed=5)
     sim = env.unwrapped.sim
@@ -279,7 +279,7 @@ def test_the_rgb_page_is_labelled_with_pillow_and_the_same_size_without(monkeypa
     """Title names, themes, outcome words and a legend are drawn in the label strips where
     Pillow is installed; without it those strips stay blank and nothing else changes."""
     pytest.importorskip("PIL")
-    from artwork_env import rendering
+    from artwork_env.envs import rendering
 
     env = gym.make("ArtworkBandit-v0", catalog="demo", render_mode="rgb_array")
     obs, _ = env.reset(seed=0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from artwork_env import ArtworkEnv, ModelConfig
-from artwork_env.vector_env import make_vector
+from artwork_env.envs.vector_env import make_vector
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -132,7 +132,7 @@ def test_render_member_must_be_a_member():
 def test_observe_into_buffers_names_the_bad_one(name, change):
     """`observe(index, out=...)` checks every buffer before the compiled writer sees it."""
     from artwork_env import ModelConfig
-    from artwork_env.core import ArtworkSimulator
+    from artwork_env.compiled.core import ArtworkSimulator
 
     sim = ArtworkSimulator(ModelConfig(), 4)
     out = {key: np.empty_like(value) for key, value in sim.observe().items()}
@@ -149,7 +149,7 @@ REAL_PARAMETERS = [*ModelConfig._NON_NEGATIVE, "base_logit", "play_logit"]
 def test_every_real_parameter_at_its_bound_gives_finite_ground_truth(name):
     """At +-MAX_MAGNITUDE (1e6) the expected rewards of -v1 stay finite; once, taste_noise
     1e200 or long_term 1e308 gave NaN ground truth reported as zero regret."""
-    from artwork_env.config import MAX_MAGNITUDE, MAX_PENALTY
+    from artwork_env.model.config import MAX_MAGNITUDE, MAX_PENALTY
     bound = MAX_PENALTY if name == "bounce_penalty" else MAX_MAGNITUDE
     for value in ([bound, -bound] if name in ("base_logit", "play_logit") else [bound]):
         env = make_vector("ArtworkPersonalization-v1", 32, **{name: value})
@@ -165,8 +165,8 @@ def test_every_real_parameter_at_its_bound_gives_finite_ground_truth(name):
 
 
 def test_a_non_finite_expected_reward_raises_rather_than_reading_as_no_regret():
-    from artwork_env.core import VisitOutcome
-    from artwork_env.env import NonFiniteGroundTruth, batched_info, step_info
+    from artwork_env.compiled.core import VisitOutcome
+    from artwork_env.envs.env import NonFiniteGroundTruth, batched_info, step_info
     outcome = VisitOutcome.empty(2, 3)
     for array in vars(outcome).values():
         array[...] = 0

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import artwork_env  # noqa: F401
-from artwork_env.config import parameter_names
+from artwork_env.model.config import parameter_names
 
 ENV_IDS = ("ArtworkBandit-v0", "ArtworkPersonalization-v0")
 

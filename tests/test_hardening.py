@@ -53,7 +53,7 @@ def test_runs_with_different_seeds_share_no_member():
 def test_a_stream_can_start_at_a_later_episode():
     """`reset(seed, options={"episode": e})` gives the members a stream meets after e
     one-visit episodes (how a resumed bandit run meets the members it would have met)."""
-    from artwork_env.vector_env import make_vector
+    from artwork_env.envs.vector_env import make_vector
     walk, jump = make_vector("ArtworkBandit-v0", 4), make_vector("ArtworkBandit-v0", 4)
     walk.reset(seed=[5, 6, 7, 8])
     actions = np.zeros((4, walk.single_action_space.shape[0]), dtype=np.int64)
@@ -341,8 +341,8 @@ def test_runs_in_this_process_call_blas_on_one_thread(monkeypatch):
     made a linucb run 3-4x slower in the main process than in a worker."""
     from threadpoolctl import threadpool_limits
 
+    from artwork_env.compiled.threads import BLAS_VARIABLES
     from artwork_env.experiments.processes import process_map
-    from artwork_env.threads import BLAS_VARIABLES
 
     for name in BLAS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -361,9 +361,9 @@ def test_the_rollout_loop_calls_blas_on_one_thread(monkeypatch):
     import scipy.linalg  # noqa: F401  (its own OpenBLAS: loaded before the limit, limited too)
     from threadpoolctl import threadpool_limits
 
-    from artwork_env.rollout import rollout
-    from artwork_env.threads import BLAS_VARIABLES
-    from artwork_env.vector_env import make_vector
+    from artwork_env.compiled.threads import BLAS_VARIABLES
+    from artwork_env.envs.rollout import rollout
+    from artwork_env.envs.vector_env import make_vector
 
     for name in BLAS_VARIABLES:
         monkeypatch.delenv(name, raising=False)

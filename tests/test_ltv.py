@@ -10,8 +10,8 @@ import torch
 from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.registry import make_agent
 from artwork_env.arrays import sigmoid
-from artwork_env.env import agent_observation
-from artwork_env.vector_env import make_vector
+from artwork_env.envs.env import agent_observation
+from artwork_env.envs.vector_env import make_vector
 
 N = 8
 SMALL = dict(hidden=32, ensemble=2, batch_size=64, train_every=2, train_steps=2)

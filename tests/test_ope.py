@@ -23,9 +23,8 @@ from artwork_env.agents.policies import (
 )
 from artwork_env.agents.registry import make_agent
 from artwork_env.agents.reward_model import reward_estimates
-from artwork_env.config import ModelConfig
-from artwork_env.core import policy_expected_reward
-from artwork_env.env import agent_observation
+from artwork_env.compiled.core import policy_expected_reward
+from artwork_env.envs.env import agent_observation
 from artwork_env.errors import Refused
 from artwork_env.experiments.collect import collect
 from artwork_env.experiments.ope_study import (
@@ -34,6 +33,8 @@ from artwork_env.experiments.ope_study import (
     replay_learning,
     summarise_estimates,
 )
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.rng import spawn_seeds as member_seeds
 from artwork_env.ope import (
     SCHEMA_VERSION,
     LoggedData,
@@ -45,7 +46,6 @@ from artwork_env.ope import (
     write_parquet,
 )
 from artwork_env.reference import fresh_members
-from artwork_env.rng import spawn_seeds as member_seeds
 
 SMALL_WORLD = {"n_slots": 3, "n_artworks": 3}  # every variant is affordable: M^K = 27
 

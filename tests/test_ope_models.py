@@ -15,9 +15,9 @@ from artwork_env.agents.base import ProblemSpec
 from artwork_env.agents.click_model import ClickModelConfig, cascade_log_likelihood, click_model
 from artwork_env.agents.policies import GreedyPolicy, UniformPolicy
 from artwork_env.agents.registry import make_agent
-from artwork_env.config import ModelConfig
 from artwork_env.experiments.collect import collect
 from artwork_env.experiments.ope_study import TARGET, online_curve, selection_table
+from artwork_env.model.config import ModelConfig
 from artwork_env.ope import target_distribution, true_value
 from artwork_env.ope.estimators import effective_sample_size, model_based, pseudoinverse
 from artwork_env.reference import fresh_members
@@ -178,7 +178,7 @@ def test_an_sb3_candidate_goes_to_the_workers_and_gives_the_numbers_of_one_proce
     sent = pickle.loads(pickle.dumps(ppo))
     env = gym.make_vec("ArtworkBandit-v0", num_envs=16, **SMALL_WORLD)
     obs, info = env.reset(seed=3)
-    from artwork_env.env import agent_observation
+    from artwork_env.envs.env import agent_observation
 
     agent_obs = agent_observation(obs, info)
     assert np.array_equal(sent.action_distribution(agent_obs), ppo.action_distribution(agent_obs))

@@ -6,12 +6,13 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from artwork_env import ModelConfig, rng
-from artwork_env.core import ArtworkSimulator
-from artwork_env.page import best_rows
+from artwork_env import ModelConfig
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.envs.vector_env import make_vector
+from artwork_env.model import rng
+from artwork_env.model.page import best_rows
+from artwork_env.model.state import STATE_NAMES
 from artwork_env.planning import _switch, best_fixed_price, headroom, plan
-from artwork_env.state import STATE_NAMES
-from artwork_env.vector_env import make_vector
 
 
 def fresh(config: ModelConfig, n: int, seed: int = 0) -> ArtworkSimulator:
@@ -183,7 +184,7 @@ def test_the_worst_row_leaves_the_page_model_as_it_was():
     """`best_rows(sign=-1)` once negated the page model's click probabilities in place
     where the reward is the click and the transposed array was a view (one member, or one
     slot): the cached page then answered every later question wrongly."""
-    from artwork_env.numpy_core import NumpySimulator
+    from artwork_env.model.numpy_core import NumpySimulator
     for config, n in ((ModelConfig(reward="click"), 1),
                       (ModelConfig(reward="click", n_slots=1, n_artworks=1), 4)):
         sim = NumpySimulator(config, n)

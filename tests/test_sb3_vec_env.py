@@ -6,7 +6,7 @@ import numpy as np
 from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 
-from artwork_env.sb3 import ArtworkSB3VecEnv
+from artwork_env.envs.sb3 import ArtworkSB3VecEnv
 
 
 def test_same_observations_and_rewards_as_dummy_vec_env():

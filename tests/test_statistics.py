@@ -10,7 +10,7 @@ import pytest
 from conftest import fresh_simulator, random_allowed
 
 from artwork_env import ModelConfig
-from artwork_env.core import cascade_expected_reward
+from artwork_env.compiled.core import cascade_expected_reward
 
 
 @pytest.mark.parametrize("reward", ["quality_play", "play", "click"])
@@ -110,8 +110,8 @@ def test_pct_of_oracle_stays_between_0_and_100_when_rewards_are_negative():
     oracle it is 0 <= random < greedy-by-truth = 100."""
     from artwork_env.agents.base import ProblemSpec
     from artwork_env.agents.registry import make_agent
+    from artwork_env.envs.vector_env import make_vector
     from artwork_env.experiments.evaluation import evaluate
-    from artwork_env.vector_env import make_vector
     kwargs = dict(play_logit=-4.0, bounce_penalty=1.0)
     env = make_vector("ArtworkBandit-v0", 500, **kwargs)
     spec = ProblemSpec.from_env(env)

@@ -143,8 +143,8 @@ def test_the_harness_evaluates_between_training_visits_not_beneath_them(tmp_path
     evaluation and each rendered page, not on every visit (before: once a visit)."""
     import inspect
 
-    from artwork_env import rollout as rollout_module
     from artwork_env.agents.bandits.multi_armed import EpsilonGreedyAgent
+    from artwork_env.envs import rollout as rollout_module
     from artwork_env.experiments.training import RunConfig, train_run
 
     attached: list[int] = []

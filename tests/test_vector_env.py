@@ -6,7 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from artwork_env.vector_env import ArtworkVectorEnv
+from artwork_env.envs.vector_env import ArtworkVectorEnv
 
 N = 5
 

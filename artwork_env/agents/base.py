@@ -30,14 +30,14 @@ import numpy as np
 
 import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env.agents.config import AgentConfig
-from artwork_env.config import DEVICE_NAMES, ModelConfig
-from artwork_env.env import Observation
+from artwork_env.envs.env import Observation
+from artwork_env.envs.rollout import Visit, visit_stream
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.errors import Refused, short
-from artwork_env.layout import ObservationLayout
-from artwork_env.rewards import slot_rewards
-from artwork_env.rng import spawn_seeds
-from artwork_env.rollout import Visit, visit_stream
-from artwork_env.vector_env import make_vector
+from artwork_env.model.config import DEVICE_NAMES, ModelConfig
+from artwork_env.model.layout import ObservationLayout
+from artwork_env.model.rewards import slot_rewards
+from artwork_env.model.rng import spawn_seeds
 
 VisitReport = Callable[[np.ndarray, np.ndarray, dict[str, Any]], bool]
 """Called by `Agent.learn` after every batched training visit with (reward (N,), ended (N,),

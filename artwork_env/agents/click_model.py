@@ -39,9 +39,9 @@ import torch
 
 from artwork_env.agents.base import Observation, ProblemSpec
 from artwork_env.agents.features import candidate_features
+from artwork_env.model.rewards import slot_gain
 from artwork_env.ope.dataset import LoggedData
 from artwork_env.ope.estimators import ModelEvaluation, check_distribution
-from artwork_env.rewards import slot_gain
 from artwork_env.validation import check_integer, check_positive
 
 DTYPE = torch.float64

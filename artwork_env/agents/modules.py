@@ -10,7 +10,7 @@ from torch import nn
 
 from artwork_env.agents.base import Observation, ProblemSpec
 from artwork_env.agents.features import candidate_features, n_features
-from artwork_env.layout import Columns
+from artwork_env.model.layout import Columns
 
 
 class RewardNetwork(nn.Module):

@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from artwork_env.config import parameter_names
+from artwork_env.model.config import parameter_names
 
 
 def field_docs(args_class: type) -> dict[str, str]:

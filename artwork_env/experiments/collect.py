@@ -7,13 +7,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from artwork_env.env import Observation
-from artwork_env.layout import ObservationLayout
+from artwork_env.envs.env import Observation
+from artwork_env.envs.rollout import Visit, rollout
+from artwork_env.envs.vector_env import make_vector
+from artwork_env.model.layout import ObservationLayout
+from artwork_env.model.rewards import slot_rewards
+from artwork_env.model.rng import spawn_seeds
 from artwork_env.ope.dataset import LoggedData, concatenate
-from artwork_env.rewards import slot_rewards
-from artwork_env.rng import spawn_seeds
-from artwork_env.rollout import Visit, rollout
-from artwork_env.vector_env import make_vector
 
 
 class LoggingPolicy(Protocol):

@@ -9,9 +9,9 @@ import numpy as np
 
 from artwork_env.agents.base import Agent, ProblemSpec
 from artwork_env.agents.references.exact import OracleAgent
-from artwork_env.env import Observation, agent_observation
+from artwork_env.envs.env import Observation, agent_observation
+from artwork_env.envs.rollout import visit_stream
 from artwork_env.experiments.vocabulary import EVAL_SEED, LIFETIME_TAG, tagged
-from artwork_env.rollout import visit_stream
 
 
 def first_page(agent: Agent, env: Any) -> np.ndarray:

@@ -21,9 +21,12 @@ import numpy as np
 import pandas as pd
 
 from artwork_env.agents.base import Agent
-from artwork_env.config import ModelConfig
+from artwork_env.envs.rollout import Visit, rollout
+from artwork_env.envs.vector_env import make_vector
 from artwork_env.experiments.collect import LoggingPolicy, collect
 from artwork_env.experiments.processes import process_map
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.rng import spawn_seeds
 from artwork_env.ope.dataset import LoggedData
 from artwork_env.ope.estimators import (
     CONFIDENCE,
@@ -35,9 +38,6 @@ from artwork_env.ope.estimators import (
     target_distribution,
 )
 from artwork_env.ope.truth import true_value
-from artwork_env.rng import spawn_seeds
-from artwork_env.rollout import Visit, rollout
-from artwork_env.vector_env import make_vector
 
 TARGET = "target"
 """The policy name of `compare_estimators`' target in its rows."""

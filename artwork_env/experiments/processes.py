@@ -10,8 +10,8 @@ from contextlib import ExitStack, contextmanager
 from multiprocessing import get_context
 from typing import Any
 
+from artwork_env.compiled.threads import blas_on_one_thread
 from artwork_env.experiments import interrupts
-from artwork_env.threads import blas_on_one_thread
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
@@ -44,7 +44,7 @@ def _one_thread_here() -> Iterator[None]:
     depend on torch's thread count, and a run must give the same numbers alone or beside
     others. Covers a torch already imported (`set_num_threads`, restored afterwards) and
     one the runs import (OMP_NUM_THREADS, which torch reads when it loads). BLAS:
-    `artwork_env.threads.blas_on_one_thread` (its threads and the kernels' wait on each
+    `artwork_env.compiled.threads.blas_on_one_thread` (its threads and the kernels' wait on each
     other)."""
     with ExitStack() as stack:
         stack.enter_context(blas_on_one_thread())

@@ -24,6 +24,7 @@ import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env import ENV_IDS, ModelConfig
 from artwork_env.agents.base import Agent, ProblemSpec, TrainingEnv
 from artwork_env.agents.registry import agent_class, is_agent_name, unknown_parameters
+from artwork_env.envs.vector_env import MAX_NUM_ENVS, make_vector
 from artwork_env.experiments import interrupts
 from artwork_env.experiments.checkpoints import (
     STATE,
@@ -52,7 +53,6 @@ from artwork_env.experiments.vocabulary import (
     run_label,
     tagged,
 )
-from artwork_env.vector_env import MAX_NUM_ENVS, make_vector
 
 if TYPE_CHECKING:
     from torch.utils.tensorboard import SummaryWriter

@@ -37,12 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from artwork_env.config import ModelConfig
-from artwork_env.env import Observation
+from artwork_env.envs.env import Observation
 from artwork_env.errors import Refused, short
-from artwork_env.layout import ObservationLayout
-from artwork_env.rewards import slot_rewards
-from artwork_env.world import World, build_world
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.layout import ObservationLayout
+from artwork_env.model.rewards import slot_rewards
+from artwork_env.model.world import World, build_world
 
 SCHEMA_VERSION = 1
 METADATA_KEY = b"artwork_env"

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from artwork_env.env import Observation
+from artwork_env.envs.env import Observation
 from artwork_env.ope.dataset import LoggedData
 
 VARIANTS = ("slot", "cascade", "page")

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from artwork_env.config import ModelConfig
-from artwork_env.core import policy_expected_reward
-from artwork_env.env import agent_observation
+from artwork_env.compiled.core import policy_expected_reward
+from artwork_env.envs.env import agent_observation
+from artwork_env.model.config import ModelConfig
 from artwork_env.ope.estimators import check_distribution
 from artwork_env.reference import fresh_members
 

@@ -16,7 +16,7 @@ import numpy as np
 from artwork_env.agents.base import Agent, Observation, ProblemSpec, slot_feedback
 from artwork_env.agents.config import AgentConfig
 from artwork_env.arrays import masked_argmax
-from artwork_env.rewards import reward_event
+from artwork_env.model.rewards import reward_event
 from artwork_env.validation import check_positive, check_real
 
 

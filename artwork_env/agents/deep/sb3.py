@@ -60,7 +60,7 @@ from artwork_env.agents.deep.slot_decisions import (
 )
 from artwork_env.agents.deep.slot_ppo import SlotPPO, per_slot_values
 from artwork_env.agents.hyperparams import TunedPerEnv, with_schedules
-from artwork_env.sb3 import ArtworkSB3VecEnv
+from artwork_env.envs.sb3 import ArtworkSB3VecEnv
 
 MODEL_FILE, META_FILE = "model.zip", "agent.json"  # what `save` writes into its folder
 

@@ -2,7 +2,7 @@
 examined image get the click, and does the click end in a quality play?
 
 Two networks output logits, and a candidate z of arm a is scored with its expected slot
-gain (`artwork_env.rewards.slot_gain`). Each is the neural bandit's network
+gain (`artwork_env.model.rewards.slot_gain`). Each is the neural bandit's network
 (`artwork_env.agents.modules.RewardNetwork` on `candidate_inputs`: the LinUCB feature map, the raw
 candidate columns and an embedding of the (title, artwork) arm, plus a per-arm intercept)
 plus a two-tower term, the dot product of a member embedding and a candidate embedding
@@ -67,8 +67,8 @@ from artwork_env.agents.modules import RewardNetwork, TwoTowers, candidate_input
 from artwork_env.agents.neural.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from artwork_env.agents.neural.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen, masked_argmax, random_allowed
-from artwork_env.layout import Columns
-from artwork_env.rewards import slot_gain
+from artwork_env.model.layout import Columns
+from artwork_env.model.rewards import slot_gain
 from artwork_env.validation import check_integer, check_positive, check_real
 
 

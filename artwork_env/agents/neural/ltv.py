@@ -92,7 +92,7 @@ from artwork_env.agents.neural.factored import FactoredBanditAgent, FactoredConf
 from artwork_env.agents.neural.optimiser_state import load_optimiser_arrays, optimiser_arrays
 from artwork_env.agents.neural.replay import ReplayBuffer
 from artwork_env.arrays import gather_chosen
-from artwork_env.rewards import slot_gain
+from artwork_env.model.rewards import slot_gain
 from artwork_env.validation import check_integer, check_positive, check_real
 
 VALUE_OPTIMISER = "value_optimiser."

@@ -42,15 +42,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from artwork_env import rng
 from artwork_env.agents.base import Agent, Observation, ProblemSpec
 from artwork_env.agents.config import AgentConfig
 from artwork_env.agents.modules import TwoTowers
 from artwork_env.arrays import masked_argmax, random_allowed
-from artwork_env.core import ArtworkSimulator
-from artwork_env.numpy_core import NumpySimulator
+from artwork_env.compiled.core import ArtworkSimulator
+from artwork_env.model import rng
+from artwork_env.model.numpy_core import NumpySimulator
+from artwork_env.model.rewards import slot_gain
 from artwork_env.planning import run_lifetimes
-from artwork_env.rewards import slot_gain
 from artwork_env.validation import check_integer, check_positive, check_real
 
 CEILING_STREAM = 7_777_777

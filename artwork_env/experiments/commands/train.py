@@ -27,6 +27,7 @@ from artwork_env.agents.registry import (
     default_agents,
     unknown_parameters,
 )
+from artwork_env.envs.vector_env import MAX_NUM_ENVS
 from artwork_env.experiments.checkpoints import read_checkpoint
 from artwork_env.experiments.cli import (
     dataclass_parser,
@@ -47,7 +48,6 @@ from artwork_env.experiments.training import (
     run_agent_class,
     train_run,
 )
-from artwork_env.vector_env import MAX_NUM_ENVS
 
 
 @dataclass

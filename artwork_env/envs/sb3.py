@@ -2,7 +2,7 @@
 in the simulation (only SB3's list of per-env info dicts is built member by member).
 
     from stable_baselines3 import PPO
-    from artwork_env.sb3 import ArtworkSB3VecEnv
+    from artwork_env.envs.sb3 import ArtworkSB3VecEnv
     venv = ArtworkSB3VecEnv("ArtworkBandit-v0", num_envs=64, n_slots=6)
     PPO("MultiInputPolicy", venv).learn(10_000)
 
@@ -28,7 +28,7 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 
 import artwork_env  # noqa: F401  (registers the environments)
-from artwork_env.vector_env import ArtworkVectorEnv, make_vector
+from artwork_env.envs.vector_env import ArtworkVectorEnv, make_vector
 
 
 class ArtworkSB3VecEnv(VecEnv):

@@ -33,10 +33,8 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from artwork_env import rng
-from artwork_env.config import ModelConfig
-from artwork_env.core import ArtworkSimulator, VisitOutcome
-from artwork_env.env import (
+from artwork_env.compiled.core import ArtworkSimulator, VisitOutcome
+from artwork_env.envs.env import (
     STEP_KEYS,
     ArtworkEnv,
     batched_info,
@@ -45,7 +43,9 @@ from artwork_env.env import (
     substitute_missing,
     validate_actions,
 )
-from artwork_env.rendering import render_visit
+from artwork_env.envs.rendering import render_visit
+from artwork_env.model import rng
+from artwork_env.model.config import ModelConfig
 from artwork_env.validation import is_integer
 
 MAX_NUM_ENVS = 1 << 20

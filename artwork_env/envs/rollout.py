@@ -17,7 +17,7 @@ evaluates there, with the training's loop suspended, not running beneath it):
 
 The observation handed to `choose` is the agent observation (`agent_observation`: the
 env's arrays plus `title_ids` and `episode_start`). numpy's BLAS runs on one thread inside
-the loop (`artwork_env.threads`: its threads and the kernels' would wait on each other).
+the loop (`artwork_env.compiled.threads`: its threads and the kernels' would wait on each other).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from artwork_env.env import Observation, agent_observation
-from artwork_env.threads import blas_on_one_thread
+from artwork_env.compiled.threads import blas_on_one_thread
+from artwork_env.envs.env import Observation, agent_observation
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,8 +21,8 @@ try:
 except ImportError:  # the labels need Pillow; the picture does not
     Image = ImageDraw = None
 
-from artwork_env.core import VisitOutcome
-from artwork_env.world import NO_FACE, World
+from artwork_env.compiled.core import VisitOutcome
+from artwork_env.model.world import NO_FACE, World
 
 TILE_W, TILE_H, BAR_H, GAP, TEXT_H = 96, 96, 12, 6, 12
 PALETTE = np.array([

@@ -5,11 +5,11 @@ members on axis 0. A visit is: the recommender fills each member's row (`titles`
 agent picks one artwork per slot, the member scans the row as a cascade (docs/model.md,
 section 4), and the state is updated once the visit is over.
 
-The environments run the compiled core (`artwork_env.core.ArtworkSimulator`, numba kernels
-in `artwork_env.kernels`), a sibling holding the same state (`artwork_env.simulator`), which
-must give the same
-member draws, rows, clicks, plays and bounces, and the same values to float rounding: the
-tests compare the two. This implementation is the readable one, one numpy operation per
+The environments run the compiled core (`artwork_env.compiled.core.ArtworkSimulator`, numba
+kernels in `artwork_env.compiled.kernels`), a sibling holding the same state
+(`artwork_env.simulator`), which must give the same member draws, rows, clicks, plays and
+bounces, and the same values to float rounding: the tests compare the two. This
+implementation is the readable one, one numpy operation per
 equation.
 """
 
@@ -17,21 +17,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from artwork_env import rng
-from artwork_env.config import ModelConfig
-from artwork_env.elementary import exp_batch, power_batch, sigmoid32_batch
-from artwork_env.layout import COUNT_SCALE
-from artwork_env.members import Population, sample_members, top_k
-from artwork_env.page import (
+from artwork_env.model import rng
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.elementary import exp_batch, power_batch, sigmoid32_batch
+from artwork_env.model.layout import COUNT_SCALE
+from artwork_env.model.members import Population, sample_members, top_k
+from artwork_env.model.page import (
     PageModel,
     VisitOutcome,
     best_rows,
     cascade_expected_reward,
     chosen_probabilities,
 )
-from artwork_env.rewards import slot_rewards
+from artwork_env.model.rewards import slot_rewards
+from artwork_env.model.world import World
 from artwork_env.simulator import Simulator
-from artwork_env.world import World
 
 
 class NumpySimulator(Simulator):

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from gymnasium.utils import seeding
 
-from artwork_env.elementary import (  # the hash's constants and finaliser, defined once
+from artwork_env.model.elementary import (  # the hash's constants and finaliser, defined once
     _COUNTER,
     _GOLDEN,
     _LOW24,

@@ -4,7 +4,7 @@ specification, so that the two agree bit for bit.
 Only +, -, *, / and sqrt are correctly rounded everywhere; exp, log, sin, cos and pow are
 not: numpy's SIMD versions and the C library's (which numba calls) can differ in the last
 bit. Every such function the model needs is here, compiled by numba: the counter-based
-hashes of `artwork_env.rng` (`uniforms`, `uniforms32`, `normals`), `exp`, `power` and the
+hashes of `artwork_env.model.rng` (`uniforms`, `uniforms32`, `normals`), `exp`, `power` and the
 float32 `sigmoid32`, each with a batched form for numpy callers.
 
 The float32 exp of `sigmoid32` (`expf`: a page's 216 click and 36 play probabilities) and

@@ -5,7 +5,7 @@ Members come from `n_communities` taste communities with mixed membership
 affinity psi, a visual preference nu that depends on the device, a base propensity beta,
 a patience (probability of looking at the next slot), a sensitivity kappa to changed
 artwork, and a viewing history drawn from theta. All draws come from the member's
-counter-based key (`artwork_env.rng`), so they are batch-size independent.
+counter-based key (`artwork_env.model.rng`), so they are batch-size independent.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from artwork_env import rng
-from artwork_env.config import DEVICE_NAMES, ModelConfig
-from artwork_env.elementary import exp_batch
-from artwork_env.world import World
+from artwork_env.model import rng
+from artwork_env.model.config import DEVICE_NAMES, ModelConfig
+from artwork_env.model.elementary import exp_batch
+from artwork_env.model.world import World
 
 # Device effect on visual taste (brightness, close-up, expressive, crowded, text-heavy):
 # text and crowds read badly on a small phone screen, close-ups read well (assumption).

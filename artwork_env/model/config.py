@@ -6,7 +6,7 @@ Invalid values raise `ValueError` naming the parameter, so a bad `gymnasium.make
 keyword fails at construction time rather than deep inside numpy. Every real parameter lies
 within +-`MAX_MAGNITUDE` (1e6), `bounce_penalty` within [0, `MAX_PENALTY`], probabilities in
 [0, 1], where the model's ground truth is finite; should an expected reward still come out
-non-finite, the step raises (`artwork_env.env.NonFiniteGroundTruth`), never a zero regret.
+non-finite, the step raises (`artwork_env.envs.env.NonFiniteGroundTruth`), never a zero regret.
 """
 
 from __future__ import annotations

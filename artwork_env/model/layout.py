@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from artwork_env.config import DEVICE_NAMES, ModelConfig
+from artwork_env.model.config import DEVICE_NAMES, ModelConfig
 
 COUNT_SCALE = 10.0
 """A saturating count feature (times shown, times seen) is divided by this and clipped to 1

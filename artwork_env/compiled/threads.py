@@ -3,7 +3,7 @@
 OpenBLAS's threads spin-wait after every call and the kernels' OpenMP threads after every
 launch; where each pool has a thread per core, each waits out the other (on 2 cores a LinUCB
 training loop at 16 members per step ran 3.5x slower with BLAS on its two threads than on
-one: `benchmarks/env_throughput.py`). The one rollout loop (`artwork_env.rollout`) and runs
+one: `benchmarks/env_throughput.py`). The one rollout loop (`artwork_env.envs.rollout`) and runs
 made in the main process (`artwork_env.experiments.processes`) call BLAS on one thread inside
 `blas_on_one_thread`.
 """

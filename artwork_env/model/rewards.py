@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artwork_env.config import REWARDS
+from artwork_env.model.config import REWARDS
 
 __all__ = ["REWARDS", "reward_event", "slot_gain", "slot_rewards"]
 

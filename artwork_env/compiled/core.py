@@ -1,8 +1,8 @@
 """The simulator core every env runs: N members, one compiled pass per visit.
 
 `ArtworkSimulator` holds the members' state as the numpy specification does (its sibling
-`NumpySimulator` in `artwork_env.numpy_core`; both share `artwork_env.simulator`) and runs
-the visit path through the numba kernels of `artwork_env.kernels`: the member draw, the
+`NumpySimulator` in `artwork_env.model.numpy_core`; both share `artwork_env.simulator`) and runs
+the visit path through the numba kernels of `artwork_env.compiled.kernels`: the member draw, the
 recommender, the page model, the exact expected reward and myopic oracle, the cascade, the
 state update and the observation, each a loop over members with no Python in between. The
 single environment is this core with N = 1; the vector environment uses it with N members.
@@ -20,18 +20,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from artwork_env import kernels
-from artwork_env.config import REWARD_CODES, ModelConfig
-from artwork_env.layout import OBSERVATION_DTYPES
-from artwork_env.members import DEVICE_VISUAL, Population
-from artwork_env.page import (
+from artwork_env.compiled import kernels
+from artwork_env.model.config import REWARD_CODES, ModelConfig
+from artwork_env.model.layout import OBSERVATION_DTYPES
+from artwork_env.model.members import DEVICE_VISUAL, Population
+from artwork_env.model.page import (
     PageModel,
     VisitOutcome,
     cascade_expected_reward,
     policy_expected_reward,
 )
+from artwork_env.model.world import World
 from artwork_env.simulator import Simulator
-from artwork_env.world import World
 
 
 @cache

@@ -14,11 +14,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from artwork_env import rng
-from artwork_env.config import ModelConfig
-from artwork_env.core import ArtworkSimulator, PageModel, VisitOutcome
-from artwork_env.layout import OBSERVATION_DTYPES
-from artwork_env.rendering import render_visit
+from artwork_env.compiled.core import ArtworkSimulator, PageModel, VisitOutcome
+from artwork_env.envs.rendering import render_visit
+from artwork_env.model import rng
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.layout import OBSERVATION_DTYPES
 
 Observation = dict[str, np.ndarray]
 

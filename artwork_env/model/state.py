@@ -5,7 +5,7 @@ Both cores hold their N members' state as one `MemberState` (a named tuple of ar
 members on axis 0) made by `allocate`; the numpy specification reads and writes its arrays
 by name, and the compiled kernels take the whole state as one argument, `tuple(state)` (a
 plain tuple: numba dispatches it in C, a named tuple through Python), and read each array
-at its place, which `artwork_env.kernels` looks up here by name, so no call site writes
+at its place, which `artwork_env.compiled.kernels` looks up here by name, so no call site writes
 out an order of arrays. Copying members (`take`), checkpointing, and the tests
 that compare the two cores all go through `MEMBER_STATE`. Adding a state array is one line
 here, plus the equations that read and write it.

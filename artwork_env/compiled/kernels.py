@@ -1,11 +1,12 @@
 """The compiled visit path: numba kernels that run every member of a batch without Python in
-between. `artwork_env.core.ArtworkSimulator` calls them; `artwork_env.numpy_core` is the
-same model in numpy, the executable specification the tests compare these kernels with.
+between. `artwork_env.compiled.core.ArtworkSimulator` calls them;
+`artwork_env.model.numpy_core` is the same model in numpy, the executable specification the
+tests compare these kernels with.
 
 The equations are those of docs/model.md, with the same names, written as loops over
 members (`prange`: members are independent; each kernel's one-member body `_X_one` also
 runs alone, for a single member). Every operation mirrors the numpy specification's order
-and both use the same compiled exp, log, sin, cos and pow (`artwork_env.elementary`), so
+and both use the same compiled exp, log, sin, cos and pow (`artwork_env.model.elementary`), so
 the draws, rows, clicks, plays and bounces are the same; values agree to float rounding
 where a sum runs in another order. Kernels are compiled once per machine (`cache=True`):
 a second process starts warm.
@@ -16,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from artwork_env.config import REWARD_CLICK, REWARD_PLAY
-from artwork_env.elementary import (
+from artwork_env.model.config import REWARD_CLICK, REWARD_PLAY
+from artwork_env.model.elementary import (
     ONE,
     base,
     exp,
@@ -27,9 +28,9 @@ from artwork_env.elementary import (
     uniforms,
     uniforms32,
 )
-from artwork_env.layout import COUNT_SCALE, Columns
-from artwork_env.rng import CASCADE, CHURN, HISTORY, MEMBER, ROW
-from artwork_env.state import STATE_NAMES
+from artwork_env.model.layout import COUNT_SCALE, Columns
+from artwork_env.model.rng import CASCADE, CHURN, HISTORY, MEMBER, ROW
+from artwork_env.model.state import STATE_NAMES
 
 # --------------------------------------------------------------------------- parameters
 # The model's scalar parameters travel to the kernels as one float64 vector, by name.
@@ -54,7 +55,7 @@ PARAMETERS = (
 # The kernels receive the members' state as a plain tuple of its arrays, `tuple(state)`:
 # numba dispatches a plain tuple of arrays in its C fast path and a named tuple through
 # Python, about 1.6 us more a call. These are the arrays' places in it, looked up by name
-# in the one schema (`artwork_env.state`), so its order is written nowhere else.
+# in the one schema (`artwork_env.model.state`), so its order is written nowhere else.
 (_BETA, _CAST_EXPOSURE, _CLICKED_BEFORE, _DEVICE, _EMPTY_STREAK, _GENRE_HIST, _HISTORY,
  _HISTORY_COUNT, _HISTORY_POS, _KAPPA, _KEYS, _LAST_BOUNCES, _LAST_SEEN, _LAST_SHOWN, _NU,
  _PATIENCE, _PLAYED, _PLAYS_TOTAL, _PSI, _REGION, _REL, _SEEN_COUNT, _STREAK, _THETA,

@@ -14,9 +14,9 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from artwork_env.arrays import sigmoid
-from artwork_env.config import GENRE_NAMES, VISUAL_NAMES, ModelConfig
-from artwork_env.demo_catalog import DEMO_TITLES
-from artwork_env.layout import artwork_columns
+from artwork_env.model.config import GENRE_NAMES, VISUAL_NAMES, ModelConfig
+from artwork_env.model.demo_catalog import DEMO_TITLES
+from artwork_env.model.layout import artwork_columns
 
 NO_FACE = -1
 SALIENCE_TABLE_LIMIT = 8_000_000  # entries of the precomputed (T, T, M, M) salience table

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artwork_env.config import ModelConfig
-from artwork_env.rewards import slot_gain
+from artwork_env.model.config import ModelConfig
+from artwork_env.model.rewards import slot_gain
 
 
 @dataclass(frozen=True, eq=False)
