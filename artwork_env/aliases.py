@@ -19,8 +19,11 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import pkgutil
 import sys
+from collections.abc import Callable, Iterable
 from types import ModuleType
+from typing import Any
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -72,3 +75,18 @@ def moved(package: str, renames: dict[str, str]) -> None:
         names = (f"{package}.{old}", f"{package}.{new}")
         if names not in known:
             sys.meta_path.insert(0, _AliasFinder(*names, whole=True))
+
+
+def names_of(package: str, own: Iterable[str], module: str) -> Callable[[str], Any]:
+    """A module `__getattr__` for a package that was one module: a name not found in
+    `package` is looked up in its submodule `module` (what the module became), imported on
+    first use; the package's own submodules (`own`: its `__path__`) are left to the import
+    system, so importing one of them never imports `module`."""
+    submodules = {info.name for info in pkgutil.iter_modules(own)}
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__") or name in submodules:
+            raise AttributeError(name)
+        return getattr(importlib.import_module(f"{package}.{module}"), name)
+
+    return __getattr__

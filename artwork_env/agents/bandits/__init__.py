@@ -5,17 +5,6 @@ sampling (`multi_armed`), which learn each title's best artwork for everybody.
 `multi_armed`, imported on first use.
 """
 
-from __future__ import annotations
+from artwork_env.aliases import names_of
 
-import pkgutil
-from importlib import import_module
-from typing import Any
-
-_OWN = {module.name for module in pkgutil.iter_modules(__path__)}
-
-
-def __getattr__(name: str) -> Any:
-    """A name of `multi_armed` (this package's module before the families)."""
-    if name.startswith("__") or name in _OWN:  # a submodule: imported as one
-        raise AttributeError(name)
-    return getattr(import_module(f"{__name__}.multi_armed"), name)
+__getattr__ = names_of(__name__, __path__, "multi_armed")

@@ -6,17 +6,6 @@ sb3-contrib ones), their candidate-scoring networks (`networks`), the envs they 
 `sb3`, imported on first use.
 """
 
-from __future__ import annotations
+from artwork_env.aliases import names_of
 
-import pkgutil
-from importlib import import_module
-from typing import Any
-
-_OWN = {module.name for module in pkgutil.iter_modules(__path__)}
-
-
-def __getattr__(name: str) -> Any:
-    """A name of `sb3` (this package's module before the families)."""
-    if name.startswith("__") or name in _OWN:  # a submodule: imported as one
-        raise AttributeError(name)
-    return getattr(import_module(f"{__name__}.sb3"), name)
+__getattr__ = names_of(__name__, __path__, "sb3")
