@@ -236,10 +236,11 @@ class Agent(ABC):
             return
         venv = env.make()
         done = 0
+        stream = visit_stream(venv, lambda obs: self.act(obs, explore=True),
+                              seed=env.member_seeds, options=env.reset_options)
         try:
-            with self.acting_in(venv):
-                for visit in visit_stream(venv, lambda obs: self.act(obs, explore=True),
-                                            seed=env.member_seeds, options=env.reset_options):
+            with self.acting_in(venv), closing(stream):
+                for visit in stream:
                     self.update(visit.obs, visit.actions, visit.reward, visit.info)
                     done += len(visit.reward)
                     yield visit
