@@ -12,8 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 BLOCKS = [pytest.param(code, id=f"{path.relative_to(ROOT)}#{i}",
-                       # examples that log thousands of visits belong to the full suite
-                       marks=[pytest.mark.slow] if "20_000" in code else [])
+                       # examples that log thousands of visits or train belong to the
+                       # full suite
+                       marks=[pytest.mark.slow] if "20_000" in code or "train_run(" in code
+                       else [])
           for path in DOCS
           for i, code in enumerate(re.findall(r"```python\n(.*?)```", path.read_text(), re.S))]
 

@@ -39,7 +39,7 @@ SAME_LIBRARY = (platform.libc_ver()[0] == "glibc" and platform.machine() == "x86
 UNFUSED_DIFFERS = (32.564632415771484, -63.09946060180664)
 
 
-@njit
+@njit(cache=True)
 def _ulps_from_library(bits: int) -> int:
     """|expf(x) - the C library's expf(x)| in units in the last place for the float32 x with
     these bits (NaN against NaN counts as equal)."""
@@ -51,17 +51,23 @@ def _ulps_from_library(bits: int) -> int:
                - np.int64(np.float32(theirs).view(np.int32)))
 
 
-@njit(parallel=True)
-def _compare_range(ulps_of: object, start: int, stop: int, step: int) -> tuple[int, int]:
-    """(how many differ, the largest difference in ulps) of `ulps_of(bits)` over bits start,
-    start + step, ... below stop."""
+EXPF, LOGF_SINCOSF = 0, 1  # which comparison `_compare_range` makes
+
+
+@njit(parallel=True, cache=True)
+def _compare_range(which: int, start: int, stop: int, step: int) -> tuple[int, int]:
+    """(how many differ, the largest difference in ulps) of `_ulps_from_library` (which =
+    EXPF) or `_library_logf_sincosf_ulps` (LOGF_SINCOSF) over bits start, start + step, ...
+    below stop. A code rather than the function itself, so numba can cache the kernel."""
     chunks = 64
     differ = np.zeros(chunks, dtype=np.int64)
     largest = np.zeros(chunks, dtype=np.int64)
     count = (stop - start + step - 1) // step
     for c in prange(chunks):
         for j in range(c * count // chunks, (c + 1) * count // chunks):
-            ulps = ulps_of(start + j * step)
+            bits = start + j * step
+            ulps = (_ulps_from_library(bits) if which == EXPF
+                    else _library_logf_sincosf_ulps(bits))
             differ[c] += ulps != 0
             largest[c] = max(largest[c], ulps)
     return differ.sum(), largest.max()
@@ -99,7 +105,7 @@ def test_expf_table_is_two_to_the_i_over_32_correctly_rounded():
 
 def test_expf_is_the_c_library_expf_on_a_sample_and_at_the_edges():
     """Every 257th float32 (16.7 million inputs of all signs and exponents) and the edges."""
-    _check(*_compare_range(_ulps_from_library, 0, 2**32, 257))
+    _check(*_compare_range(EXPF, 0, 2**32, 257))
     edges = [_ulps_from_library(int(bits)) for bits in _edges()]
     _check(sum(ulps != 0 for ulps in edges), max(edges))
 
@@ -107,7 +113,7 @@ def test_expf_is_the_c_library_expf_on_a_sample_and_at_the_edges():
 @pytest.mark.slow
 def test_expf_is_the_c_library_expf_for_every_float32():
     """All 2^32 inputs (about 15 s on 2 cores)."""
-    _check(*_compare_range(_ulps_from_library, 0, 2**32, 1))
+    _check(*_compare_range(EXPF, 0, 2**32, 1))
 
 
 def test_the_vectorised_sigmoid_loop_equals_the_scalar_sigmoid():
@@ -143,7 +149,7 @@ def test_compiled_uniforms32_are_the_specifications(n):
         assert np.array_equal(got.view(np.uint32), want[member].view(np.uint32))
 
 
-@njit
+@njit(cache=True)
 def _library_logf_sincosf_ulps(bits: int) -> int:
     """The largest difference in ulps between (logf, sin, cos) and the C library's at the
     float32 with these bits (log only for a positive normal x, sin and cos for |x| < 120)."""
@@ -160,7 +166,7 @@ def _library_logf_sincosf_ulps(bits: int) -> int:
     return worst
 
 
-@njit(parallel=True)
+@njit(parallel=True, cache=True)
 def _normals_differ(n: int, members: int) -> int:
     """How many of `members` members' n normals differ from `library_normals`'."""
     differ = np.zeros(members, dtype=np.int64)
@@ -175,7 +181,7 @@ def _normals_differ(n: int, members: int) -> int:
     return differ.sum()
 
 
-@njit(parallel=True)
+@njit(parallel=True, cache=True)
 def _compare_box_muller_inputs() -> tuple[int, int]:
     """(how many differ, the largest difference) over what `normals` gives logf and
     sincosf: every float32 uniform (h + 1/2) 2^-24 of `uniforms32` (h < 2^24), and 2 pi
@@ -201,7 +207,7 @@ def test_logf_and_sincosf_are_the_c_library_on_every_box_muller_input():
 @pytest.mark.slow
 def test_logf_and_sincosf_are_the_c_library_for_every_float32_of_their_domains():
     """All 2^32 inputs (about 20 s on 2 cores)."""
-    _check(*_compare_range(_library_logf_sincosf_ulps, 0, 2**32, 1))
+    _check(*_compare_range(LOGF_SINCOSF, 0, 2**32, 1))
 
 
 @pytest.mark.parametrize("n", [1, 2, 33, 34])

@@ -100,6 +100,7 @@ def test_every_parameter_is_a_make_keyword():
     assert "fatigue_weight" in parameter_names() and len(parameter_names()) > 40
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_module_prefix_make_in_a_fresh_interpreter():
     code = ("import gymnasium as gym; env = gym.make('artwork_env:ArtworkBandit-v0'); "
             "o, _ = env.reset(seed=0); print(sorted(o))")

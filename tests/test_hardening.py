@@ -169,6 +169,7 @@ def test_a_resumed_bandit_run_ends_where_an_uninterrupted_one_does(tmp_path):
     assert mine == raw_scalars(whole.run_dir)
 
 
+@pytest.mark.slow  # trains torch networks
 @pytest.mark.parametrize(("agent", "kwargs"), [
     ("neural_bandit", dict(hidden=16, batch_size=64, train_every=2, posterior_window=200)),
     ("factored_bandit", dict(hidden=16, batch_size=64, train_every=2, ensemble=2))])

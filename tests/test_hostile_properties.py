@@ -27,6 +27,9 @@ from artwork_env.experiments.collect import collect
 from artwork_env.experiments.commands import train
 from artwork_env.ope import ips, read_parquet, write_parquet
 
+# hypothesis over whole run directories and logs: seconds each, so in the full suite
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))
 

@@ -435,6 +435,7 @@ def test_collect_script_writes_a_readable_log(tmp_path):
     assert data.metadata["logging_policy"]["agent"] == "linucb"
 
 
+@pytest.mark.slow  # two scripts in fresh interpreters
 def test_collect_script_logs_with_an_agent_trained_by_train_py(tmp_path):
     load_script("train").main(["--agents", "linucb,oracle", "--visits", "256", "--eval-every",
                                "128", "--eval-members", "64", "--workers", "1",

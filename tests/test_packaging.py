@@ -28,6 +28,7 @@ def test_the_core_install_is_numpy_gymnasium_numba_and_threadpoolctl():
     assert "artwork-env[all,video,docs,wandb]" in dev
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_environments_run_without_the_heavy_dependencies():
     """With torch, SB3, TensorBoard, pandas, pyarrow, ... made unimportable, the
     environments make, reset, step, vectorise and render."""
@@ -81,6 +82,7 @@ def test_help_says_what_each_flag_does(command, flag, words):
     assert words.lower() in " ".join(line.split()[:40]).lower()
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_an_installed_console_command_runs():
     """`artwork-compare --help` from the environment's bin folder (a fresh install, as CI
     makes, has it; an old editable install may not: then reinstall)."""

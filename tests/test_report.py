@@ -154,6 +154,7 @@ def test_compare_script(runs_dir, tmp_path):
     assert "alpha" in out and "eval reward [95% t-interval; 2 seeds: range]" in out
 
 
+@pytest.mark.slow  # the script in fresh interpreters
 def test_compare_script_says_what_is_wrong_with_a_directory(tmp_path):
     """An empty directory is refused with its name (exit 2); a directory of unreadable runs
     gives the reasons and exit 1, not a traceback."""
