@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -44,20 +44,6 @@ def _nothing(*args: Any) -> None:
     """No member to run."""
 
 
-class WorldPage(NamedTuple):
-    """The world's arrays the page model reads, passed to the kernels whole and read there
-    by name (`kernels._page`)."""
-
-    w_theme: np.ndarray  # (T, M) theme genre of each artwork
-    w_face_slot: np.ndarray  # (T, M) actor on it (n_actors: none)
-    w_appeal: np.ndarray  # (T, M) its appeal b_a
-    w_visual_centred: np.ndarray  # (V, T, M) visual attributes - 1/2
-    w_visual: np.ndarray  # (T, M, V) visual attributes
-    w_salience: np.ndarray  # (T, T, M, M) dissimilarity table, or (0, 0, M, M): computed
-    w_quality: np.ndarray  # (T,) title quality q_t
-    w_misrepresents: np.ndarray  # (T, M) 1.0 where the theme is not the title's genre
-
-
 __all__ = ["ArtworkSimulator", "PageModel", "VisitOutcome", "cascade_expected_reward",
            "policy_expected_reward"]
 
@@ -75,12 +61,17 @@ class ArtworkSimulator(Simulator):
         table = w.salience_table
         if table is None:  # too large to tabulate: the kernels compute it
             table = np.zeros((0, 0, self.n_artworks, self.n_artworks), dtype=np.float32)
-        self._world_page = WorldPage(
-            w_theme=np.ascontiguousarray(w.artwork_theme),
-            w_face_slot=np.ascontiguousarray(w.face_slot), w_appeal=w.artwork_appeal,
-            w_visual_centred=w.visual_centred, w_visual=np.ascontiguousarray(w.artwork_visual),
-            w_salience=np.ascontiguousarray(table), w_quality=w.title_quality,
-            w_misrepresents=self._misrepresents)
+        world_page = dict(  # the world's arrays the page model reads, by name
+            theme=np.ascontiguousarray(w.artwork_theme),  # (T, M) theme genre
+            face_slot=np.ascontiguousarray(w.face_slot),  # (T, M) actor (n_actors: none)
+            appeal=w.artwork_appeal,  # (T, M) appeal b_a
+            visual_centred=w.visual_centred,  # (V, T, M) visual attributes - 1/2
+            visual=np.ascontiguousarray(w.artwork_visual),  # (T, M, V)
+            salience=np.ascontiguousarray(table),  # (T, T, M, M), or (0, 0, M, M): computed
+            quality=w.title_quality,  # (T,) title quality q_t
+            misrepresents=self._misrepresents)  # (T, M) 1.0 where the theme is not a genre
+        # a plain tuple in `kernels.WORLD_PAGE` order (a named one dispatches slower)
+        self._world_page = tuple(world_page[name] for name in kernels.WORLD_PAGE)
         self._exists = np.ascontiguousarray(w.artwork_exists)
         # (J, T): row j holds the j-th genre of every title (the relevance loop vectorises)
         self._sparse = (np.ascontiguousarray(index.T),

@@ -53,9 +53,10 @@ PARAMETERS = (
  DISAPPOINTMENT_CHURN) = range(len(PARAMETERS))
 
 # The kernels receive the members' state as a plain tuple of its arrays, `tuple(state)`:
-# numba dispatches a plain tuple of arrays in its C fast path and a named tuple through
-# Python, about 1.6 us more a call. These are the arrays' places in it, looked up by name
-# in the one schema (`artwork_env.model.state`), so its order is written nowhere else.
+# numba types a named tuple's fields through Python on every call, a plain tuple's faster
+# (and each array argument faster still: a kernel call's cost grows with the arrays it
+# takes). These are the arrays' places in it, looked up by name in the one schema
+# (`artwork_env.model.state`), so its order is written nowhere else.
 (_BETA, _CAST_EXPOSURE, _CLICKED_BEFORE, _DEVICE, _EMPTY_STREAK, _GENRE_HIST, _HISTORY,
  _HISTORY_COUNT, _HISTORY_POS, _KAPPA, _KEYS, _LAST_BOUNCES, _LAST_SEEN, _LAST_SHOWN, _NU,
  _PATIENCE, _PLAYED, _PLAYS_TOTAL, _PSI, _REGION, _REL, _SEEN_COUNT, _STREAK, _THETA,
@@ -65,6 +66,13 @@ PARAMETERS = (
         "history", "history_count", "history_pos", "kappa", "keys", "last_bounces",
         "last_seen", "last_shown", "nu", "patience", "played", "plays_total", "psi", "region",
         "rel", "seen_count", "streak", "theta", "title_shown", "titles", "trust", "visit"))
+
+# The world's arrays the page model reads travel as one plain tuple too, in this order
+# (`ArtworkSimulator` builds it by these names):
+WORLD_PAGE = ("theme", "face_slot", "appeal", "visual_centred", "visual", "salience",
+              "quality", "misrepresents")
+(_W_THEME, _W_FACE_SLOT, _W_APPEAL, _W_VISUAL_CENTRED, _W_VISUAL, _W_SALIENCE, _W_QUALITY,
+ _W_MISREPRESENTS) = range(len(WORLD_PAGE))
 
 # The observation blocks `observe` writes, by name (`layout.ObservationLayout`): their start
 # columns travel to the kernel as int arrays in these orders (`block_starts`).
@@ -388,7 +396,7 @@ def _page(i, p, row, wp, st, click, play, misrep):
     p_k = sigma(c0 + fit <theta, g_t> - bait x misrepresentation).
     """
     n_slots, n_art = play.shape
-    n_visual = wp.w_visual_centred.shape[0]
+    n_visual = wp[_W_VISUAL_CENTRED].shape[0]
     tau = st[_TRUST][i]
     sal = np.float32(p[SALIENCE_WEIGHT] * tau)
     logits = np.empty(n_art, dtype=np.float32)
@@ -398,15 +406,15 @@ def _page(i, p, row, wp, st, click, play, misrep):
         familiar = st[_HISTORY_COUNT][i, t] > 0 or st[_CLICKED_BEFORE][i, t]
         gate = 1.0 - p[FAMILIARITY_DISCOUNT] * familiar
         last = st[_LAST_SEEN][i, t]
-        intent = (st[_BETA][i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * wp.w_quality[t]
+        intent = (st[_BETA][i] + p[RELEVANCE_WEIGHT] * r) + p[QUALITY_WEIGHT] * wp[_W_QUALITY][t]
         change_sign = -p[CHANGE_COST] if familiar else p[SECOND_LOOK]
         for a in range(n_art):
-            theta_theme = st[_THETA][i, wp.w_theme[t, a]]
+            theta_theme = st[_THETA][i, wp[_W_THEME][t, a]]
             visual_taste = 0.0
             for v in range(n_visual):
-                visual_taste += wp.w_visual_centred[v, t, a] * st[_NU][i, v]
-            uplift = ((wp.w_appeal[t, a] + p[THEME_WEIGHT] * (theta_theme - r))
-                      + p[CAST_WEIGHT] * st[_PSI][i, wp.w_face_slot[t, a]]) \
+                visual_taste += wp[_W_VISUAL_CENTRED][v, t, a] * st[_NU][i, v]
+            uplift = ((wp[_W_APPEAL][t, a] + p[THEME_WEIGHT] * (theta_theme - r))
+                      + p[CAST_WEIGHT] * st[_PSI][i, wp[_W_FACE_SLOT][t, a]]) \
                 + p[VISUAL_WEIGHT] * visual_taste
             is_last = a == last
             changed = last >= 0 and not is_last
@@ -414,21 +422,21 @@ def _page(i, p, row, wp, st, click, play, misrep):
             fatigue = -p[FATIGUE_WEIGHT] * np.float64(st[_STREAK][i, t]) * is_last
             logits[a] = np.float32(((intent + tau * gate * uplift) + change) + fatigue)
             gap = max(0.0, theta_theme - r)
-            misrep[k, a] = wp.w_misrepresents[t, a] + p[PROMISE_GAP_WEIGHT] * gap
+            misrep[k, a] = wp[_W_MISREPRESENTS][t, a] + p[PROMISE_GAP_WEIGHT] * gap
             play[k, a] = np.float32((p[PLAY_LOGIT] + p[FIT_WEIGHT] * r)
                                     - p[BAIT_PENALTY] * misrep[k, a])  # a logit until below
         if k > 0 and p[SALIENCE_WEIGHT] > 0:
             left = row[k - 1]
             for b in range(n_art):
                 for a in range(n_art):
-                    if wp.w_salience.shape[0] > 0:  # the world's table of `dissimilarity`
-                        dissim = wp.w_salience[left, t, b, a]
+                    if wp[_W_SALIENCE].shape[0] > 0:  # the world's table of `dissimilarity`
+                        dissim = wp[_W_SALIENCE][left, t, b, a]
                     else:
                         gap = 0.0
                         for v in range(n_visual):
-                            gap += abs(wp.w_visual[left, b, v] - wp.w_visual[t, a, v])
+                            gap += abs(wp[_W_VISUAL][left, b, v] - wp[_W_VISUAL][t, a, v])
                         gap /= n_visual
-                        dissim = np.float32(0.5 * (wp.w_theme[left, b] != wp.w_theme[t, a])
+                        dissim = np.float32(0.5 * (wp[_W_THEME][left, b] != wp[_W_THEME][t, a])
                                             + 0.5 * min(1.0, 2.0 * gap))
                     click[k, b, a] = logits[a] + (dissim - np.float32(0.5)) * sal
         else:  # no left neighbour effect: one probability per artwork
