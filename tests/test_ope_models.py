@@ -185,11 +185,11 @@ def test_an_sb3_candidate_goes_to_the_workers_and_gives_the_numbers_of_one_proce
     egreedy = trained_candidate("egreedy@200", spec, SMALL_WORLD)  # breaks ties at random
     study = dict(n_logs=3, n_visits=200, env_kwargs=SMALL_WORLD, truth_members=500,
                  n_bootstrap=10, candidates={"ppo@64": ppo, "egreedy@200": egreedy})
-    # (each study from the same state: the truths advance a policy's random tie-breaks)
-    one = compare_estimators(UniformPolicy, UniformPolicy(), workers=1,
-                             **{**study, "candidates": copy.deepcopy(study["candidates"])})
-    two = compare_estimators(UniformPolicy, UniformPolicy(), workers=2,
-                             **{**study, "candidates": copy.deepcopy(study["candidates"])})
+    # the same policy objects in both studies: a study leaves them as they were
+    state = copy.deepcopy(egreedy.agent.rng.bit_generator.state)
+    one = compare_estimators(UniformPolicy, UniformPolicy(), workers=1, **study)
+    assert egreedy.agent.rng.bit_generator.state == state
+    two = compare_estimators(UniformPolicy, UniformPolicy(), workers=2, **study)
     assert set(two["policy"]) == {TARGET, "ppo@64", "egreedy@200"}
     assert set(two["log"]) == {0, 1, 2}
     pd.testing.assert_frame_equal(one, two)

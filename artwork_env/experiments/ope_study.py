@@ -159,7 +159,9 @@ def compare_estimators(logging_policy: Callable[[int], LoggingPolicy], target_po
     env_kwargs = dict(env_kwargs or {})
     config = ModelConfig.from_kwargs(**{"n_visits": 1, **env_kwargs})
     policies = {TARGET: target_policy, **(candidates or {})}
-    truths = {name: true_value(policy, config, truth_members)
+    # a copy of each policy, like every log's: the caller's policies (and their random
+    # tie-breaks) are the same after the study as before it
+    truths = {name: true_value(deepcopy(policy), config, truth_members)
               for name, policy in policies.items()}
     one_log = partial(_estimates_of_one_log, logging_policy=logging_policy,
                       policies=policies, n_visits=n_visits, env_kwargs=env_kwargs,
