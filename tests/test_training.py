@@ -20,9 +20,15 @@ from artwork_env.experiments.commands import train  # noqa: E402
 
 
 def read_scalars(run_dir: Path) -> dict[str, list]:
-    accumulator = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    """Every scalar event of the run's event files, in the order they were written. (The
+    accumulator reads files in name order, which puts `...<pid>.10` before `...<pid>.9`
+    when two writers of one process start in the same second, as a resume in a test does,
+    and would then purge the earlier file's steps as orphaned.)"""
+    accumulator = EventAccumulator(str(run_dir), size_guidance={"scalars": 0},
+                                   purge_orphaned_data=False)
     accumulator.Reload()
-    return {tag: accumulator.Scalars(tag) for tag in accumulator.Tags()["scalars"]}
+    return {tag: sorted(accumulator.Scalars(tag), key=lambda e: (e.wall_time, e.step))
+            for tag in accumulator.Tags()["scalars"]}
 
 
 @pytest.fixture(scope="module")
