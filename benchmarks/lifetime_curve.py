@@ -72,7 +72,9 @@ def priced_policy(lt: float, seeds: list[int], members: int) -> np.ndarray:
 
 
 def cell(values: np.ndarray) -> str:
-    """'mean [low, high]' over seeds."""
+    """'mean [low, high]' over seeds; one seed has no interval."""
+    if len(values) < 2:
+        return f"{values.mean():.1f} (1 seed)"
     low, high, _ = seed_interval(values)
     return f"{values.mean():.1f} [{low:.1f}, {high:.1f}]"
 
@@ -123,7 +125,8 @@ def plot(curve: dict[str, dict[float, np.ndarray]], path: Path) -> None:
             continue
         grid = sorted(curve[name])
         mean = np.array([curve[name][lt].mean() for lt in grid])
-        bounds = np.array([seed_interval(curve[name][lt])[:2] for lt in grid])
+        bounds = np.array([seed_interval(curve[name][lt])[:2] if len(curve[name][lt]) > 1
+                           else (curve[name][lt].mean(),) * 2 for lt in grid])
         ax.errorbar(grid, mean, yerr=[mean - bounds[:, 0], bounds[:, 1] - mean], capsize=3,
                     marker="o", label=name.replace("`", ""),
                     linestyle="--" if "cheating" in name else "-")
