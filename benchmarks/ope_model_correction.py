@@ -24,12 +24,11 @@ from copy import deepcopy
 
 import gymnasium as gym
 import numpy as np
-import torch
 
 import artwork_env  # noqa: F401  (registers the environments)
 from artwork_env import ope
 from artwork_env.agents.base import ProblemSpec
-from artwork_env.agents.click_model import DTYPE, CascadeClickModel, click_model, slot_gain
+from artwork_env.agents.click_model import click_model
 from artwork_env.agents.policies import make_policy
 from artwork_env.experiments.collect import collect
 from artwork_env.experiments.commands.compare_estimators import (
@@ -40,30 +39,6 @@ from artwork_env.model.config import ModelConfig
 
 CANDIDATES = ("ceiling@0", "lints@20000", "global_best@0", "linucb@2000")
 ESTIMATORS = ("cm", "dr", "dr, reach ratio")
-
-
-def slot_values_and_reach(model: CascadeClickModel, dist: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """(n, K) the model's expected reward per slot under `dist` (n, K, M), and (n, K) its
-    probability of reaching each slot (the forward pass of `CascadeClickModel._values`)."""
-    with torch.no_grad():
-        click, play, rho = model._probabilities(model.theta)
-        config = model.data.config
-        target = torch.as_tensor(dist, dtype=DTYPE)
-        n, k, m = play.shape
-        reach = torch.zeros((n, m), dtype=DTYPE)
-        reach[:, 0] = 1.0
-        values, reached = [], []
-        for j in range(k):
-            if j:
-                reach = reach * rho[j]
-            reached.append(reach.sum(1))
-            joint = reach[:, :, None] * target[:, j, None, :]
-            c, p = click[:, j], play[:, j, None, :]
-            values.append((joint * slot_gain(config.reward, config.bounce_penalty, c, p))
-                          .sum((1, 2)))
-            reach = (joint * (1 - c * p)).sum(1)
-    return torch.stack(values, 1).numpy(), torch.stack(reached, 1).numpy()
 
 
 def main() -> None:
@@ -87,12 +62,12 @@ def main() -> None:
         model = click_model(data, spec)
         logged = np.zeros((*data.actions.shape, data.n_artworks))
         np.put_along_axis(logged, data.actions[..., None], 1.0, axis=2)
-        q_logged, reach_logged = slot_values_and_reach(model, logged)
+        q_logged, reach_logged = model.slot_values_and_reach(logged)
         residual = data.slot_reward - q_logged
         values = {}
         for name, policy in policies.items():
             dist = ope.target_distribution(deepcopy(policy), data)
-            slot_values, reach = slot_values_and_reach(model, dist)
+            slot_values, reach = model.slot_values_and_reach(dist)
             w = np.take_along_axis(dist, data.actions[..., None], 2)[..., 0] / data.pscore
             ratio = reach / np.maximum(reach_logged, 1e-12)
             cm = slot_values.sum(1).mean()

@@ -243,20 +243,36 @@ class CascadeClickModel:
     # ------------------------------------------------------------------ evaluation
     def _values(self, theta: torch.Tensor, dist: torch.Tensor) -> torch.Tensor:
         """(n, K) each visit's expected reward per slot under the target distribution."""
+        return self._forward(theta, dist, with_reach=False)[0]
+
+    def _forward(self, theta: torch.Tensor, dist: torch.Tensor, with_reach: bool
+                 ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The cascade's forward pass under `dist` (n, K, M): (n, K) expected reward per
+        slot and, `with_reach`, (n, K) the probability of reaching each slot."""
         click, play, rho = self._probabilities(theta)
         config = self.data.config
         n, k, m = play.shape
         reach = torch.zeros((n, m), dtype=DTYPE)
         reach[:, 0] = 1.0  # slot 0 ignores its (absent) left neighbour
-        out = []
+        out, reached = [], []
         for j in range(k):
             if j:
                 reach = reach * rho[j]
+            if with_reach:
+                reached.append(reach.sum(1))
             joint = reach[:, :, None] * dist[:, j, None, :]  # (n, b, a)
             c, pl = click[:, j], play[:, j, None, :]
             out.append((joint * slot_gain(config.reward, config.bounce_penalty, c, pl)).sum((1, 2)))
             reach = (joint * (1 - c * pl)).sum(1)
-        return torch.stack(out, dim=1)
+        return torch.stack(out, dim=1), torch.stack(reached, dim=1) if with_reach else None
+
+    def slot_values_and_reach(self, target_dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, K) the fitted model's expected reward per slot under `target_dist` (n, K, M)
+        on every logged visit, and (n, K) its probability of reaching each slot."""
+        with torch.no_grad():
+            values, reach = self._forward(self.theta, torch.as_tensor(target_dist, dtype=DTYPE),
+                                          with_reach=True)
+        return values.numpy(), reach.numpy()
 
     def evaluate(self, target_dist: np.ndarray) -> ModelEvaluation:
         """The target's expected reward per slot on every logged visit, and each visit's
